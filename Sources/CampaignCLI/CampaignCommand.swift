@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+
+/// The `campaign` command: validate, compile, plan and apply push-notification campaigns kept as YAML.
+@main
+struct CampaignCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "campaign",
+        abstract: "Campaigns as code: validate, compile, plan and apply CleverTap campaigns kept as YAML.",
+        discussion: """
+            Exit codes: 0 success, 1 errors in the input (or a failed run), 2 usage errors.
+            """,
+        version: CampaignVersion.current,
+        subcommands: [ValidateCommand.self]
+    )
+
+    /// Runs the command line, mapping argument errors to exit code 2 (not ArgumentParser's 64).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(ExitStatus.usage)
+            }
+            exit(withError: error)
+        }
+    }
+}
+
+/// The process exit statuses shared by every command.
+enum ExitStatus {
+    static let success: Int32 = 0
+    /// Errors in the input, or a run that failed.
+    static let failure: Int32 = 1
+    /// Bad arguments.
+    static let usage: Int32 = 2
+}
+
+/// The version printed by `--version`.
+enum CampaignVersion {
+    static let current = "0.1.0"
+}

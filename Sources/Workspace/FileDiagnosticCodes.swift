@@ -1,0 +1,13 @@
+import Diagnostics
+
+/// Stable codes for problems with paths and files themselves.
+public enum FileDiagnosticCode {
+    /// A path named on the command line does not exist.
+    public static let notFound: DiagnosticCode = "F001"
+    /// A file could not be read (permissions, not a regular file, I/O error).
+    public static let unreadable: DiagnosticCode = "F002"
+    /// A folder named on the command line holds no `*.yaml` / `*.yml` file.
+    public static let noFiles: DiagnosticCode = "F003"
+    /// A file is larger than the limit.
+    public static let tooLarge: DiagnosticCode = "F004"
+}
