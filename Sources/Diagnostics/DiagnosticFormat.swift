@@ -108,13 +108,25 @@ public struct DiagnosticRenderer: Sendable {
 
     // MARK: GitHub Actions
 
-    private static func escapeData(_ text: String) -> String {
-        text.replacingAll("%", with: "%25").replacingAll("\r", with: "%0D").replacingAll("\n", with: "%0A")
+    /// Escapes `text` for a workflow command; properties also escape `:` and `,`.
+    private static func escape(_ text: String, property: Bool) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "%": out += "%25"
+            case "\r": out += "%0D"
+            case "\n": out += "%0A"
+            case ":" where property: out += "%3A"
+            case "," where property: out += "%2C"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 
-    private static func escapeProperty(_ text: String) -> String {
-        escapeData(text).replacingAll(":", with: "%3A").replacingAll(",", with: "%2C")
-    }
+    private static func escapeData(_ text: String) -> String { escape(text, property: false) }
+
+    private static func escapeProperty(_ text: String) -> String { escape(text, property: true) }
 
     private func renderGitHub(_ diagnostic: Diagnostic) -> String {
         let command: String
@@ -155,13 +167,5 @@ public struct DiagnosticRenderer: Sendable {
             members.append(("related", .array(diagnostic.related.map { .object([("message", .string($0.message))] + json($0.location)) })))
         }
         return .object(members)
-    }
-}
-
-extension String {
-    /// Every occurrence of `target` replaced by `replacement` (without Foundation).
-    func replacingAll(_ target: String, with replacement: String) -> String {
-        guard !target.isEmpty, contains(target) else { return self }
-        return split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }

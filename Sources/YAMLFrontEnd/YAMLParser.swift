@@ -99,7 +99,13 @@ public enum YAMLParser {
         let problem = parser.problem.map { String(cString: $0) } ?? "unknown YAML error"
         switch parser.error {
         case YAML_READER_ERROR:
-            let at = locationOfByte(parser.problem_offset, in: bytes, file: file)
+            var offset = min(parser.problem_offset, bytes.count)
+            if problem.contains("trailing") {
+                // libyaml points at the bad continuation byte; point at the character it belongs to.
+                while offset > 0, bytes[offset - 1] & 0xC0 == 0x80 { offset -= 1 }
+                if offset > 0, bytes[offset - 1] >= 0xC0 { offset -= 1 }
+            }
+            let at = locationOfByte(offset, in: bytes, file: file)
             var message = problem
             if problem.contains("UTF-8") || problem.contains("octet") {
                 message = "invalid UTF-8: \(problem)"
