@@ -23,8 +23,14 @@ let package = Package(
         .target(name: "JSON"),
         // libyaml events -> a document tree where every node carries its position.
         .target(name: "YAMLFrontEnd", dependencies: ["CYAML", "Diagnostics"]),
-        // Finding, reading and fanning out over source files (the file-system edge).
-        .target(name: "Workspace", dependencies: ["Diagnostics"]),
+        // The typed campaign model: what a validated campaign means, provider-neutral.
+        .target(name: "CampaignModel", dependencies: ["Diagnostics"]),
+        // The campaign language: YAML documents -> validated campaigns, with diagnostics. Pure.
+        .target(name: "CampaignLanguage", dependencies: ["CampaignModel", "Diagnostics", "JSON", "YAMLFrontEnd"]),
+        // Campaigns -> CleverTap request bodies. Pure.
+        .target(name: "CleverTapCompiler", dependencies: ["CampaignModel", "JSON"]),
+        // The file-system edge: finding projects and files, reading them, fanning out over cores.
+        .target(name: "Workspace", dependencies: ["CampaignLanguage", "CampaignModel", "Diagnostics", "YAMLFrontEnd"]),
         // The `campaign` command line tool.
         .executableTarget(
             name: "CampaignCLI",
@@ -32,6 +38,10 @@ let package = Package(
                 "Diagnostics",
                 "YAMLFrontEnd",
                 "Workspace",
+                "CampaignLanguage",
+                "CampaignModel",
+                "CleverTapCompiler",
+                "JSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -39,7 +49,10 @@ let package = Package(
         .executableTarget(name: "YAMLFuzz", dependencies: ["YAMLFrontEnd"]),
         .testTarget(
             name: "CampaignTests",
-            dependencies: ["Diagnostics", "JSON", "YAMLFrontEnd", "Workspace", "CampaignCLI"],
+            dependencies: [
+                "Diagnostics", "JSON", "YAMLFrontEnd", "Workspace", "CampaignModel", "CampaignLanguage", "CleverTapCompiler",
+                "CampaignCLI",
+            ],
             exclude: ["Fixtures"]
         ),
     ]

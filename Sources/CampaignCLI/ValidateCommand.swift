@@ -1,8 +1,6 @@
 import ArgumentParser
 import Diagnostics
-import Foundation
 import Workspace
-import YAMLFrontEnd
 
 /// `campaign validate PATH...`: checks campaign files and reports every problem.
 struct ValidateCommand: ParsableCommand {
@@ -10,7 +8,8 @@ struct ValidateCommand: ParsableCommand {
         commandName: "validate",
         abstract: "Check campaign files and report every problem, with positions.",
         discussion: """
-            Folders are searched recursively for *.yaml and *.yml files. Diagnostics go to standard error.
+            Folders are searched recursively for *.yaml and *.yml files; project.yaml (in the folder or above) \
+            supplies the time zone and defaults. Diagnostics go to standard error.
             Exit status: 0 when there are no errors, 1 when there is any error, 2 for usage errors.
             """
     )
@@ -25,36 +24,10 @@ struct ValidateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let result = SyntaxCheck.run(paths: paths)
-        let failed = output.emit(result.diagnostics, sources: result.sources, summary: "validated \(DiagnosticOptions.count(result.fileCount, "file"))")
+        let loaded = ProjectLoader.load(paths)
+        let failed = output.emit(
+            loaded.diagnostics, sources: loaded.sources,
+            summary: "validated \(DiagnosticOptions.count(loaded.campaigns.count, "campaign")) in \(DiagnosticOptions.count(loaded.fileCount, "file"))")
         if failed { throw ExitCode(ExitStatus.failure) }
-    }
-}
-
-/// Reads and parses every file named (in parallel); the well-formedness check behind `validate`.
-enum SyntaxCheck {
-    struct Result {
-        var diagnostics: [Diagnostic]
-        var sources: SourceText
-        var fileCount: Int
-    }
-
-    static func run(paths: [String], limits: YAMLLimits = YAMLLimits()) -> Result {
-        let (files, discovery) = SourceDiscovery.expand(paths)
-        let parsed = files.parallelMap { path -> (path: String, bytes: [UInt8]?, diagnostics: [Diagnostic]) in
-            switch FileReader.read(path, limit: limits.maxFileSize) {
-            case .failure(let diagnostic):
-                return (path, nil, [diagnostic])
-            case .success(let bytes):
-                return (path, bytes, YAMLParser.parse(bytes, file: path, limits: limits).diagnostics)
-            }
-        }
-        var diagnostics = discovery
-        var sources = SourceText()
-        for file in parsed {
-            diagnostics += file.diagnostics
-            if !file.diagnostics.isEmpty, let bytes = file.bytes { sources.add(path: file.path, bytes: bytes) }
-        }
-        return Result(diagnostics: diagnostics, sources: sources, fileCount: files.count)
     }
 }

@@ -1,6 +1,6 @@
 /// The text of source files, used to print the offending line under a diagnostic.
 public struct SourceText: Sendable {
-    private var files: [String: [UInt8]]
+    fileprivate var files: [String: [UInt8]]
 
     /// An empty set of files.
     public init() { files = [:] }
@@ -29,4 +29,9 @@ public struct SourceText: Sendable {
         while end < bytes.count, bytes[end] != UInt8(ascii: "\n"), bytes[end] != UInt8(ascii: "\r") { end += 1 }
         return String(decoding: bytes[start..<end], as: UTF8.self)
     }
+}
+
+extension SourceText {
+    /// Whether the text of `path` is recorded.
+    public func contains(_ path: String) -> Bool { files[path] != nil }
 }

@@ -11,3 +11,8 @@ public enum FileDiagnosticCode {
     /// A file is larger than the limit.
     public static let tooLarge: DiagnosticCode = "F004"
 }
+
+extension FileDiagnosticCode {
+    /// An output file or folder could not be written.
+    public static let unwritable: DiagnosticCode = "F005"
+}

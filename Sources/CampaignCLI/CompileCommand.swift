@@ -1,0 +1,65 @@
+import ArgumentParser
+import CleverTapCompiler
+import Diagnostics
+import Foundation
+import JSON
+import Workspace
+
+/// `campaign compile PATH... [--out DIR]`: the exact CleverTap requests the campaigns compile to.
+struct CompileCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compile",
+        abstract: "Print the CleverTap requests the campaigns compile to.",
+        discussion: """
+            Prints {"requests": [...]} to standard output, ordered by campaign key and then batch; the output is \
+            byte-identical across runs. With --out, writes one JSON file per request instead: KEY.json, or \
+            KEY.batch-N.json for identity sends of several batches. Refuses (exit 1) when validation finds errors.
+            """
+    )
+
+    @Argument(help: "Campaign files or folders.", completion: .file(extensions: ["yaml", "yml"]))
+    var paths: [String] = []
+
+    @Option(name: .customLong("out"), help: ArgumentHelp("Write one file per request into this folder.", valueName: "dir"))
+    var outputFolder: String?
+
+    @OptionGroup var output: DiagnosticOptions
+
+    func validate() throws {
+        if paths.isEmpty { throw ValidationError("Name at least one file or folder to compile.") }
+    }
+
+    func run() throws {
+        let loaded = ProjectLoader.load(paths)
+        if output.emit(loaded.diagnostics, sources: loaded.sources, summary: nil) {
+            throw ExitCode(ExitStatus.failure)
+        }
+        let requests = CleverTapCompiler.compile(loaded.campaigns)
+        if let outputFolder {
+            try write(requests, to: outputFolder)
+        } else {
+            let document = JSONValue.object([("requests", .array(requests.map(\.json)))])
+            FileHandle.standardOutput.write(Data((JSONWriter(indent: 2).string(document) + "\n").utf8))
+        }
+    }
+
+    /// The file name of a request under the output folder.
+    static func fileName(for request: CleverTapRequest) -> String {
+        request.batchCount > 1 ? "\(request.key).batch-\(request.batch).json" : "\(request.key).json"
+    }
+
+    private func write(_ requests: [CleverTapRequest], to folder: String) throws {
+        let manager = FileManager.default
+        do {
+            for request in requests {
+                let url = URL(fileURLWithPath: folder).appendingPathComponent(Self.fileName(for: request))
+                try manager.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try Data((JSONWriter(indent: 2).string(request.json) + "\n").utf8).write(to: url, options: .atomic)
+            }
+        } catch {
+            _ = output.emit([.error(FileDiagnosticCode.unwritable, "cannot write to \(Quoting.code(folder, limit: 200)): \(error.localizedDescription)", at: nil)], sources: SourceText(), summary: nil)
+            throw ExitCode(ExitStatus.failure)
+        }
+        FileHandle.standardError.write(Data("wrote \(DiagnosticOptions.count(requests.count, "request")) to \(folder)\n".utf8))
+    }
+}

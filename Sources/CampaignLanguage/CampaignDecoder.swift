@@ -1,0 +1,178 @@
+import CampaignModel
+import Diagnostics
+import YAMLFrontEnd
+
+/// What decoding one campaign file produced.
+public struct CampaignFileResult: Sendable {
+    public var campaigns: [Campaign]
+    public var diagnostics: [Diagnostic]
+    /// Files the campaigns referred to (recipient CSVs), for showing diagnostics in them.
+    public var resources: [SourceFile]
+
+    public init(campaigns: [Campaign], diagnostics: [Diagnostic], resources: [SourceFile]) {
+        self.campaigns = campaigns
+        self.diagnostics = diagnostics
+        self.resources = resources
+    }
+}
+
+/// Turns campaign files into typed ``Campaign``s, checking every rule of the language that one file can check.
+/// Pure apart from `ResourceReader`, which supplies referenced CSV files.
+public enum CampaignDecoder {
+    /// Decodes every document of `file`. `relativePath` is the file's path below the campaigns root (for the
+    /// default key).
+    public static func decode(
+        _ file: SourceFile, relativePath: String, context: ProjectContext, resources: any ResourceReader,
+        limits: YAMLLimits = YAMLLimits()
+    ) -> CampaignFileResult {
+        let parsed = YAMLParser.parse(file.bytes, file: file.path, limits: limits)
+        if parsed.hasErrors { return CampaignFileResult(campaigns: [], diagnostics: parsed.diagnostics, resources: []) }
+        var result = CampaignFileResult(campaigns: [], diagnostics: parsed.diagnostics, resources: [])
+        let documents = parsed.documents.filter { !$0.root.isNull }
+        if documents.isEmpty {
+            result.diagnostics.append(.error(
+                CampaignDiagnosticCode.noCampaign, "file holds no campaign", at: SourceLocation(file: file.path, line: 1, column: 1),
+                hint: "a campaign file holds one or more YAML documents, each a campaign with at least `name` and `content`"))
+            return result
+        }
+        for document in documents {
+            var decoder = DocumentDecoder(
+                file: file.path, relativePath: relativePath, multiDocument: documents.count > 1, context: context, resources: resources)
+            if let campaign = decoder.decode(document) { result.campaigns.append(campaign) }
+            result.diagnostics += decoder.checker.diagnostics
+            result.resources += decoder.loaded
+        }
+        return result
+    }
+
+    /// The default key for a file at `relativePath`: the path without its `.yaml`/`.yml` extension.
+    public static func defaultKey(forRelativePath relativePath: String) -> String {
+        for suffix in [".yaml", ".yml"] where relativePath.hasSuffix(suffix) {
+            return String(relativePath.dropLast(suffix.count))
+        }
+        return relativePath
+    }
+
+    /// Whether `key` follows `[a-z0-9][a-z0-9._/-]*`.
+    public static func isValidKey(_ key: String) -> Bool {
+        let bytes = Array(key.utf8)
+        guard let first = bytes.first, isLowerAlnum(first) else { return false }
+        return bytes.dropFirst().allSatisfy { isLowerAlnum($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "-") }
+    }
+
+    private static func isLowerAlnum(_ byte: UInt8) -> Bool {
+        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+    }
+}
+
+/// Decodes one document into a campaign.
+struct DocumentDecoder {
+    let file: String
+    let relativePath: String
+    let multiDocument: Bool
+    let context: ProjectContext
+    let resources: any ResourceReader
+    var checker = Checker()
+    var loaded: [SourceFile] = []
+
+    init(file: String, relativePath: String, multiDocument: Bool, context: ProjectContext, resources: any ResourceReader) {
+        self.file = file
+        self.relativePath = relativePath
+        self.multiDocument = multiDocument
+        self.context = context
+        self.resources = resources
+    }
+
+    /// The campaign, or nil when any error was found.
+    mutating func decode(_ document: YAMLDocument) -> Campaign? {
+        var root = document.root
+        guard root.mapping != nil else {
+            checker.error(CampaignDiagnosticCode.wrongType, "a campaign must be a mapping, not \(Checker.describe(root))", at: root,
+                          hint: "start with `name: …` at the beginning of a line")
+            return nil
+        }
+        // The type decides which defaults apply, so read it before merging.
+        let ownType = root["type"]?.scalar?.value ?? context.defaults?["type"]?.scalar?.value
+        let ownChannel = root["channel"]?.scalar?.value ?? context.defaults?["channel"]?.scalar?.value
+        if let defaults = context.defaults {
+            root = DefaultsMerge.merge(root, defaults: defaults, isIdentity: ownType == "identity", isEmail: ownChannel == "email")
+        }
+        guard let fields = checker.fields(root, what: "a campaign", allowed: CampaignFields.topLevel,
+                                          extraHints: ["title": "`title` belongs inside `content`", "body": "`body` belongs inside `content`",
+                                                       "when": "the language calls it `schedule`", "where": "the language calls it `audience`"])
+        else { return nil }
+
+        let keyInfo = key(fields, document: document)
+        let name = fields["name"].flatMap { checker.string($0, field: "name") }
+        if fields["name"] == nil {
+            checker.error(CampaignDiagnosticCode.missingField, "campaign has no `name`", at: document.location,
+                          hint: "add `name: …`; it is shown in the CleverTap dashboard and must be unique")
+        }
+        var type = CampaignType.segment
+        if let node = fields["type"] { type = checker.choice(node, field: "type", as: CampaignType.self) ?? .segment }
+
+        for field in type == .identity ? CampaignFields.segmentOnly : CampaignFields.identityOnly {
+            guard let keyNode = fields.keyNode(field) else { continue }
+            let message = type == .identity
+                ? "`\(field)` is for segment campaigns; identity sends go to their recipients at once"
+                : "`\(field)` is for identity sends (`type: identity`)"
+            if field == "schedule", type == .identity, fields["schedule"]?.scalar?.value == "now" { continue }
+            checker.error(CampaignDiagnosticCode.notForType, message, at: keyNode,
+                          hint: field == "schedule" ? "identity sends take no schedule other than `now`" : nil)
+        }
+
+        var channel = Channel.push
+        if type == .identity, let node = fields["channel"] { channel = checker.choice(node, field: "channel", as: Channel.self) ?? .push }
+
+        let delivery: Delivery?
+        switch type {
+        case .segment: delivery = segment(fields, document: document).map(Delivery.segment)
+        case .identity: delivery = identity(fields, document: document, channel: channel).map(Delivery.identity)
+        }
+        let content = self.content(fields, document: document, isEmail: type == .identity && channel == .email)
+        let platforms = platformSpecific(fields, document: document, delivery: delivery, type: type, channel: channel)
+        let options = self.options(fields)
+
+        guard !checker.hasErrors, let keyInfo, let name, let delivery, let content, let platforms else { return nil }
+        return Campaign(
+            key: keyInfo.key, name: name, delivery: delivery, content: content, platformSpecific: platforms, options: options.options,
+            origin: Origin(file: file, document: document.location, key: keyInfo.location, name: fields["name"]?.location ?? document.location,
+                           tagGroup: options.tagGroupLocation))
+    }
+
+    private mutating func key(_ fields: Fields, document: YAMLDocument) -> (key: String, location: SourceLocation)? {
+        if let node = fields["key"] {
+            guard let key = checker.string(node, field: "key") else { return nil }
+            guard DocumentDecoder.validKey(key) else {
+                checker.error(CampaignDiagnosticCode.invalidKey, "invalid key \(Quoting.code(key))", at: node,
+                              hint: "keys use lower-case letters, digits, `.`, `_`, `/` and `-`, and start with a letter or digit")
+                return nil
+            }
+            return (key, node.location)
+        }
+        if multiDocument {
+            checker.error(CampaignDiagnosticCode.keyRequired, "a file with several campaigns needs a `key` in each", at: document.location,
+                          hint: "add `key: \(CampaignDecoder.defaultKey(forRelativePath: relativePath))/…` to every document")
+            return nil
+        }
+        let derived = CampaignDecoder.defaultKey(forRelativePath: relativePath)
+        guard DocumentDecoder.validKey(derived) else {
+            checker.error(CampaignDiagnosticCode.invalidKey, "the key derived from the file's path, \(Quoting.code(derived)), is not a valid key", at: document.location,
+                          hint: "rename the file (lower-case letters, digits, `.`, `_`, `/`, `-`) or set `key:`")
+            return nil
+        }
+        return (derived, document.location)
+    }
+
+    static func validKey(_ key: String) -> Bool { CampaignDecoder.isValidKey(key) }
+
+    private mutating func options(_ fields: Fields) -> (options: Options, tagGroupLocation: SourceLocation?) {
+        guard let node = fields["options"], let options = checker.fields(node, what: "`options`", allowed: CampaignFields.options) else {
+            return (Options(), nil)
+        }
+        var result = Options()
+        if let caps = options["respect_frequency_caps"] { result.respectFrequencyCaps = checker.bool(caps, field: "respect_frequency_caps") }
+        if let tag = options["tag_group"] { result.tagGroup = checker.string(tag, field: "tag_group") }
+        return (result, options["tag_group"]?.location)
+    }
+}

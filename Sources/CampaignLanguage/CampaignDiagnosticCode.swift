@@ -1,0 +1,57 @@
+import Diagnostics
+
+/// Stable codes of the campaign language's diagnostics. `docs/LANGUAGE.md` explains each one.
+public enum CampaignDiagnosticCode {
+    /// A key the language does not know.
+    public static let unknownKey: DiagnosticCode = "C001"
+    /// A value of the wrong type (a list where a string belongs, `yes` where a boolean belongs, …).
+    public static let wrongType: DiagnosticCode = "C002"
+    /// A required field is missing.
+    public static let missingField: DiagnosticCode = "C003"
+    /// A value outside the allowed set or form.
+    public static let invalidValue: DiagnosticCode = "C004"
+    /// A string that must not be empty is empty.
+    public static let emptyValue: DiagnosticCode = "C005"
+    /// A field that does not belong to this campaign type.
+    public static let notForType: DiagnosticCode = "C006"
+    /// A file that holds no campaign.
+    public static let noCampaign: DiagnosticCode = "C007"
+    /// A campaign key that breaks the key rules.
+    public static let invalidKey: DiagnosticCode = "C010"
+    /// Several campaigns in one file without explicit keys.
+    public static let keyRequired: DiagnosticCode = "C011"
+    /// Two campaigns with the same key.
+    public static let duplicateKey: DiagnosticCode = "C012"
+    /// Two campaigns with the same name.
+    public static let duplicateName: DiagnosticCode = "C013"
+    /// More than 20 distinct tag groups in the project.
+    public static let tooManyTagGroups: DiagnosticCode = "C014"
+    /// `audience.all` combined with filters, or `all: false`.
+    public static let audienceConflict: DiagnosticCode = "C020"
+    /// `from`/`to` without `event`, or only one of them.
+    public static let dateRangeIncomplete: DiagnosticCode = "C021"
+    /// A date that is not `YYYY-MM-DD` or does not exist.
+    public static let invalidDate: DiagnosticCode = "C022"
+    /// `from` after `to`.
+    public static let dateRangeReversed: DiagnosticCode = "C023"
+    /// An audience that selects nobody (no filters, no recipients).
+    public static let emptyAudience: DiagnosticCode = "C024"
+    /// An email address that does not look like one.
+    public static let invalidEmail: DiagnosticCode = "C030"
+    /// A recipient listed twice (dropped).
+    public static let duplicateRecipient: DiagnosticCode = "C031"
+    /// A recipient CSV file that cannot be read or parsed.
+    public static let csvProblem: DiagnosticCode = "C032"
+    /// A `platform_specific` platform that is not among `devices`.
+    public static let platformNotInDevices: DiagnosticCode = "C040"
+    /// Android without `wzrk_cid`: CleverTap rejects it (HTTP 400, code 9).
+    public static let missingNotificationChannel: DiagnosticCode = "C041"
+    /// A number with a leading zero, read as a number (quote it to keep the string).
+    public static let leadingZero: DiagnosticCode = "C042"
+    /// A schedule that is not `now`, `YYYY-MM-DD HH:MM` or ISO 8601 with an offset.
+    public static let invalidSchedule: DiagnosticCode = "C050"
+    /// A problem in `project.yaml`.
+    public static let projectFile: DiagnosticCode = "C060"
+    /// An unknown IANA time zone.
+    public static let invalidTimezone: DiagnosticCode = "C061"
+}

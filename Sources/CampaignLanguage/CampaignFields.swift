@@ -1,0 +1,20 @@
+/// The language's field names, in one place for validation, suggestions and docs.
+enum CampaignFields {
+    static let topLevel = [
+        "key", "name", "type", "channel", "devices", "audience", "content", "platform_specific", "schedule", "options",
+        "stopped",
+    ]
+    /// Fields a project's `defaults` may set (everything but identity and naming).
+    static let defaultable = topLevel.filter { $0 != "key" && $0 != "name" }
+    /// Fields that only segment campaigns take.
+    static let segmentOnly = ["devices", "schedule", "stopped"]
+    /// Fields that only identity sends take.
+    static let identityOnly = ["channel"]
+    static let segmentAudience = ["all", "event", "from", "to", "profile"]
+    static let identityAudience = ["fbid", "gpid", "email", "identity", "objectid", "file"]
+    static let pushContent = ["title", "body"]
+    static let emailContent = ["subject", "body"]
+    static let options = ["respect_frequency_caps", "tag_group"]
+    static let project = ["timezone", "region", "defaults", "environments"]
+    static let regions = ["eu1", "in1", "sg1", "us1", "aps3", "mec1"]
+}

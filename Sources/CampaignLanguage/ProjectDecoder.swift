@@ -1,0 +1,108 @@
+import CampaignModel
+import Diagnostics
+import Foundation
+import YAMLFrontEnd
+
+/// Reads `project.yaml`: `timezone`, `region`, `defaults` and `environments`.
+public enum ProjectDecoder {
+    /// The project context from `project.yaml`'s bytes, with every problem found.
+    public static func decode(_ bytes: [UInt8], path: String, limits: YAMLLimits = YAMLLimits()) -> (ProjectContext, [Diagnostic]) {
+        let parsed = YAMLParser.parse(bytes, file: path, limits: limits)
+        if parsed.hasErrors { return (ProjectContext(), parsed.diagnostics) }
+        var checker = Checker()
+        checker.append(parsed.diagnostics)
+        var context = ProjectContext()
+        guard let document = parsed.documents.first else { return (context, checker.diagnostics) }
+        if parsed.documents.count > 1 {
+            checker.error(CampaignDiagnosticCode.projectFile, "`project.yaml` must hold one document", at: parsed.documents[1].location)
+        }
+        if document.root.isNull { return (context, checker.diagnostics) }
+        guard let fields = checker.fields(document.root, what: "`project.yaml`", allowed: CampaignFields.project) else {
+            return (context, checker.diagnostics)
+        }
+        if let node = fields["timezone"], let zone = checker.string(node, field: "timezone") {
+            if TimeZone(identifier: zone) == nil {
+                checker.error(
+                    CampaignDiagnosticCode.invalidTimezone, "unknown time zone \(Quoting.code(zone))", at: node,
+                    hint: "use an IANA name such as `Europe/Berlin`, `America/New_York` or `UTC`")
+            } else {
+                context.settings.timezone = zone
+            }
+        }
+        if let node = fields["region"], let region = checker.string(node, field: "region") {
+            if CampaignFields.regions.contains(region) {
+                context.settings.region = region
+            } else {
+                checker.error(
+                    CampaignDiagnosticCode.invalidValue, "unknown region \(Quoting.code(region))", at: node,
+                    hint: "one of " + CampaignFields.regions.map { "`\($0)`" }.joined(separator: ", "))
+            }
+        }
+        if let node = fields["defaults"] {
+            if let defaults = checker.fields(node, what: "`defaults`", allowed: CampaignFields.defaultable,
+                                             extraHints: ["key": "a key identifies one campaign; it cannot be a default",
+                                                          "name": "names are unique per campaign; they cannot be a default"]) {
+                context.defaults = defaults.node
+                // Unknown keys were reported; keep only the known ones so they are not reported again per campaign.
+                context.defaults = YAMLNode(
+                    .mapping(defaults.entries.map { YAMLPair(key: $0.key, value: $0.value) }), at: node.location)
+            }
+        }
+        if let node = fields["environments"] {
+            context.environments = environments(node, checker: &checker)
+        }
+        return (context, checker.diagnostics)
+    }
+
+    private static func environments(_ node: YAMLNode, checker: inout Checker) -> [String: EnvironmentSettings] {
+        guard let named = checker.fields(node, what: "`environments`", allowed: nil) else { return [:] }
+        var result: [String: EnvironmentSettings] = [:]
+        for entry in named.entries {
+            guard let fields = checker.fields(
+                entry.value, what: "environment \(Quoting.code(entry.name))",
+                allowed: ["region", "api_url", "account_id_env", "passcode_env", "state"])
+            else { continue }
+            var region: String?
+            if let node = fields["region"], let value = checker.string(node, field: "region") {
+                if CampaignFields.regions.contains(value) { region = value } else {
+                    checker.error(CampaignDiagnosticCode.invalidValue, "unknown region \(Quoting.code(value))", at: node,
+                                  hint: "one of " + CampaignFields.regions.map { "`\($0)`" }.joined(separator: ", "))
+                }
+            }
+            var apiURL: String?
+            if let node = fields["api_url"], let value = checker.string(node, field: "api_url") {
+                if let url = URL(string: value), url.scheme == "http" || url.scheme == "https", url.host != nil {
+                    apiURL = value
+                } else {
+                    checker.error(CampaignDiagnosticCode.invalidValue, "`api_url` must be an http(s) URL", at: node)
+                }
+            }
+            if region != nil, apiURL != nil, let node = fields.keyNode("api_url") {
+                checker.error(CampaignDiagnosticCode.invalidValue, "give `region` or `api_url`, not both", at: node)
+            }
+            func variable(_ name: String) -> String? {
+                guard let node = fields[name] else {
+                    checker.error(CampaignDiagnosticCode.missingField, "environment \(Quoting.code(entry.name)) needs `\(name)`", at: entry.key,
+                                  hint: "the *name* of an environment variable, e.g. `CLEVERTAP_ACCOUNT_ID`; never the secret itself")
+                    return nil
+                }
+                guard let value = checker.string(node, field: name) else { return nil }
+                let valid = value.first.map { $0 == "_" || $0.isLetter } == true
+                    && value.allSatisfy { $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }
+                if !valid {
+                    checker.error(CampaignDiagnosticCode.invalidValue, "`\(name)` must name an environment variable, such as `CLEVERTAP_PASSCODE`", at: node,
+                                  hint: "put the secret in the variable, and the variable's name here")
+                    return nil
+                }
+                return value
+            }
+            let account = variable("account_id_env")
+            let passcode = variable("passcode_env")
+            let state = fields["state"].flatMap { checker.string($0, field: "state") }
+            if let account, let passcode {
+                result[entry.name] = EnvironmentSettings(region: region, apiURL: apiURL, accountIDVariable: account, passcodeVariable: passcode, statePath: state)
+            }
+        }
+        return result
+    }
+}

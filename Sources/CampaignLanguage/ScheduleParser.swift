@@ -1,0 +1,137 @@
+import CampaignModel
+import Foundation
+
+/// Reads dates and schedules as the language writes them.
+public enum ScheduleParser {
+    /// Why a schedule could not be read.
+    public enum Failure: Error, Equatable {
+        /// Not one of the accepted forms.
+        case form
+        /// The form is right but no such date or time exists.
+        case range
+        /// Seconds other than zero: CleverTap schedules to the minute.
+        case seconds
+        /// The account time zone is unknown.
+        case timezone
+    }
+
+    /// `YYYY-MM-DD`, or nil.
+    public static func date(_ text: String) -> CalendarDate? {
+        let b = Array(text.utf8)
+        guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"),
+            let y = digits(b, 0, 4), let m = digits(b, 5, 2), let d = digits(b, 8, 2)
+        else { return nil }
+        return CalendarDate(year: y, month: m, day: d)
+    }
+
+    /// Whether `text` has the shape `YYYY-MM-DD` (whether or not the day exists).
+    public static func looksLikeDate(_ text: String) -> Bool {
+        let b = Array(text.utf8)
+        return b.count == 10 && b[4] == UInt8(ascii: "-") && b[7] == UInt8(ascii: "-") && digits(b, 0, 4) != nil
+            && digits(b, 5, 2) != nil && digits(b, 8, 2) != nil
+    }
+
+    /// `now`, `YYYY-MM-DD HH:MM` (wall clock in `timezone`) or ISO 8601 with an offset (`2026-05-01T09:00:00+02:00`,
+    /// `…Z`), converted to the wall clock of `timezone`.
+    public static func schedule(_ text: String, timezone: String) -> Result<Schedule, Failure> {
+        if text == "now" { return .success(.now) }
+        let b = Array(text.utf8)
+        guard b.count >= 16, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"), b[13] == UInt8(ascii: ":"),
+            let y = digits(b, 0, 4), let mo = digits(b, 5, 2), let d = digits(b, 8, 2), let h = digits(b, 11, 2),
+            let mi = digits(b, 14, 2)
+        else { return .failure(.form) }
+        if b[10] == UInt8(ascii: " ") {
+            guard b.count == 16 else { return .failure(.form) }
+            guard let date = CalendarDate(year: y, month: mo, day: d), let local = LocalDateTime(date: date, hour: h, minute: mi)
+            else { return .failure(.range) }
+            return .success(.at(local))
+        }
+        guard b[10] == UInt8(ascii: "T") else { return .failure(.form) }
+        var index = 16
+        var seconds = 0
+        if index < b.count, b[index] == UInt8(ascii: ":") {
+            guard let s = digits(b, index + 1, 2) else { return .failure(.form) }
+            seconds = s
+            index += 3
+            if index < b.count, b[index] == UInt8(ascii: ".") {
+                index += 1
+                let start = index
+                while index < b.count, b[index] >= 48, b[index] <= 57 {
+                    if b[index] != UInt8(ascii: "0") { seconds = max(seconds, 1) }
+                    index += 1
+                }
+                if index == start { return .failure(.form) }
+            }
+        }
+        guard index < b.count else { return .failure(.form) }  // an offset is required
+        var offsetMinutes = 0
+        if b[index] == UInt8(ascii: "Z") {
+            guard index + 1 == b.count else { return .failure(.form) }
+        } else if b[index] == UInt8(ascii: "+") || b[index] == UInt8(ascii: "-") {
+            let sign = b[index] == UInt8(ascii: "-") ? -1 : 1
+            guard let oh = digits(b, index + 1, 2) else { return .failure(.form) }
+            var om = 0
+            if index + 3 == b.count {
+                om = 0
+            } else if index + 6 == b.count, b[index + 3] == UInt8(ascii: ":"), let m = digits(b, index + 4, 2) {
+                om = m
+            } else if index + 5 == b.count, let m = digits(b, index + 3, 2) {
+                om = m
+            } else {
+                return .failure(.form)
+            }
+            guard oh <= 23, om <= 59 else { return .failure(.range) }
+            offsetMinutes = sign * (oh * 60 + om)
+        } else {
+            return .failure(.form)
+        }
+        guard let date = CalendarDate(year: y, month: mo, day: d), LocalDateTime(date: date, hour: h, minute: mi) != nil,
+            seconds <= 59
+        else { return .failure(.range) }
+        if seconds != 0 { return .failure(.seconds) }
+        guard let zone = TimeZone(identifier: timezone) else { return .failure(.timezone) }
+        // The instant, then its wall clock in the account's zone.
+        let utcMinutes = daysSinceEpoch(date) * 1440 + h * 60 + mi - offsetMinutes
+        let instant = Date(timeIntervalSince1970: TimeInterval(utcMinutes) * 60)
+        let zoneMinutes = utcMinutes + zone.secondsFromGMT(for: instant) / 60
+        return civil(fromMinutes: zoneMinutes).map { .success(.at($0)) } ?? .failure(.range)
+    }
+
+    private static func digits(_ b: [UInt8], _ start: Int, _ count: Int) -> Int? {
+        guard start + count <= b.count else { return nil }
+        var value = 0
+        for i in start..<(start + count) {
+            guard b[i] >= 48, b[i] <= 57 else { return nil }
+            value = value * 10 + Int(b[i] - 48)
+        }
+        return value
+    }
+
+    /// Days from 1970-01-01 (Howard Hinnant's days_from_civil).
+    static func daysSinceEpoch(_ date: CalendarDate) -> Int {
+        let y = date.month <= 2 ? date.year - 1 : date.year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (date.month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + date.day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    /// The wall clock `minutes` after 1970-01-01 00:00 (civil_from_days).
+    static func civil(fromMinutes minutes: Int) -> LocalDateTime? {
+        let days = minutes >= 0 ? minutes / 1440 : (minutes - 1439) / 1440
+        let minuteOfDay = minutes - days * 1440
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        guard let date = CalendarDate(year: year, month: month, day: day) else { return nil }
+        return LocalDateTime(date: date, hour: minuteOfDay / 60, minute: minuteOfDay % 60)
+    }
+}

@@ -1,0 +1,120 @@
+import Diagnostics
+
+/// One campaign, validated and typed: what a YAML document in `campaigns/` means.
+public struct Campaign: Sendable, Hashable {
+    /// The campaign's identity in state (`promos/spring`); never sent to the provider.
+    public var key: String
+    /// The name shown in the provider's dashboard; unique in the project.
+    public var name: String
+    /// Segment campaign or identity send, with what belongs to each.
+    public var delivery: Delivery
+    public var content: Content
+    public var platformSpecific: PlatformSpecific
+    public var options: Options
+    /// Where the campaign's document starts, and where its key and name are written.
+    public var origin: Origin
+
+    public init(key: String, name: String, delivery: Delivery, content: Content, platformSpecific: PlatformSpecific, options: Options, origin: Origin) {
+        self.key = key
+        self.name = name
+        self.delivery = delivery
+        self.content = content
+        self.platformSpecific = platformSpecific
+        self.options = options
+        self.origin = origin
+    }
+
+    /// The campaign type.
+    public var type: CampaignType {
+        switch delivery {
+        case .segment: .segment
+        case .identity: .identity
+        }
+    }
+}
+
+/// Where a campaign is written, for cross-file diagnostics.
+public struct Origin: Sendable, Hashable {
+    /// The campaign's file, relative to nothing: as discovered.
+    public var file: String
+    /// The document's start.
+    public var document: SourceLocation
+    /// The `key:` value, or the document start when the key was derived from the path.
+    public var key: SourceLocation
+    /// The `name:` value.
+    public var name: SourceLocation
+    /// The `options.tag_group` value, when set.
+    public var tagGroup: SourceLocation?
+
+    public init(file: String, document: SourceLocation, key: SourceLocation, name: SourceLocation, tagGroup: SourceLocation? = nil) {
+        self.file = file
+        self.document = document
+        self.key = key
+        self.name = name
+        self.tagGroup = tagGroup
+    }
+}
+
+/// `segment` (a campaign to a segment of the user base) or `identity` (a send to named recipients).
+public enum CampaignType: String, Sendable, Hashable, CaseIterable {
+    case segment
+    case identity
+}
+
+/// How a campaign reaches people.
+public enum Delivery: Sendable, Hashable {
+    case segment(SegmentDelivery)
+    case identity(IdentityDelivery)
+}
+
+/// A segment campaign: devices, who, when, and whether it is stopped.
+public struct SegmentDelivery: Sendable, Hashable {
+    /// Non-empty, no duplicates, in written order.
+    public var devices: [Device]
+    public var audience: SegmentAudience
+    public var schedule: Schedule
+    /// True when the plan should stop the campaign.
+    public var stopped: Bool
+
+    public init(devices: [Device], audience: SegmentAudience, schedule: Schedule, stopped: Bool) {
+        self.devices = devices
+        self.audience = audience
+        self.schedule = schedule
+        self.stopped = stopped
+    }
+}
+
+/// An identity send: a channel and the recipients.
+public struct IdentityDelivery: Sendable, Hashable {
+    public var channel: Channel
+    public var recipients: Recipients
+
+    public init(channel: Channel, recipients: Recipients) {
+        self.channel = channel
+        self.recipients = recipients
+    }
+}
+
+/// The devices a segment campaign targets.
+public enum Device: String, Sendable, Hashable, CaseIterable {
+    case android
+    case ios
+    case windows
+}
+
+/// The channel of an identity send.
+public enum Channel: String, Sendable, Hashable, CaseIterable {
+    case push
+    case email
+}
+
+/// Optional request fields.
+public struct Options: Sendable, Hashable {
+    public var respectFrequencyCaps: Bool?
+    public var tagGroup: String?
+
+    public init(respectFrequencyCaps: Bool? = nil, tagGroup: String? = nil) {
+        self.respectFrequencyCaps = respectFrequencyCaps
+        self.tagGroup = tagGroup
+    }
+}

@@ -1,0 +1,192 @@
+import CampaignLanguage
+import CampaignModel
+import Diagnostics
+import Foundation
+import YAMLFrontEnd
+
+/// Campaigns loaded from disk: every project named, validated, with the sources needed to show diagnostics.
+public struct LoadedCampaigns: Sendable {
+    /// Valid campaigns of every project (a campaign with any error is left out).
+    public var campaigns: [Campaign]
+    /// Every problem found, in no particular order.
+    public var diagnostics: [Diagnostic]
+    /// Text of the files that have diagnostics.
+    public var sources: SourceText
+    /// How many campaign files were read.
+    public var fileCount: Int
+    /// The projects found (usually one).
+    public var projects: [LoadedProject]
+}
+
+/// One project: its root folder, its `project.yaml`, and its campaigns.
+public struct LoadedProject: Sendable {
+    public var root: String
+    /// The `project.yaml` path, if there is one.
+    public var projectFile: String?
+    public var context: ProjectContext
+    public var campaigns: [Campaign]
+}
+
+/// Reads campaign projects from disk: finds each path's project root (the nearest folder with `project.yaml`),
+/// reads and decodes the files on all cores, then checks the rules that span files.
+public enum ProjectLoader {
+    /// Names of project files; they are never campaign files.
+    public static let projectFileNames = ["project.yaml", "project.yml"]
+
+    /// Loads every campaign under `paths` (files or folders).
+    public static func load(_ paths: [String], limits: YAMLLimits = YAMLLimits()) -> LoadedCampaigns {
+        var diagnostics: [Diagnostic] = []
+        // Group the files named by project root, keeping the order roots were first seen.
+        var roots: [String] = []
+        var filesByRoot: [String: [String]] = [:]
+        var projectFiles: [String: String] = [:]
+        for path in paths {
+            let (files, found) = SourceDiscovery.expand([path])
+            diagnostics += found
+            guard !files.isEmpty || found.isEmpty else { continue }
+            var isDirectory: ObjCBool = false
+            _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            let start = isDirectory.boolValue ? path : parent(of: path)
+            let (root, projectFile) = projectRoot(from: start)
+            if filesByRoot[root] == nil {
+                roots.append(root)
+                filesByRoot[root] = []
+            }
+            if let projectFile { projectFiles[root] = projectFile }
+            for file in files where !isProjectFile(file) {
+                if !(filesByRoot[root]?.contains(file) ?? false) { filesByRoot[root]?.append(file) }
+            }
+            if !isDirectory.boolValue, isProjectFile(path) {
+                diagnostics.append(.warning(FileDiagnosticCode.noFiles, "\(Quoting.code(path, limit: 200)) is a project file, not a campaign; it is read as the project's settings", at: nil))
+            }
+        }
+
+        var result = LoadedCampaigns(campaigns: [], diagnostics: diagnostics, sources: SourceText(), fileCount: 0, projects: [])
+        let reader = DiskResourceReader()
+        for root in roots {
+            var context = ProjectContext()
+            if let projectFile = projectFiles[root] {
+                switch FileReader.read(projectFile, limit: limits.maxFileSize) {
+                case .failure(let problem):
+                    result.diagnostics.append(problem)
+                case .success(let bytes):
+                    let (decoded, problems) = ProjectDecoder.decode(bytes, path: projectFile, limits: limits)
+                    context = decoded
+                    if !problems.isEmpty {
+                        result.diagnostics += problems
+                        result.sources.add(path: projectFile, bytes: bytes)
+                    }
+                }
+            }
+            let files = filesByRoot[root] ?? []
+            let projectContext = context
+            let absoluteRoot = absolute(root)
+            let decoded = files.parallelMap { path -> (CampaignFileResult, [UInt8]?) in
+                switch FileReader.read(path, limit: limits.maxFileSize) {
+                case .failure(let problem):
+                    return (CampaignFileResult(campaigns: [], diagnostics: [problem], resources: []), nil)
+                case .success(let bytes):
+                    let relative = relativePath(of: path, under: absoluteRoot)
+                    let file = SourceFile(path: path, bytes: bytes)
+                    return (CampaignDecoder.decode(file, relativePath: relative, context: projectContext, resources: reader, limits: limits), bytes)
+                }
+            }
+            var campaigns: [Campaign] = []
+            for (index, (fileResult, bytes)) in decoded.enumerated() {
+                campaigns += fileResult.campaigns
+                result.diagnostics += fileResult.diagnostics
+                if !fileResult.diagnostics.isEmpty, let bytes { result.sources.add(path: files[index], bytes: bytes) }
+                for resource in fileResult.resources where fileResult.diagnostics.contains(where: { $0.location?.file == resource.path }) {
+                    result.sources.add(path: resource.path, bytes: resource.bytes)
+                }
+            }
+            let crossFile = ProjectRules.check(campaigns)
+            result.diagnostics += crossFile
+            // A campaign involved in a cross-file error is not valid either.
+            let conflicted = Set(crossFile.compactMap { $0.location })
+            campaigns.removeAll { conflicted.contains($0.origin.key) || conflicted.contains($0.origin.name) }
+            if crossFile.contains(where: { $0.code == CampaignDiagnosticCode.tooManyTagGroups }) {
+                campaigns.removeAll { $0.options.tagGroup != nil }
+            }
+            for diagnostic in crossFile {
+                for location in [diagnostic.location].compactMap({ $0 }) + diagnostic.related.map(\.location) where !result.sourcesHas(location.file) {
+                    if case .success(let bytes) = FileReader.read(location.file, limit: limits.maxFileSize) {
+                        result.sources.add(path: location.file, bytes: bytes)
+                    }
+                }
+            }
+            result.fileCount += files.count
+            result.campaigns += campaigns
+            result.projects.append(LoadedProject(root: root, projectFile: projectFiles[root], context: context, campaigns: campaigns))
+        }
+        // Defaults problems repeat once per campaign: keep one of each.
+        var seen = Set<Diagnostic>()
+        result.diagnostics = result.diagnostics.filter { seen.insert($0).inserted }
+        return result
+    }
+
+    static func isProjectFile(_ path: String) -> Bool {
+        projectFileNames.contains((path as NSString).lastPathComponent)
+    }
+
+    static func parent(of path: String) -> String {
+        let parent = (path as NSString).deletingLastPathComponent
+        return parent.isEmpty ? "." : parent
+    }
+
+    static func absolute(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.path
+    }
+
+    /// `path` relative to `root` (an absolute, standardized folder), or its file name when outside it.
+    static func relativePath(of path: String, under root: String) -> String {
+        let full = absolute(path)
+        let prefix = root.hasSuffix("/") ? root : root + "/"
+        if full.hasPrefix(prefix) { return String(full.dropFirst(prefix.count)) }
+        return (path as NSString).lastPathComponent
+    }
+
+    /// The nearest folder at or above `start` holding a project file, stopping at a repository root (a folder with
+    /// `.git`); without one, `start` itself is the root.
+    static func projectRoot(from start: String) -> (root: String, projectFile: String?) {
+        let manager = FileManager.default
+        var folder = absolute(start)
+        while true {
+            for name in projectFileNames {
+                let candidate = folder + (folder.hasSuffix("/") ? "" : "/") + name
+                if manager.fileExists(atPath: candidate) {
+                    return (display(folder, relativeTo: start), display(candidate, relativeTo: start, isFile: true))
+                }
+            }
+            if manager.fileExists(atPath: folder + "/.git") || folder == "/" { break }
+            let up = (folder as NSString).deletingLastPathComponent
+            if up == folder || up.isEmpty { break }
+            folder = up
+        }
+        return (start, nil)
+    }
+
+    /// Keeps paths short and relative when the user gave relative ones.
+    private static func display(_ absolutePath: String, relativeTo start: String, isFile: Bool = false) -> String {
+        if start.hasPrefix("/") { return absolutePath }
+        let cwd = absolute(".")
+        let prefix = cwd.hasSuffix("/") ? cwd : cwd + "/"
+        if absolutePath == cwd { return "." }
+        if absolutePath.hasPrefix(prefix) { return String(absolutePath.dropFirst(prefix.count)) }
+        return absolutePath
+    }
+}
+
+extension LoadedCampaigns {
+    fileprivate func sourcesHas(_ file: String) -> Bool { sources.contains(file) }
+}
+
+/// Reads recipient files from disk for the decoder.
+struct DiskResourceReader: ResourceReader {
+    /// Recipient CSVs may be large (millions of rows); this bounds them.
+    static let limit = 256 << 20
+
+    func read(_ path: String) -> Result<[UInt8], Diagnostic> {
+        FileReader.read(path, limit: Self.limit)
+    }
+}
