@@ -4,15 +4,15 @@ import Testing
 @Suite("campaign validate (the built binary)")
 struct ValidateCommandTests {
     @Test func cleanFilesExitZero() throws {
-        let run = try TestSupport.run(["validate", TestSupport.fixture("yaml/styles.yaml"), TestSupport.fixture("yaml/multi.yaml")])
-        #expect(run.status == 0)
-        #expect(run.stderr.contains("validated 2 files: 0 errors, 0 warnings"))
+        let run = try TestSupport.run(["validate", TestSupport.repositoryRoot + "/campaigns"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("validated 9 campaigns in 8 files: 0 errors, 0 warnings"))
     }
 
     @Test func foldersAreSearchedRecursivelySkippingHiddenEntries() throws {
         let run = try TestSupport.run(["validate", TestSupport.fixture("tree")])
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(run.stderr.contains("validated 2 files"))
+        #expect(run.stderr.contains("validated 2 campaigns in 2 files"))
         #expect(!run.stderr.contains("broken"))
     }
 
@@ -69,8 +69,12 @@ struct ValidateCommandTests {
     }
 
     @Test func warningsAsErrors() throws {
-        // No front-end warning exists yet; an empty file is clean.
-        let run = try TestSupport.run(["validate", "--warnings-as-errors", TestSupport.fixture("yaml/empty.yaml")])
-        #expect(run.status == 0)
+        let file = TestSupport.fixture("warnings/duplicate-recipient.yaml")
+        let lenient = try TestSupport.run(["validate", file])
+        #expect(lenient.status == 0)
+        #expect(lenient.stderr.contains("warning[C031]"))
+        let strict = try TestSupport.run(["validate", "--warnings-as-errors", file])
+        #expect(strict.status == 1)
+        #expect(strict.stderr.contains("error[C031]"))
     }
 }
