@@ -1,0 +1,108 @@
+import CampaignLanguage
+import CampaignModel
+import CleverTapCompiler
+import Foundation
+import JSON
+import Testing
+import Workspace
+
+@Suite("campaign compile")
+struct CompileTests {
+    static let campaigns = TestSupport.repositoryRoot + "/campaigns"
+    static let snapshots = TestSupport.fixture("snapshots")
+
+    @Test func outputIsOrderedAndByteIdenticalAcrossRuns() throws {
+        let first = try TestSupport.run(["compile", Self.campaigns])
+        let second = try TestSupport.run(["compile", Self.campaigns])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout == second.stdout)
+        let parsed = try AnyJSON.parse(first.stdout)
+        guard case .object(let root) = parsed, case .array(let requests)? = root["requests"] else {
+            Issue.record("not {\"requests\": [...]}")
+            return
+        }
+        let keys = requests.compactMap { request -> String? in
+            if case .object(let members) = request, case .string(let key)? = members["key"] { return key }
+            return nil
+        }
+        #expect(keys == keys.sorted())
+        #expect(keys.count == 11)
+        #expect(keys.filter { $0 == "loyalty/vip-preview" }.count == 3)
+    }
+
+    @Test func theCSVOf2500RecipientsIsThreeRequests() throws {
+        let loaded = ProjectLoader.load([Self.campaigns + "/loyalty"])
+        #expect(loaded.diagnostics.isEmpty)
+        let requests = loaded.requests
+        #expect(requests.map(\.batch) == [1, 2, 3])
+        let sizes = requests.map { request -> Int in
+            guard case .object(let lists)? = request.body["to"] else { return 0 }
+            return lists.reduce(0) { total, list in
+                if case .array(let ids) = list.1 { return total + ids.count }
+                return total
+            }
+        }
+        #expect(sizes == [1000, 1000, 500])
+    }
+
+    @Test func outFolderGetsOneFilePerRequest() throws {
+        let folder = try TestSupport.temporaryFolder()
+        let run = try TestSupport.run(["compile", Self.campaigns, "--out", folder])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("wrote 11 requests"))
+        let files = try FileManager.default.subpathsOfDirectory(atPath: folder).filter { $0.hasSuffix(".json") }.sorted()
+        #expect(files.contains("promos/spring-sale.json"))
+        #expect(files.contains("loyalty/vip-preview.batch-3.json"))
+        #expect(files.count == 11)
+    }
+
+    @Test func compileRefusesInvalidCampaigns() throws {
+        let run = try TestSupport.run(["compile", TestSupport.fixture("invalid/bad-device.yaml")])
+        #expect(run.status == 1)
+        #expect(run.stdout.isEmpty)
+        #expect(run.stderr.contains("error[C004]"))
+    }
+
+    /// Golden files: every request the examples compile to, byte for byte. `RECORD_SNAPSHOTS=1 swift test`
+    /// re-records them, and that run fails so that recording can never pass silently.
+    @Test func examplesMatchTheirSnapshots() throws {
+        let folder = try TestSupport.temporaryFolder()
+        let run = try TestSupport.run(["compile", Self.campaigns, "--out", folder])
+        #expect(run.status == 0, "\(run.stderr)")
+        let manager = FileManager.default
+        let produced = try manager.subpathsOfDirectory(atPath: folder).filter { $0.hasSuffix(".json") }.sorted()
+        if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] != nil {
+            try? manager.removeItem(atPath: Self.snapshots)
+            try manager.copyItem(atPath: folder, toPath: Self.snapshots)
+            Issue.record("re-recorded \(produced.count) snapshots in \(Self.snapshots); run the tests again without RECORD_SNAPSHOTS")
+            return
+        }
+        let expected = try manager.subpathsOfDirectory(atPath: Self.snapshots).filter { $0.hasSuffix(".json") }.sorted()
+        #expect(produced == expected)
+        for file in expected where produced.contains(file) {
+            let got = try String(contentsOfFile: folder + "/" + file, encoding: .utf8)
+            let want = try String(contentsOfFile: Self.snapshots + "/" + file, encoding: .utf8)
+            if got != want {
+                let differences = try AnyJSON.parse(got).differences(from: AnyJSON.parse(want))
+                Issue.record("\(file) differs from its snapshot: \(differences.prefix(10)) (byte-level difference if empty)")
+            }
+        }
+    }
+
+    @Test func theReferencePayloadIsReproducedFieldByField() throws {
+        let loaded = ProjectLoader.load([TestSupport.fixture("reference/example.yaml")])
+        #expect(loaded.diagnostics.isEmpty)
+        let campaign = try #require(loaded.campaigns.first)
+        guard case .segment(let segment) = campaign.delivery else {
+            Issue.record("not a segment campaign")
+            return
+        }
+        let body = CleverTapCompiler.createBody(campaign, segment, estimateOnly: true)
+        let ours = try AnyJSON.parse(JSONWriter().string(body))
+        let reference = try AnyJSON.parse(String(contentsOfFile: TestSupport.fixture("reference/example-payload.json"), encoding: .utf8))
+        #expect(ours.differences(from: reference) == [])
+        // And the compiled request is the same minus `estimate_only`.
+        let compiled = try AnyJSON.parse(JSONWriter().string(try #require(loaded.requests.first?.body)))
+        #expect(compiled.differences(from: reference) == ["$.estimate_only: missing here"])
+    }
+}
