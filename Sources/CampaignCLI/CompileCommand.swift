@@ -41,6 +41,7 @@ struct CompileCommand: ParsableCommand {
             let document = JSONValue.object([("requests", .array(requests.map(\.json)))])
             FileHandle.standardOutput.write(Data((JSONWriter(indent: 2).string(document) + "\n").utf8))
         }
+        ExitStatus.exitWithoutCleanup(ExitStatus.success)
     }
 
     /// The file name of a request under the output folder.

@@ -52,28 +52,29 @@ struct Checker {
     /// A mapping's fields, reporting non-string keys and keys outside `allowed` (with a suggestion).
     /// `extraHints` gives a fixed hint for known mistakes (for example `title` in an email).
     mutating func fields(
-        _ node: YAMLNode, what: String, allowed: [String]?, extraHints: [String: String] = [:]
+        _ node: YAMLNode, what: @autoclosure () -> String, allowed: [String]?,
+        extraHints: @autoclosure () -> [String: String] = [:]
     ) -> Fields? {
         guard let pairs = node.mapping else {
-            error(CampaignDiagnosticCode.wrongType, "\(what) must be a mapping, not \(Self.describe(node))", at: node)
+            error(CampaignDiagnosticCode.wrongType, "\(what()) must be a mapping, not \(Self.describe(node))", at: node)
             return nil
         }
         var fields = Fields(entries: [], node: node)
         fields.entries.reserveCapacity(pairs.count)
         for pair in pairs {
             guard let name = pair.key.scalar?.value, !pair.key.isNull else {
-                error(CampaignDiagnosticCode.wrongType, "keys of \(what) must be strings, not \(Self.describe(pair.key))", at: pair.key)
+                error(CampaignDiagnosticCode.wrongType, "keys of \(what()) must be strings, not \(Self.describe(pair.key))", at: pair.key)
                 continue
             }
             if let allowed, !allowed.contains(name) {
-                var hint = extraHints[name]
+                var hint = extraHints()[name]
                 if hint == nil, let suggestion = Suggestions.closest(to: name, in: allowed) {
                     hint = "did you mean `\(suggestion)`?"
                 }
                 if hint == nil {
                     hint = "allowed here: " + allowed.map { "`\($0)`" }.joined(separator: ", ")
                 }
-                error(CampaignDiagnosticCode.unknownKey, "unknown key \(Quoting.code(name)) in \(what)", at: pair.key, hint: hint)
+                error(CampaignDiagnosticCode.unknownKey, "unknown key \(Quoting.code(name)) in \(what())", at: pair.key, hint: hint)
                 continue
             }
             fields.entries.append((name, pair.key, pair.value))
@@ -91,11 +92,18 @@ struct Checker {
             }
             return nil
         }
-        if !allowEmpty, scalar.value.allSatisfy(\.isWhitespace) {
+        if !allowEmpty, Self.isBlank(scalar.value) {
             error(CampaignDiagnosticCode.emptyValue, "`\(field)` must not be empty", at: node)
             return nil
         }
         return scalar.value
+    }
+
+    /// True for an empty or all-white-space string; checks the first byte before any Unicode work.
+    static func isBlank(_ text: String) -> Bool {
+        guard let first = text.utf8.first else { return true }
+        if first > 0x20, first < 0x80 { return false }
+        return text.allSatisfy(\.isWhitespace)
     }
 
     /// A boolean field: exactly `true` or `false` (YAML 1.2); `yes`, `on` and quoted values are refused.

@@ -8,7 +8,9 @@ public enum ProjectRules {
 
     /// Problems across `campaigns` (in any order; reported in file order), each naming both places.
     public static func check(_ campaigns: [Campaign]) -> [Diagnostic] {
-        let ordered = campaigns.sorted { $0.origin.document < $1.origin.document }
+        // Campaigns usually arrive in file order already; sort indices, not the (large) campaigns.
+        let order = campaigns.indices.sorted { campaigns[$0].origin.document < campaigns[$1].origin.document }
+        let ordered = order.lazy.map { campaigns[$0] }
         var diagnostics: [Diagnostic] = []
         var keys: [String: SourceLocation] = [:]
         var names: [String: SourceLocation] = [:]

@@ -1,7 +1,6 @@
 import CampaignLanguage
 import CampaignModel
 import Diagnostics
-import Foundation
 import YAMLFrontEnd
 
 /// Campaigns loaded from disk: every project named, validated, with the sources needed to show diagnostics.
@@ -40,23 +39,23 @@ public enum ProjectLoader {
         var roots: [String] = []
         var filesByRoot: [String: [String]] = [:]
         var projectFiles: [String: String] = [:]
+        var seenFiles = Set<String>()
         for path in paths {
             let (files, found) = SourceDiscovery.expand([path])
             diagnostics += found
             guard !files.isEmpty || found.isEmpty else { continue }
-            var isDirectory: ObjCBool = false
-            _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-            let start = isDirectory.boolValue ? path : parent(of: path)
+            let isDirectory = Paths.kind(path) == .directory
+            let start = isDirectory ? path : Paths.parent(path)
             let (root, projectFile) = projectRoot(from: start)
             if filesByRoot[root] == nil {
                 roots.append(root)
                 filesByRoot[root] = []
             }
             if let projectFile { projectFiles[root] = projectFile }
-            for file in files where !isProjectFile(file) {
-                if !(filesByRoot[root]?.contains(file) ?? false) { filesByRoot[root]?.append(file) }
+            for file in files where !isProjectFile(file) && seenFiles.insert(file).inserted {
+                filesByRoot[root, default: []].append(file)
             }
-            if !isDirectory.boolValue, isProjectFile(path) {
+            if !isDirectory, isProjectFile(path) {
                 diagnostics.append(.warning(FileDiagnosticCode.noFiles, "\(Quoting.code(path, limit: 200)) is a project file, not a campaign; it is read as the project's settings", at: nil))
             }
         }
@@ -126,40 +125,32 @@ public enum ProjectLoader {
     }
 
     static func isProjectFile(_ path: String) -> Bool {
-        projectFileNames.contains((path as NSString).lastPathComponent)
+        projectFileNames.contains(Paths.lastComponent(path))
     }
 
-    static func parent(of path: String) -> String {
-        let parent = (path as NSString).deletingLastPathComponent
-        return parent.isEmpty ? "." : parent
-    }
+    static func absolute(_ path: String) -> String { Paths.absolute(path) }
 
-    static func absolute(_ path: String) -> String {
-        URL(fileURLWithPath: path).standardizedFileURL.path
-    }
-
-    /// `path` relative to `root` (an absolute, standardized folder), or its file name when outside it.
+    /// `path` relative to `root` (an absolute, normalized folder), or its file name when outside it.
     static func relativePath(of path: String, under root: String) -> String {
         let full = absolute(path)
         let prefix = root.hasSuffix("/") ? root : root + "/"
         if full.hasPrefix(prefix) { return String(full.dropFirst(prefix.count)) }
-        return (path as NSString).lastPathComponent
+        return Paths.lastComponent(path)
     }
 
     /// The nearest folder at or above `start` holding a project file, stopping at a repository root (a folder with
     /// `.git`); without one, `start` itself is the root.
     static func projectRoot(from start: String) -> (root: String, projectFile: String?) {
-        let manager = FileManager.default
         var folder = absolute(start)
         while true {
             for name in projectFileNames {
                 let candidate = folder + (folder.hasSuffix("/") ? "" : "/") + name
-                if manager.fileExists(atPath: candidate) {
+                if Paths.kind(candidate) == .file {
                     return (display(folder, relativeTo: start), display(candidate, relativeTo: start, isFile: true))
                 }
             }
-            if manager.fileExists(atPath: folder + "/.git") || folder == "/" { break }
-            let up = (folder as NSString).deletingLastPathComponent
+            if Paths.kind(folder + "/.git") != nil || folder == "/" { break }
+            let up = Paths.parent(folder)
             if up == folder || up.isEmpty { break }
             folder = up
         }

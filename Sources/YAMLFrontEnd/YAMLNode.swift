@@ -47,8 +47,9 @@ public struct YAMLPair: Sendable {
     }
 }
 
-/// A node of a YAML document: a scalar, a sequence or a mapping, and where it starts.
-public struct YAMLNode: Sendable {
+/// A node of a YAML document: a scalar, a sequence or a mapping, and where it starts. Immutable; a class so that
+/// sharing a subtree (aliases, defaults merged into many campaigns) costs one reference, not a deep copy.
+public final class YAMLNode: Sendable {
     /// What the node holds.
     public enum Content: Sendable {
         case scalar(YAMLScalar)
@@ -57,11 +58,11 @@ public struct YAMLNode: Sendable {
         case mapping([YAMLPair])
     }
 
-    public var content: Content
+    public let content: Content
     /// Where the node starts (for a block mapping, its first key).
-    public var location: SourceLocation
+    public let location: SourceLocation
     /// The explicit tag of a collection, if any (scalars keep theirs in ``YAMLScalar/tag``).
-    public var tag: String?
+    public let tag: String?
 
     public init(_ content: Content, at location: SourceLocation, tag: String? = nil) {
         self.content = content

@@ -1,0 +1,254 @@
+/// Parses JSON text (RFC 8259) into ``JSONValue``, keeping object members in order and numbers as written.
+/// Iterative, with a depth limit, so hostile input cannot exhaust the stack.
+public struct JSONParser {
+    /// Why a text is not acceptable JSON.
+    public struct Failure: Error, Sendable, Hashable, CustomStringConvertible {
+        public var message: String
+        /// Byte offset where the problem was found.
+        public var offset: Int
+        public var description: String { "\(message) at byte \(offset)" }
+    }
+
+    /// Deepest nesting accepted.
+    public var maxDepth: Int
+
+    public init(maxDepth: Int = 512) {
+        self.maxDepth = maxDepth
+    }
+
+    /// Parses UTF-8 `text`.
+    public func parse(_ text: String) throws(Failure) -> JSONValue {
+        try parse(Array(text.utf8))
+    }
+
+    private enum Container {
+        case array([JSONValue])
+        case object([(String, JSONValue)], pendingKey: String?)
+    }
+
+    /// Parses UTF-8 bytes.
+    public func parse(_ bytes: [UInt8]) throws(Failure) -> JSONValue {
+        var index = 0
+        var stack: [Container] = []
+        func fail(_ message: String) -> Failure { Failure(message: message, offset: index) }
+        func skipSpace() {
+            while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 { index += 1 }
+        }
+
+        while true {
+            skipSpace()
+            guard index < bytes.count else { throw fail("unexpected end of input") }
+            // In an object, read the key first (or the closing brace).
+            if case .object(let members, nil)? = stack.last {
+                if bytes[index] == UInt8(ascii: "}"), members.isEmpty {
+                    index += 1
+                    if let done = try close(.object(members), stack: &stack, index: &index, bytes: bytes) { return done }
+                    continue
+                }
+                guard bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+                let key = try string(bytes, &index)
+                skipSpace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected `:`") }
+                index += 1
+                stack[stack.count - 1] = .object(members, pendingKey: key)
+                continue
+            }
+            var value: JSONValue
+            switch bytes[index] {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                guard stack.count < maxDepth else { throw fail("nesting deeper than \(maxDepth)") }
+                let isObject = bytes[index] == UInt8(ascii: "{")
+                index += 1
+                if isObject {
+                    stack.append(.object([], pendingKey: nil))
+                    continue
+                }
+                skipSpace()
+                if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+                    index += 1
+                    value = .array([])
+                } else {
+                    stack.append(.array([]))
+                    continue
+                }
+            case UInt8(ascii: "\""):
+                value = .string(try string(bytes, &index))
+            case UInt8(ascii: "t"):
+                try literal("true", bytes, &index)
+                value = .bool(true)
+            case UInt8(ascii: "f"):
+                try literal("false", bytes, &index)
+                value = .bool(false)
+            case UInt8(ascii: "n"):
+                try literal("null", bytes, &index)
+                value = .null
+            default:
+                value = .number(try number(bytes, &index))
+            }
+            if let done = try attach(value, stack: &stack, index: &index, bytes: bytes) { return done }
+        }
+    }
+
+    /// Adds a finished value to the innermost container (closing containers as their ends arrive); returns the
+    /// document when the outermost value is complete.
+    private func attach(_ value: JSONValue, stack: inout [Container], index: inout Int, bytes: [UInt8]) throws(Failure) -> JSONValue? {
+        var value = value
+        while true {
+            guard let top = stack.popLast() else {
+                skip(bytes, &index)
+                guard index == bytes.count else { throw Failure(message: "unexpected text after the JSON value", offset: index) }
+                return value
+            }
+            var closed: JSONValue?
+            switch top {
+            case .array(var items):
+                items.append(value)
+                skip(bytes, &index)
+                guard index < bytes.count else { throw Failure(message: "unexpected end of input", offset: index) }
+                if bytes[index] == UInt8(ascii: ",") {
+                    index += 1
+                    stack.append(.array(items))
+                    return nil
+                }
+                guard bytes[index] == UInt8(ascii: "]") else { throw Failure(message: "expected `,` or `]`", offset: index) }
+                index += 1
+                closed = .array(items)
+            case .object(var members, let key):
+                members.append((key ?? "", value))
+                skip(bytes, &index)
+                guard index < bytes.count else { throw Failure(message: "unexpected end of input", offset: index) }
+                if bytes[index] == UInt8(ascii: ",") {
+                    index += 1
+                    stack.append(.object(members, pendingKey: nil))
+                    skip(bytes, &index)
+                    guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw Failure(message: "expected a string key", offset: index) }
+                    return nil
+                }
+                guard bytes[index] == UInt8(ascii: "}") else { throw Failure(message: "expected `,` or `}`", offset: index) }
+                index += 1
+                closed = .object(members)
+            }
+            guard let finished = closed else { return nil }
+            value = finished
+        }
+    }
+
+    private func close(_ value: JSONValue, stack: inout [Container], index: inout Int, bytes: [UInt8]) throws(Failure) -> JSONValue? {
+        stack.removeLast()
+        return try attach(value, stack: &stack, index: &index, bytes: bytes)
+    }
+
+    private func skip(_ bytes: [UInt8], _ index: inout Int) {
+        while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 { index += 1 }
+    }
+
+    private func literal(_ word: StaticString, _ bytes: [UInt8], _ index: inout Int) throws(Failure) {
+        let expected = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+        guard index + expected.count <= bytes.count, Array(bytes[index..<(index + expected.count)]) == Array(expected) else {
+            throw Failure(message: "invalid literal", offset: index)
+        }
+        index += expected.count
+    }
+
+    private func number(_ bytes: [UInt8], _ index: inout Int) throws(Failure) -> String {
+        let start = index
+        func digits() -> Int {
+            let begin = index
+            while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 { index += 1 }
+            return index - begin
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
+        guard index < bytes.count else { throw Failure(message: "invalid number", offset: start) }
+        if bytes[index] == UInt8(ascii: "0") {
+            index += 1
+        } else if digits() == 0 {
+            throw Failure(message: "unexpected character", offset: start)
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            guard digits() > 0 else { throw Failure(message: "invalid number", offset: start) }
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            guard digits() > 0 else { throw Failure(message: "invalid number", offset: start) }
+        }
+        return String(decoding: bytes[start..<index], as: UTF8.self)
+    }
+
+    private func string(_ bytes: [UInt8], _ index: inout Int) throws(Failure) -> String {
+        index += 1  // opening quote
+        var scalars = String.UnicodeScalarView()
+        var runStart = index
+        func flushRun(to end: Int) throws(Failure) {
+            guard runStart < end else { return }
+            guard let run = String(validating: bytes[runStart..<end], as: UTF8.self) else {
+                throw Failure(message: "invalid UTF-8 in a string", offset: runStart)
+            }
+            scalars.append(contentsOf: run.unicodeScalars)
+        }
+        while true {
+            guard index < bytes.count else { throw Failure(message: "unterminated string", offset: index) }
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                try flushRun(to: index)
+                index += 1
+                return String(scalars)
+            }
+            if byte < 0x20 { throw Failure(message: "control character in a string", offset: index) }
+            if byte != UInt8(ascii: "\\") {
+                index += 1
+                continue
+            }
+            try flushRun(to: index)
+            index += 1
+            guard index < bytes.count else { throw Failure(message: "unterminated string", offset: index) }
+            let escape = bytes[index]
+            index += 1
+            switch escape {
+            case UInt8(ascii: "\""): scalars.append("\"")
+            case UInt8(ascii: "\\"): scalars.append("\\")
+            case UInt8(ascii: "/"): scalars.append("/")
+            case UInt8(ascii: "b"): scalars.append("\u{08}")
+            case UInt8(ascii: "f"): scalars.append("\u{0C}")
+            case UInt8(ascii: "n"): scalars.append("\n")
+            case UInt8(ascii: "r"): scalars.append("\r")
+            case UInt8(ascii: "t"): scalars.append("\t")
+            case UInt8(ascii: "u"):
+                var code = try hex4(bytes, &index)
+                if (0xD800...0xDBFF).contains(code) {
+                    guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+                        throw Failure(message: "unpaired surrogate", offset: index)
+                    }
+                    index += 2
+                    let low = try hex4(bytes, &index)
+                    guard (0xDC00...0xDFFF).contains(low) else { throw Failure(message: "unpaired surrogate", offset: index) }
+                    code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                }
+                guard let scalar = Unicode.Scalar(code) else { throw Failure(message: "invalid \\u escape", offset: index) }
+                scalars.append(scalar)
+            default:
+                throw Failure(message: "invalid escape", offset: index - 1)
+            }
+            runStart = index
+        }
+    }
+
+    private func hex4(_ bytes: [UInt8], _ index: inout Int) throws(Failure) -> UInt32 {
+        guard index + 4 <= bytes.count else { throw Failure(message: "invalid \\u escape", offset: index) }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let b = bytes[index]
+            let digit: UInt32
+            switch b {
+            case 0x30...0x39: digit = UInt32(b - 0x30)
+            case 0x41...0x46: digit = UInt32(b - 0x41 + 10)
+            case 0x61...0x66: digit = UInt32(b - 0x61 + 10)
+            default: throw Failure(message: "invalid \\u escape", offset: index)
+            }
+            value = value * 16 + digit
+            index += 1
+        }
+        return value
+    }
+}
