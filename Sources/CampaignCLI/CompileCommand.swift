@@ -34,12 +34,17 @@ struct CompileCommand: ParsableCommand {
         if output.emit(loaded.diagnostics, sources: loaded.sources, summary: nil) {
             throw ExitCode(ExitStatus.failure)
         }
-        let requests = CleverTapCompiler.compile(loaded.campaigns)
+        // Compile and serialize on all cores; the order (by key, then batch) is kept.
+        let campaigns = loaded.campaigns.sorted { $0.key < $1.key }
+        let requests = campaigns.parallelMap { CleverTapCompiler.compile($0) }.flatMap { $0 }
         if let outputFolder {
             try write(requests, to: outputFolder)
         } else {
-            let document = JSONValue.object([("requests", .array(requests.map(\.json)))])
-            FileHandle.standardOutput.write(Data((JSONWriter(indent: 2).string(document) + "\n").utf8))
+            let writer = JSONWriter(indent: 2)
+            let items = requests.parallelMap { writer.bytes($0.json, level: 2) }
+            var bytes = writer.objectWithArray(key: "requests", serializedItems: items)
+            bytes.append(0x0A)
+            FileHandle.standardOutput.write(Data(bytes))
         }
         ExitStatus.exitWithoutCleanup(ExitStatus.success)
     }
@@ -55,7 +60,7 @@ struct CompileCommand: ParsableCommand {
             for request in requests {
                 let url = URL(fileURLWithPath: folder).appendingPathComponent(Self.fileName(for: request))
                 try manager.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try Data((JSONWriter(indent: 2).string(request.json) + "\n").utf8).write(to: url, options: .atomic)
+                try Data(JSONWriter(indent: 2).bytes(request.json) + [0x0A]).write(to: url, options: .atomic)
             }
         } catch {
             _ = output.emit([.error(FileDiagnosticCode.unwritable, "cannot write to \(Quoting.code(folder, limit: 200)): \(error.localizedDescription)", at: nil)], sources: SourceText(), summary: nil)

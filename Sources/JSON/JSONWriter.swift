@@ -1,4 +1,5 @@
-/// Serializes ``JSONValue`` deterministically: object members in their stored order, strings escaped per RFC 8259.
+/// Serializes ``JSONValue`` deterministically: object members in their stored order, strings escaped per RFC 8259
+/// (plus U+2028/U+2029), non-ASCII text kept as UTF-8.
 public struct JSONWriter: Sendable {
     /// Indentation per level; `nil` writes compact JSON on one line.
     public var indent: Int?
@@ -10,78 +11,132 @@ public struct JSONWriter: Sendable {
 
     /// The JSON text of `value`, without a trailing newline.
     public func string(_ value: JSONValue) -> String {
-        var out = ""
-        out.reserveCapacity(256)
-        write(value, level: 0, into: &out)
+        String(decoding: bytes(value), as: UTF8.self)
+    }
+
+    /// The JSON text of `value` as UTF-8 bytes, without a trailing newline; `level` is the nesting level the value
+    /// sits at (for pretty-printing a part of a larger document).
+    public func bytes(_ value: JSONValue, level: Int = 0) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(1024)
+        write(value, level: level, into: &out)
         return out
     }
 
-    private func newline(_ level: Int, into out: inout String) {
-        guard let indent else { return }
-        out.append("\n")
-        out.append(String(repeating: " ", count: indent * level))
+    /// `{"<key>": [items...]}` assembled from items already serialized at level 2: byte-identical to writing the
+    /// whole document at once, so large arrays can be serialized in parallel.
+    public func objectWithArray(key: String, serializedItems items: [[UInt8]]) -> [UInt8] {
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        newline(1, into: &out)
+        JSONWriter.appendQuoted(key, into: &out)
+        out.append(UInt8(ascii: ":"))
+        if indent != nil { out.append(0x20) }
+        if items.isEmpty {
+            out.append(contentsOf: "[]".utf8)
+        } else {
+            out.append(UInt8(ascii: "["))
+            for (index, item) in items.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                newline(2, into: &out)
+                out.append(contentsOf: item)
+            }
+            newline(1, into: &out)
+            out.append(UInt8(ascii: "]"))
+        }
+        newline(0, into: &out)
+        out.append(UInt8(ascii: "}"))
+        return out
     }
 
-    private func write(_ value: JSONValue, level: Int, into out: inout String) {
+    private func newline(_ level: Int, into out: inout [UInt8]) {
+        guard let indent else { return }
+        out.append(0x0A)
+        out.append(contentsOf: repeatElement(0x20, count: indent * level))
+    }
+
+    private func write(_ value: JSONValue, level: Int, into out: inout [UInt8]) {
         switch value {
-        case .null: out.append("null")
-        case .bool(let b): out.append(b ? "true" : "false")
-        case .number(let n): out.append(n)
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .number(let n): out.append(contentsOf: n.utf8)
         case .string(let s): JSONWriter.appendQuoted(s, into: &out)
         case .array(let items):
             if items.isEmpty {
-                out.append("[]")
+                out.append(contentsOf: "[]".utf8)
                 return
             }
-            out.append("[")
-            for (index, item) in items.enumerated() {
-                if index > 0 { out.append(",") }
+            out.append(UInt8(ascii: "["))
+            var first = true
+            for item in items {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
                 newline(level + 1, into: &out)
                 write(item, level: level + 1, into: &out)
             }
             newline(level, into: &out)
-            out.append("]")
+            out.append(UInt8(ascii: "]"))
         case .object(let members):
             if members.isEmpty {
-                out.append("{}")
+                out.append(contentsOf: "{}".utf8)
                 return
             }
-            out.append("{")
-            for (index, (key, member)) in members.enumerated() {
-                if index > 0 { out.append(",") }
+            out.append(UInt8(ascii: "{"))
+            var first = true
+            for (key, member) in members {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
                 newline(level + 1, into: &out)
                 JSONWriter.appendQuoted(key, into: &out)
-                out.append(indent == nil ? ":" : ": ")
+                out.append(UInt8(ascii: ":"))
+                if indent != nil { out.append(0x20) }
                 write(member, level: level + 1, into: &out)
             }
             newline(level, into: &out)
-            out.append("}")
+            out.append(UInt8(ascii: "}"))
         }
     }
 
-    /// Appends `string` as a quoted JSON string.
-    public static func appendQuoted(_ string: String, into out: inout String) {
-        out.append("\"")
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": out.append("\\\"")
-            case "\\": out.append("\\\\")
-            case "\n": out.append("\\n")
-            case "\r": out.append("\\r")
-            case "\t": out.append("\\t")
-            case "\u{08}": out.append("\\b")
-            case "\u{0C}": out.append("\\f")
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029 {
-                    let hex = String(scalar.value, radix: 16)
-                    out.append("\\u")
-                    out.append(String(repeating: "0", count: 4 - hex.count))
-                    out.append(hex)
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// Appends `string` as a quoted JSON string: runs that need no escaping are copied whole.
+    public static func appendQuoted(_ string: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        var string = string
+        string.withUTF8 { bytes in
+            var runStart = 0
+            var index = 0
+            while index < bytes.count {
+                let byte = bytes[index]
+                var escape: [UInt8]?
+                var width = 1
+                switch byte {
+                case UInt8(ascii: "\""): escape = Array("\\\"".utf8)
+                case UInt8(ascii: "\\"): escape = Array("\\\\".utf8)
+                case 0x0A: escape = Array("\\n".utf8)
+                case 0x0D: escape = Array("\\r".utf8)
+                case 0x09: escape = Array("\\t".utf8)
+                case 0x08: escape = Array("\\b".utf8)
+                case 0x0C: escape = Array("\\f".utf8)
+                case 0x00..<0x20:
+                    escape = Array("\\u00".utf8) + [hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xF)]]
+                case 0xE2 where index + 2 < bytes.count && bytes[index + 1] == 0x80 && (bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9):
+                    // U+2028 and U+2029 are valid JSON but break JavaScript; escape them.
+                    escape = Array((bytes[index + 2] == 0xA8 ? "\\u2028" : "\\u2029").utf8)
+                    width = 3
+                default:
+                    break
+                }
+                if let escape {
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+                    out.append(contentsOf: escape)
+                    index += width
+                    runStart = index
                 } else {
-                    out.unicodeScalars.append(scalar)
+                    index += 1
                 }
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
         }
-        out.append("\"")
+        out.append(UInt8(ascii: "\""))
     }
 }

@@ -24,3 +24,15 @@ struct JSONParserTests {
         #expect((try? JSONParser().parse(fine)) != nil)
     }
 }
+
+@Suite("JSON writer: assembled documents")
+struct JSONAssemblyTests {
+    @Test func assemblingPreSerializedItemsMatchesWritingTheWholeDocument() {
+        let items: [JSONValue] = [.object([("a", .int(1)), ("b", .array([.string("x"), .object([])]))]), .array([]), .string("s\u{2028}")]
+        let writer = JSONWriter(indent: 2)
+        let whole = writer.bytes(.object([("requests", .array(items))]))
+        #expect(writer.objectWithArray(key: "requests", serializedItems: items.map { writer.bytes($0, level: 2) }) == whole)
+        #expect(writer.objectWithArray(key: "requests", serializedItems: []) == writer.bytes(.object([("requests", .array([]))])))
+        #expect(JSONWriter(indent: nil).string(.string("a\u{2028}b")) == "\"a\\u2028b\"")
+    }
+}
