@@ -6,9 +6,15 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "campaign", targets: ["CampaignCLI"]),
+        .executable(name: "campaign-sandbox", targets: ["CampaignSandbox"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.25.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.10.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.3.0"),
     ],
     targets: [
         // libyaml, from Debian's libyaml-dev. Only YAMLFrontEnd imports it.
@@ -31,6 +37,35 @@ let package = Package(
         .target(name: "CleverTapCompiler", dependencies: ["CampaignModel", "JSON"]),
         // The file-system edge: finding projects and files, reading them, fanning out over cores.
         .target(name: "Workspace", dependencies: ["CampaignLanguage", "CampaignModel", "Diagnostics", "YAMLFrontEnd"]),
+        // A CleverTap look-alike for tests, demos and benchmarks: documented validation, rate limits, faults.
+        .target(
+            name: "CleverTapSandbox",
+            dependencies: [
+                "JSON",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "CampaignSandbox",
+            dependencies: [
+                "CleverTapSandbox",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        // The CleverTap API client: pacing, retries, and "outcome unknown" for requests that may have landed.
+        .target(
+            name: "CleverTapClient",
+            dependencies: [
+                "JSON",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         // The `campaign` command line tool.
         .executableTarget(
             name: "CampaignCLI",
@@ -51,7 +86,8 @@ let package = Package(
             name: "CampaignTests",
             dependencies: [
                 "Diagnostics", "JSON", "YAMLFrontEnd", "Workspace", "CampaignModel", "CampaignLanguage", "CleverTapCompiler",
-                "CampaignCLI",
+                "CampaignCLI", "CleverTapSandbox", "CleverTapClient", "CampaignSandbox",
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             exclude: ["Fixtures"]
         ),

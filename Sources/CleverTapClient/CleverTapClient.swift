@@ -1,0 +1,294 @@
+import AsyncHTTPClient
+import Foundation
+import JSON
+import Logging
+import NIOCore
+import NIOPosix
+
+/// A CleverTap API client that keeps to the documented limits and never repeats a create or send whose outcome
+/// it does not know.
+///
+/// - `targets/*` requests: at most ``CleverTapConfiguration/maxTargetsInFlight`` at once; creates and estimates
+///   spaced to ``CleverTapConfiguration/createRate``.
+/// - sends: spaced to ``CleverTapConfiguration/sendRate`` with bounded concurrency.
+/// - 429: waits `Retry-After` (or the documented lockout) and tries again — a rejected request did nothing.
+/// - reads, and requests that never reached the server: retried with exponential backoff and jitter.
+/// - a create, send or stop that may have reached the server and got no clear answer: ``CleverTapError/Kind/outcomeUnknown``.
+public final class CleverTapClient: Sendable {
+    public let configuration: CleverTapConfiguration
+    private let http: HTTPClient
+    private let logger: Logger
+    private let targetsGate: AsyncSemaphore
+    private let sendsGate: AsyncSemaphore
+    private let createPace: RateGate
+    private let sendPace: RateGate
+    /// What the client saw, for tests, benchmarks and summaries.
+    public let metrics = ClientMetrics()
+
+    public init(configuration: CleverTapConfiguration, logger: Logger = Logger(label: "clevertap", factory: { _ in SwiftLogNoOpLogHandler() })) {
+        self.configuration = configuration
+        self.logger = logger
+        var httpConfiguration = HTTPClient.Configuration(
+            timeout: .init(connect: .milliseconds(Int64(configuration.connectTimeout * 1000)), read: .milliseconds(Int64(configuration.readTimeout * 1000))))
+        httpConfiguration.connectionPool.retryConnectionEstablishment = false
+        httpConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, configuration.sendConcurrency + configuration.maxTargetsInFlight)
+        httpConfiguration.httpVersion = .http1Only
+        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
+        targetsGate = AsyncSemaphore(permits: configuration.maxTargetsInFlight)
+        sendsGate = AsyncSemaphore(permits: configuration.sendConcurrency)
+        createPace = RateGate(perSecond: configuration.createRate)
+        sendPace = RateGate(perSecond: configuration.sendRate)
+    }
+
+    /// Closes connections. Call once when done.
+    public func shutdown() async {
+        try? await http.shutdown()
+    }
+
+    // MARK: endpoints
+
+    /// `POST /1/targets/create.json`: creates a campaign and returns its id and estimates.
+    public func createCampaign(_ body: JSONValue) async throws(CleverTapError) -> CreatedCampaign {
+        let answer = try await perform("/1/targets/create.json", body, mutation: true)
+        guard let id = answer["id"]?.intValue else {
+            throw CleverTapError(.outcomeUnknown, "the create succeeded without an id", endpoint: "/1/targets/create.json")
+        }
+        return CreatedCampaign(id: id, estimates: Self.estimates(answer))
+    }
+
+    /// `POST /1/targets/create.json` with `estimate_only`: the estimated reach per device; creates nothing.
+    public func estimate(_ body: JSONValue) async throws(CleverTapError) -> [String: Int] {
+        var members = body.objectValue ?? []
+        members.removeAll { $0.0 == "estimate_only" }
+        members.insert(("estimate_only", .bool(true)), at: min(1, members.count))
+        let answer = try await perform("/1/targets/create.json", .object(members), mutation: false)
+        return Dictionary(Self.estimates(answer), uniquingKeysWith: { a, _ in a })
+    }
+
+    /// `POST /1/targets/stop.json`.
+    public func stopCampaign(id: Int) async throws(CleverTapError) {
+        _ = try await perform("/1/targets/stop.json", .object([("id", .int(id))]), mutation: true)
+    }
+
+    /// `POST /1/targets/result.json`: the statistics, or `.notCompleted`.
+    public func result(id: Int) async throws(CleverTapError) -> CampaignResult {
+        do {
+            let answer = try await perform("/1/targets/result.json", .object([("id", .int(id))]), mutation: false)
+            return .completed(sent: answer["result"]?["sent"]?.intValue ?? 0, clicked: answer["result"]?["clicked"]?.intValue ?? 0)
+        } catch where error.kind == .apiFailure && error.message.contains("hasn't been completed") {
+            return .notCompleted
+        }
+    }
+
+    /// `POST /1/targets/list.json`: campaigns scheduled between two dates (`YYYYMMDD`, inclusive).
+    public func listCampaigns(from: Int, to: Int) async throws(CleverTapError) -> [TargetSummary] {
+        let answer = try await perform("/1/targets/list.json", .object([("from", .int(from)), ("to", .int(to))]), mutation: false)
+        return (answer["targets"]?.arrayValue ?? []).compactMap { item in
+            guard let id = item["id"]?.intValue else { return nil }
+            return TargetSummary(id: id, name: item["name"]?.stringValue ?? "", scheduledOn: item["scheduled_on"]?.intValue ?? 0,
+                                 status: item["status"]?.stringValue ?? "")
+        }
+    }
+
+    /// `POST /1/send/{push,email,webpush,sms}.json` (the path says which).
+    public func send(path: String, body: JSONValue) async throws(CleverTapError) {
+        _ = try await perform(path, body, mutation: true)
+    }
+
+    // MARK: the request loop
+
+    private func perform(_ path: String, _ body: JSONValue, mutation: Bool) async throws(CleverTapError) -> JSONValue {
+        let isTargets = path.hasPrefix("/1/targets/")
+        let paced = path == "/1/targets/create.json"
+        let payload = JSONWriter(indent: nil).bytes(body)
+        var attempt = 0
+        var rateLimitWaits = 0
+        while true {
+            attempt += 1
+            let outcome: Outcome
+            do {
+                outcome = try await once(path, payload, isTargets: isTargets, paced: paced)
+            } catch {
+                throw CleverTapError(.unreachable, "cancelled", endpoint: path)
+            }
+            switch outcome {
+            case .answer(let status, let json, let retryAfter):
+                if status == 429 {
+                    await metrics.recordRateLimited()
+                    rateLimitWaits += 1
+                    guard rateLimitWaits <= configuration.maxRateLimitWaits else {
+                        throw CleverTapError(.rateLimited, "CleverTap kept answering 429 Too Many Requests", httpStatus: 429, endpoint: path)
+                    }
+                    let wait = retryAfter ?? configuration.lockoutWait
+                    logger.warning("rate limited; waiting before retrying", metadata: ["endpoint": "\(path)", "seconds": "\(wait)"])
+                    try await sleep(seconds: wait, path: path)
+                    attempt -= 1  // a rejected request did nothing; this is not a failed attempt
+                    continue
+                }
+                if status == 401 {
+                    throw CleverTapError(.unauthorized, "CleverTap refused the credentials: check the account id and passcode", httpStatus: 401, apiCode: json?["code"]?.intValue, endpoint: path)
+                }
+                if status >= 500 {
+                    if mutation {
+                        throw CleverTapError(.outcomeUnknown, "the server failed after receiving the request; it may or may not have acted", httpStatus: status, endpoint: path)
+                    }
+                    if attempt < configuration.maxAttempts {
+                        try await backoff(attempt, path: path)
+                        continue
+                    }
+                    throw CleverTapError(.serverError, "the server kept failing", httpStatus: status, endpoint: path)
+                }
+                guard let json else {
+                    if mutation {
+                        throw CleverTapError(.outcomeUnknown, "the answer was not JSON; the request may or may not have acted", httpStatus: status, endpoint: path)
+                    }
+                    throw CleverTapError(.invalidResponse, "the answer was not JSON", httpStatus: status, endpoint: path)
+                }
+                if json["status"]?.stringValue == "success", status < 300 { return json }
+                let message = json["error"]?.stringValue ?? "CleverTap answered status \(json["status"]?.stringValue ?? "missing")"
+                throw CleverTapError(.apiFailure, message, httpStatus: status, apiCode: json["code"]?.intValue, endpoint: path)
+            case .neverSent(let reason):
+                if attempt < configuration.maxAttempts {
+                    try await backoff(attempt, path: path)
+                    continue
+                }
+                throw CleverTapError(.unreachable, "could not reach \(configuration.baseURL): \(reason)", endpoint: path)
+            case .maybeSent(let reason):
+                if mutation {
+                    throw CleverTapError(.outcomeUnknown, "no answer (\(reason)); the request may or may not have acted", endpoint: path)
+                }
+                if attempt < configuration.maxAttempts {
+                    try await backoff(attempt, path: path)
+                    continue
+                }
+                throw CleverTapError(.unreachable, "no answer from \(configuration.baseURL): \(reason)", endpoint: path)
+            }
+        }
+    }
+
+    private enum Outcome {
+        case answer(status: Int, json: JSONValue?, retryAfter: Double?)
+        case neverSent(String)
+        case maybeSent(String)
+    }
+
+    /// One HTTP exchange, inside the concurrency and pacing limits.
+    private func once(_ path: String, _ payload: [UInt8], isTargets: Bool, paced: Bool) async throws -> Outcome {
+        let gate = isTargets ? targetsGate : sendsGate
+        await gate.acquire()
+        defer { Task { await gate.release() } }
+        if paced {
+            try await createPace.wait()
+        } else if !isTargets {
+            try await sendPace.wait()
+        }
+        var request = HTTPClientRequest(url: configuration.baseURL + path)
+        request.method = .POST
+        request.headers.add(name: "X-CleverTap-Account-Id", value: configuration.credentials.accountID)
+        request.headers.add(name: "X-CleverTap-Passcode", value: configuration.credentials.passcode)
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: payload))
+        logger.debug("request", metadata: [
+            "method": "POST", "url": "\(configuration.baseURL + path)",
+            "headers": "X-CleverTap-Account-Id: \(configuration.credentials.accountID), X-CleverTap-Passcode: <redacted>",
+            "bytes": "\(payload.count)",
+        ])
+        await metrics.recordSent(path)
+        do {
+            let response = try await http.execute(request, timeout: .milliseconds(Int64(configuration.readTimeout * 1000)))
+            let status = Int(response.status.code)
+            let bytes: ByteBuffer
+            do {
+                bytes = try await response.body.collect(upTo: 16 << 20)
+            } catch {
+                return .maybeSent("the connection closed before the answer was complete")
+            }
+            let retryAfter = response.headers.first(name: "Retry-After").flatMap(Double.init)
+            let json = try? JSONParser(maxDepth: 64).parse(Array(buffer: bytes))
+            logger.debug("response", metadata: ["url": "\(configuration.baseURL + path)", "status": "\(status)"])
+            return .answer(status: status, json: json, retryAfter: retryAfter)
+        } catch {
+            if Task.isCancelled { throw CancellationError() }
+            return Self.classify(error)
+        }
+    }
+
+    /// Errors that prove the request never left this machine, versus those that leave it unknown.
+    private static func classify(_ error: any Error) -> Outcome {
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .connectTimeout, .getConnectionFromPoolTimeout, .tlsHandshakeTimeout, .socksHandshakeTimeout,
+                .httpProxyHandshakeTimeout, .invalidURL, .emptyHost, .emptyScheme, .alreadyShutdown:
+                return .neverSent(String(describing: error))
+            case .readTimeout, .deadlineExceeded:
+                return .maybeSent("timed out waiting for the answer")
+            case .remoteConnectionClosed:
+                return .maybeSent("the server closed the connection")
+            default:
+                return .maybeSent(String(describing: error))
+            }
+        }
+        if error is NIOConnectionError { return .neverSent("connection failed") }
+        if let error = error as? IOError, [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH, EADDRNOTAVAIL].contains(error.errnoCode) {
+            return .neverSent("connection refused")
+        }
+        if let error = error as? ChannelError, case .connectTimeout = error { return .neverSent("connect timeout") }
+        return .maybeSent(String(describing: error))
+    }
+
+    private func backoff(_ attempt: Int, path: String) async throws(CleverTapError) {
+        let base = configuration.backoff * pow(2, Double(attempt - 1))
+        try await sleep(seconds: base * Double.random(in: 0.5...1.5), path: path)
+    }
+
+    private func sleep(seconds: Double, path: String) async throws(CleverTapError) {
+        do {
+            try await Task.sleep(for: .milliseconds(Int64(max(0, seconds) * 1000)))
+        } catch {
+            throw CleverTapError(.unreachable, "cancelled while waiting to retry", endpoint: path)
+        }
+    }
+
+    private static func estimates(_ answer: JSONValue) -> [(String, Int)] {
+        (answer["estimates"]?.objectValue ?? []).compactMap { key, value in value.intValue.map { (key, $0) } }
+    }
+}
+
+/// A created campaign.
+public struct CreatedCampaign: Sendable, Hashable {
+    public var id: Int
+    public var estimates: [(String, Int)]
+
+    public static func == (a: CreatedCampaign, b: CreatedCampaign) -> Bool {
+        a.id == b.id && a.estimates.map(\.0) == b.estimates.map(\.0) && a.estimates.map(\.1) == b.estimates.map(\.1)
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(id) }
+}
+
+/// A campaign's statistics, or that it has not completed yet.
+public enum CampaignResult: Sendable, Hashable {
+    case notCompleted
+    case completed(sent: Int, clicked: Int)
+}
+
+/// One entry of `list.json`.
+public struct TargetSummary: Sendable, Hashable {
+    public var id: Int
+    public var name: String
+    /// `YYYYMMDDHHMM` (the sandbox) or `YYYYMMDD`.
+    public var scheduledOn: Int
+    public var status: String
+}
+
+/// Counters of what the client sent and saw.
+public actor ClientMetrics {
+    public private(set) var sent: [String: Int] = [:]
+    public private(set) var rateLimited = 0
+
+    func recordSent(_ path: String) { sent[path, default: 0] += 1 }
+    func recordRateLimited() { rateLimited += 1 }
+
+    /// Requests sent over all endpoints.
+    public var totalSent: Int { sent.values.reduce(0, +) }
+}

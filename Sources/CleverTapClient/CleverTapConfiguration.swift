@@ -1,0 +1,95 @@
+/// The account's credentials. The passcode never appears in descriptions, logs or errors.
+public struct CleverTapCredentials: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+    public var accountID: String
+    public var passcode: String
+
+    public init(accountID: String, passcode: String) {
+        self.accountID = accountID
+        self.passcode = passcode
+    }
+
+    public var description: String { "account \(accountID), passcode <redacted>" }
+    public var debugDescription: String { description }
+}
+
+/// Where the API is, who we are, and how politely to talk to it.
+public struct CleverTapConfiguration: Sendable {
+    /// The API base URL, e.g. `https://eu1.api.clevertap.com` or the sandbox's `http://127.0.0.1:PORT`.
+    public var baseURL: String
+    public var credentials: CleverTapCredentials
+    /// Seconds to establish a connection.
+    public var connectTimeout: Double
+    /// Seconds to wait for an answer once a request is sent.
+    public var readTimeout: Double
+    /// Creates and estimates per second (documented: 1).
+    public var createRate: Double
+    /// `targets/*` requests in flight at once (documented limit: 3).
+    public var maxTargetsInFlight: Int
+    /// Send requests per second (documented cap: 1000; the default keeps 2% below it).
+    public var sendRate: Double
+    /// Send requests in flight at once.
+    public var sendConcurrency: Int
+    /// Attempts for requests that are safe to retry (reads, and requests that provably never reached the server).
+    public var maxAttempts: Int
+    /// First backoff delay in seconds; it doubles per attempt, with jitter.
+    public var backoff: Double
+    /// Seconds to wait after a 429 without `Retry-After` (documented lockout: 10 minutes).
+    public var lockoutWait: Double
+    /// How many 429s in a row a single request waits out before giving up.
+    public var maxRateLimitWaits: Int
+
+    public init(
+        baseURL: String, credentials: CleverTapCredentials, connectTimeout: Double = 10, readTimeout: Double = 30,
+        createRate: Double = 1, maxTargetsInFlight: Int = 3, sendRate: Double = 980, sendConcurrency: Int = 32,
+        maxAttempts: Int = 3, backoff: Double = 0.5, lockoutWait: Double = 600, maxRateLimitWaits: Int = 3
+    ) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.credentials = credentials
+        self.connectTimeout = connectTimeout
+        self.readTimeout = readTimeout
+        self.createRate = createRate
+        self.maxTargetsInFlight = maxTargetsInFlight
+        self.sendRate = sendRate
+        self.sendConcurrency = sendConcurrency
+        self.maxAttempts = maxAttempts
+        self.backoff = backoff
+        self.lockoutWait = lockoutWait
+        self.maxRateLimitWaits = maxRateLimitWaits
+    }
+
+    /// CleverTap's regions and their API hosts.
+    public static let regions: [String: String] = [
+        "eu1": "https://eu1.api.clevertap.com", "in1": "https://in1.api.clevertap.com",
+        "sg1": "https://sg1.api.clevertap.com", "us1": "https://us1.api.clevertap.com",
+        "aps3": "https://aps3.api.clevertap.com", "mec1": "https://mec1.api.clevertap.com",
+    ]
+
+    /// A configuration from environment variables: `CLEVERTAP_API_URL` (wins) or `CLEVERTAP_REGION` (default
+    /// `eu1`), and the credentials from `CLEVERTAP_ACCOUNT_ID` / `CLEVERTAP_PASSCODE` — or from the variables an
+    /// environment in `project.yaml` names.
+    public static func fromEnvironment(
+        _ environment: [String: String], region: String? = nil, apiURL: String? = nil,
+        accountIDVariable: String = "CLEVERTAP_ACCOUNT_ID", passcodeVariable: String = "CLEVERTAP_PASSCODE"
+    ) throws(CleverTapError) -> CleverTapConfiguration {
+        let base: String
+        if let url = environment["CLEVERTAP_API_URL"].flatMap({ $0.isEmpty ? nil : $0 }) ?? apiURL {
+            guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+                throw CleverTapError(.configuration, "the API URL must start with http:// or https://")
+            }
+            base = url
+        } else {
+            let name = environment["CLEVERTAP_REGION"].flatMap({ $0.isEmpty ? nil : $0 }) ?? region ?? "eu1"
+            guard let host = regions[name] else {
+                throw CleverTapError(.configuration, "unknown CleverTap region `\(name)`; one of \(regions.keys.sorted().joined(separator: ", "))")
+            }
+            base = host
+        }
+        guard let account = environment[accountIDVariable], !account.isEmpty else {
+            throw CleverTapError(.configuration, "\(accountIDVariable) is not set: export the CleverTap account id")
+        }
+        guard let passcode = environment[passcodeVariable], !passcode.isEmpty else {
+            throw CleverTapError(.configuration, "\(passcodeVariable) is not set: export the CleverTap passcode")
+        }
+        return CleverTapConfiguration(baseURL: base, credentials: CleverTapCredentials(accountID: account, passcode: passcode))
+    }
+}

@@ -1,0 +1,317 @@
+import Foundation
+import JSON
+
+/// The sandbox's account: campaigns, ledger, rate-limit counters and armed faults. An actor, so every request sees
+/// a consistent state; waiting (latency, delays) happens outside it so concurrency is real.
+public actor SandboxState {
+    let configuration: SandboxConfiguration
+    private var clock: SandboxClock
+    private let wallClock: WallClock
+    private var campaigns: [Int: SandboxCampaign] = [:]
+    private var ledger: [LedgerEntry] = []
+    private var nextID: Int
+    private var faults: [String: [FaultRule]] = [:]
+
+    // Rate limiting (real time).
+    private var targetsInFlight = 0
+    private var lockoutUntil: ContinuousClock.Instant?
+    private var lastCreate: ContinuousClock.Instant?
+    private var sendWindow: [ContinuousClock.Instant] = []
+    private var sendWindowStart = 0
+
+    /// Requests answered 429, by endpoint (for tests and benchmarks).
+    public private(set) var rejected: [String: Int] = [:]
+    /// Requests seen, by endpoint.
+    public private(set) var requests: [String: Int] = [:]
+    /// Most `targets/*` requests seen in flight at once.
+    public private(set) var peakTargetsInFlight = 0
+
+    public init(configuration: SandboxConfiguration) throws {
+        guard let wallClock = WallClock(identifier: configuration.timezone) else {
+            throw SandboxError("unknown time zone \(configuration.timezone)")
+        }
+        self.configuration = configuration
+        self.wallClock = wallClock
+        self.clock = SandboxClock(scale: configuration.timeScale)
+        self.nextID = configuration.firstID
+        for fault in configuration.faults { faults[fault.endpoint, default: []].append(fault) }
+        if let path = configuration.dataPath, FileManager.default.fileExists(atPath: path) {
+            let snapshot = try Self.loadSnapshot(from: path)
+            nextID = max(nextID, snapshot.nextID)
+            campaigns = snapshot.campaigns
+            ledger = snapshot.ledger
+        }
+    }
+
+    // MARK: admission
+
+    /// What happens to a request before it is processed.
+    enum Admission: Sendable {
+        case reject(SandboxResponse)
+        /// Go ahead, after waiting `wait` real seconds; `fault` says how to misbehave.
+        case admit(wait: Double, fault: FaultRule.Mode?)
+    }
+
+    func admit(endpoint: String, accountID: String?, passcode: String?) -> Admission {
+        requests[endpoint, default: 0] += 1
+        guard accountID == configuration.accountID, passcode == configuration.passcode else {
+            return .reject(.unauthorized)
+        }
+        let now = ContinuousClock.now
+        if SandboxEndpoint.isTargets(endpoint) {
+            if let until = lockoutUntil, now < until {
+                return reject429(endpoint, retryAfter: Int(seconds(until - now).rounded(.up)))
+            }
+            if targetsInFlight >= configuration.maxConcurrentTargets {
+                lockoutUntil = now + .milliseconds(Int64(clock.real(configuration.lockout) * 1000))
+                return reject429(endpoint, retryAfter: Int(clock.real(configuration.lockout).rounded(.up)))
+            }
+            if endpoint == SandboxEndpoint.create, configuration.createRate > 0 {
+                let interval = 1 / configuration.createRate
+                if let last = lastCreate, seconds(now - last) < interval * 0.95 {
+                    return reject429(endpoint, retryAfter: Int((interval - seconds(now - last)).rounded(.up)))
+                }
+                lastCreate = now
+            }
+            targetsInFlight += 1
+            peakTargetsInFlight = max(peakTargetsInFlight, targetsInFlight)
+        } else if SandboxEndpoint.isSend(endpoint) {
+            let windowStart = now - .seconds(1)
+            while sendWindowStart < sendWindow.count, sendWindow[sendWindowStart] < windowStart { sendWindowStart += 1 }
+            if sendWindowStart > 4096 {
+                sendWindow.removeFirst(sendWindowStart)
+                sendWindowStart = 0
+            }
+            if sendWindow.count - sendWindowStart >= configuration.sendRate {
+                return reject429(endpoint, retryAfter: 1)
+            }
+            sendWindow.append(now)
+        }
+        var fault: FaultRule.Mode?
+        var wait = SandboxEndpoint.isTargets(endpoint) ? configuration.targetsLatency : 0
+        if var queue = faults[endpoint], !queue.isEmpty {
+            fault = queue[0].mode
+            if queue[0].mode == .delay { wait += queue[0].delay }
+            queue[0].count -= 1
+            if queue[0].count <= 0 { queue.removeFirst() }
+            faults[endpoint] = queue
+        }
+        return .admit(wait: wait, fault: fault)
+    }
+
+    /// Ends an admitted request (counts `targets/*` in flight).
+    func finish(endpoint: String) {
+        if SandboxEndpoint.isTargets(endpoint) { targetsInFlight -= 1 }
+    }
+
+    private func reject429(_ endpoint: String, retryAfter: Int) -> Admission {
+        rejected[endpoint, default: 0] += 1
+        return .reject(.tooManyRequests(retryAfter: retryAfter))
+    }
+
+    private func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    // MARK: processing
+
+    /// Performs an admitted request.
+    func process(endpoint: String, body bytes: [UInt8]) -> SandboxResponse {
+        guard let body = try? JSONParser(maxDepth: 64).parse(bytes), body.objectValue != nil else { return .invalidJSON }
+        switch endpoint {
+        case SandboxEndpoint.create: return create(body)
+        case SandboxEndpoint.stop: return stop(body)
+        case SandboxEndpoint.result: return result(body)
+        case SandboxEndpoint.list: return list(body)
+        default: return send(endpoint, body)
+        }
+    }
+
+    private func create(_ body: JSONValue) -> SandboxResponse {
+        if let problem = SandboxValidation.createProblem(body) { return problem }
+        let now = clock.now
+        let whenText = body["when"]?.stringValue ?? ""
+        let startsAt: Date
+        if whenText == "now" {
+            startsAt = now
+        } else {
+            guard let date = wallClock.date(fromWhen: whenText) else {
+                return .fail(400, "Field when is invalid (expected now or YYYYMMDD HH:MM)", code: 400)
+            }
+            guard date > now else { return .fail(400, "Field when is in the past", code: 400) }
+            startsAt = date
+        }
+        let devices = body["devices"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        let estimates = SandboxCampaign.estimates(where: body["where"] ?? .object([]), devices: devices)
+        let estimatesJSON = JSONValue.object(estimates.map { ($0.0, .int($0.1)) })
+        if body["estimate_only"]?.boolValue == true {
+            return .success([("estimates", estimatesJSON)])
+        }
+        let id = nextID
+        nextID += 1
+        campaigns[id] = SandboxCampaign(
+            id: id, name: body["name"]?.stringValue ?? "", body: body, createdAt: now, startsAt: startsAt,
+            completesAt: startsAt.addingTimeInterval(configuration.completionDelay), stoppedAt: nil, estimates: estimates,
+            scheduledOn: wallClock.stamp(startsAt))
+        record(SandboxEndpoint.create, body, id: id, at: now)
+        return .success([("id", .int(id)), ("estimates", estimatesJSON)])
+    }
+
+    private func campaignID(_ body: JSONValue) -> Int? { body["id"]?.intValue }
+
+    private func stop(_ body: JSONValue) -> SandboxResponse {
+        guard let id = campaignID(body) else { return .fail(400, "Field id is empty", code: 400) }
+        guard var campaign = campaigns[id] else { return .fail(400, "Campaign \(id) not found", code: 400) }
+        let now = clock.now
+        switch campaign.status(at: now) {
+        case .stopped: return .success()
+        case .completed: return .fail(400, "Campaign \(id) has already completed", code: 400)
+        case .pending, .running:
+            campaign.stoppedAt = now
+            campaigns[id] = campaign
+            record(SandboxEndpoint.stop, body, id: id, at: now)
+            return .success()
+        }
+    }
+
+    private func result(_ body: JSONValue) -> SandboxResponse {
+        guard let id = campaignID(body) else { return .fail(400, "Field id is empty", code: 400) }
+        guard let campaign = campaigns[id] else { return .fail(400, "Campaign \(id) not found", code: 400) }
+        guard campaign.status(at: clock.now) == .completed else {
+            return .fail(200, "This target hasn't been completed", code: nil)
+        }
+        let stats = campaign.stats
+        return .success([("result", .object([("sent", .int(stats.sent)), ("clicked", .int(stats.clicked))]))])
+    }
+
+    private func list(_ body: JSONValue) -> SandboxResponse {
+        guard let from = body["from"]?.intValue, let to = body["to"]?.intValue else {
+            return .fail(400, "Fields from and to are required (YYYYMMDD)", code: 400)
+        }
+        let now = clock.now
+        let targets = campaigns.values
+            .filter { (from...max(from, to)).contains($0.scheduledOn / 10_000) }
+            .sorted { $0.id < $1.id }
+            .map { campaign -> JSONValue in
+                .object([
+                    ("id", .int(campaign.id)), ("name", .string(campaign.name)),
+                    ("scheduled_on", .int(campaign.scheduledOn)), ("status", .string(campaign.status(at: now).rawValue)),
+                ])
+            }
+        return .success([("targets", .array(targets))])
+    }
+
+    private func send(_ endpoint: String, _ body: JSONValue) -> SandboxResponse {
+        if let problem = SandboxValidation.sendProblem(endpoint, body) { return problem }
+        record(endpoint, body, id: nil, at: clock.now)
+        return .success([("message", .string("Added to queue for processing"))])
+    }
+
+    // MARK: ledger and persistence
+
+    private func record(_ endpoint: String, _ body: JSONValue, id: Int?, at time: Date) {
+        let entry = LedgerEntry(sequence: ledger.count + 1, time: time, endpoint: endpoint, body: body, id: id)
+        ledger.append(entry)
+        if let path = configuration.ledgerPath { appendLine(entry.json.compactText, to: path) }
+        if let path = configuration.dataPath { save(to: path) }
+    }
+
+    /// Every accepted create, send and stop, in order.
+    public func ledgerJSON() -> JSONValue {
+        .object([("entries", .array(ledger.map(\.json)))])
+    }
+
+    /// Counts of ledger entries by endpoint.
+    public func ledgerCounts() -> [String: Int] {
+        ledger.reduce(into: [:]) { $0[$1.endpoint, default: 0] += 1 }
+    }
+
+    /// Arms a fault.
+    public func addFault(_ fault: FaultRule) {
+        faults[fault.endpoint, default: []].append(fault)
+    }
+
+    /// Disarms every fault.
+    public func clearFaults() { faults = [:] }
+
+    /// Moves sandbox time forward.
+    public func advanceClock(by seconds: Double) { clock.advanced += seconds }
+
+    /// The current sandbox time.
+    public func now() -> Date { clock.now }
+
+    /// Counters for tests and benchmarks.
+    public func statsJSON() -> JSONValue {
+        .object([
+            ("requests", .object(requests.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })),
+            ("rejected_429", .object(rejected.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })),
+            ("peak_targets_in_flight", .int(peakTargetsInFlight)),
+            ("sandbox_time", .string(ISO8601DateFormatter().string(from: clock.now))),
+        ])
+    }
+
+    private nonisolated func appendLine(_ line: String, to path: String) {
+        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+        guard let handle = FileHandle(forWritingAtPath: path) else { return }
+        defer { try? handle.close() }
+        _ = try? handle.seekToEnd()
+        try? handle.write(contentsOf: Data((line + "\n").utf8))
+    }
+
+    private func save(to path: String) {
+        let snapshot = JSONValue.object([
+            ("next_id", .int(nextID)),
+            ("campaigns", .array(campaigns.values.sorted { $0.id < $1.id }.map { c in
+                .object([
+                    ("id", .int(c.id)), ("name", .string(c.name)), ("body", c.body),
+                    ("created_at", .number(String(c.createdAt.timeIntervalSince1970))),
+                    ("starts_at", .number(String(c.startsAt.timeIntervalSince1970))),
+                    ("completes_at", .number(String(c.completesAt.timeIntervalSince1970))),
+                    ("stopped_at", c.stoppedAt.map { .number(String($0.timeIntervalSince1970)) } ?? .null),
+                    ("estimates", .object(c.estimates.map { ($0.0, .int($0.1)) })),
+                    ("scheduled_on", .int(c.scheduledOn)),
+                ])
+            })),
+            ("ledger", .array(ledger.map(\.json))),
+        ])
+        let temporary = path + ".tmp"
+        do {
+            try Data(JSONWriter(indent: nil).bytes(snapshot)).write(to: URL(fileURLWithPath: temporary))
+            // rename(2) replaces the old snapshot atomically.
+            guard rename(temporary, path) == 0 else { return }
+        } catch {
+            // Persistence is best effort; the in-memory state stays authoritative.
+        }
+    }
+
+    private static func loadSnapshot(from path: String) throws -> (nextID: Int, campaigns: [Int: SandboxCampaign], ledger: [LedgerEntry]) {
+        var campaigns: [Int: SandboxCampaign] = [:]
+        var ledger: [LedgerEntry] = []
+        guard let data = FileManager.default.contents(atPath: path) else { return (0, campaigns, ledger) }
+        let snapshot = try JSONParser().parse([UInt8](data))
+        let nextID = snapshot["next_id"]?.intValue ?? 0
+        for item in snapshot["campaigns"]?.arrayValue ?? [] {
+            guard let id = item["id"]?.intValue else { continue }
+            func date(_ key: String) -> Date? { item[key]?.doubleValue.map(Date.init(timeIntervalSince1970:)) }
+            campaigns[id] = SandboxCampaign(
+                id: id, name: item["name"]?.stringValue ?? "", body: item["body"] ?? .null,
+                createdAt: date("created_at") ?? Date(), startsAt: date("starts_at") ?? Date(),
+                completesAt: date("completes_at") ?? Date(), stoppedAt: date("stopped_at"),
+                estimates: (item["estimates"]?.objectValue ?? []).map { ($0.0, $0.1.intValue ?? 0) },
+                scheduledOn: item["scheduled_on"]?.intValue ?? 0)
+        }
+        for item in snapshot["ledger"]?.arrayValue ?? [] {
+            let time = item["time"]?.stringValue.flatMap { ISO8601DateFormatter().date(from: $0) } ?? Date()
+            ledger.append(LedgerEntry(
+                sequence: item["seq"]?.intValue ?? ledger.count + 1, time: time, endpoint: item["endpoint"]?.stringValue ?? "",
+                body: item["body"] ?? .null, id: item["id"]?.intValue))
+        }
+        return (nextID, campaigns, ledger)
+    }
+}
+
+/// A problem starting the sandbox.
+public struct SandboxError: Error, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}

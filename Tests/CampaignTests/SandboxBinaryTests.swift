@@ -1,0 +1,86 @@
+import Foundation
+import JSON
+import Testing
+
+/// A `campaign-sandbox` process started for a test.
+final class SandboxProcess: @unchecked Sendable {
+    let process = Process()
+    let port: Int
+
+    init(_ arguments: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: TestSupport.product("campaign-sandbox"))
+        process.arguments = ["--port", "0"] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // The first line says where it listens.
+        var line = Data()
+        let deadline = Date().addingTimeInterval(20)
+        while !line.contains(0x0A), Date() < deadline {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        guard text.hasPrefix("listening on http://127.0.0.1:"),
+            let port = Int(text.dropFirst("listening on http://127.0.0.1:".count).prefix { $0.isNumber })
+        else {
+            process.terminate()
+            throw SandboxError(message: "unexpected first line: \(text)")
+        }
+        self.port = port
+    }
+
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    struct SandboxError: Error { var message: String }
+}
+
+@Suite("campaign-sandbox (the built binary)", .serialized)
+struct SandboxBinaryTests {
+    @Test func portZeroLedgerFileAndPersistenceAcrossRestarts() async throws {
+        let folder = try TestSupport.temporaryFolder()
+        let ledger = folder + "/ledger.jsonl"
+        let data = folder + "/state.json"
+        let arguments = ["--account-id", "ACC", "--passcode", "PASS", "--ledger", ledger, "--data", data, "--create-rate", "0"]
+        let first = try SandboxProcess(arguments)
+        let created = try await SandboxHarness.rawPost(first.baseURL + "/1/targets/create.json", body: Bodies.create(devices: ["ios"]).compactText, account: "ACC", passcode: "PASS")
+        #expect(created.status == 200)
+        let id = try #require(created.body?["id"]?.intValue)
+        let sent = try await SandboxHarness.rawPost(first.baseURL + "/1/send/push.json", body: Bodies.push().compactText, account: "ACC", passcode: "PASS")
+        #expect(sent.status == 200)
+        first.stop()
+
+        let lines = try String(contentsOfFile: ledger, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(try JSONParser().parse(String(lines[0]))["id"]?.intValue == id)
+        #expect(try JSONParser().parse(String(lines[1]))["endpoint"]?.stringValue == "/1/send/push.json")
+
+        // Restarted on the same data file, it remembers the campaign and continues the ids.
+        let second = try SandboxProcess(arguments)
+        let stopped = try await SandboxHarness.rawPost(second.baseURL + "/1/targets/stop.json", body: #"{"id":\#(id)}"#, account: "ACC", passcode: "PASS")
+        #expect(stopped.body?["status"]?.stringValue == "success")
+        let next = try await SandboxHarness.rawPost(second.baseURL + "/1/targets/create.json", body: Bodies.create(devices: ["ios"]).compactText, account: "ACC", passcode: "PASS")
+        #expect(next.body?["id"]?.intValue == id + 1)
+        second.stop()
+    }
+
+    @Test func faultsFromFlagsAndBadFlags() async throws {
+        let sandbox = try SandboxProcess(["--fault", "/1/send/push.json:fail:1"])
+        let failed = try await SandboxHarness.rawPost(sandbox.baseURL + "/1/send/push.json", body: Bodies.push().compactText, account: "SANDBOX-ACCOUNT", passcode: "sandbox-passcode")
+        #expect(failed.status == 500)
+        let ok = try await SandboxHarness.rawPost(sandbox.baseURL + "/1/send/push.json", body: Bodies.push().compactText, account: "SANDBOX-ACCOUNT", passcode: "sandbox-passcode")
+        #expect(ok.status == 200)
+        sandbox.stop()
+        let bad = try TestSupport.run(["--fault", "nonsense"], product: "campaign-sandbox")
+        #expect(bad.status != 0)
+        let zone = try TestSupport.run(["--timezone", "Mars/Base"], product: "campaign-sandbox")
+        #expect(zone.status != 0)
+    }
+}

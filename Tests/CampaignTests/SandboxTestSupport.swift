@@ -1,0 +1,87 @@
+import AsyncHTTPClient
+import CleverTapClient
+import CleverTapSandbox
+import Foundation
+import JSON
+import NIOCore
+import Testing
+
+/// Starts an in-process sandbox (real HTTP over loopback) and a client pointed at it.
+struct SandboxHarness {
+    let sandbox: RunningSandbox
+    let client: CleverTapClient
+
+    static let account = "TEST-ACCOUNT"
+    static let passcode = "s3cr3t-passcode-value"
+
+    static func start(
+        _ configure: (inout SandboxConfiguration) -> Void = { _ in },
+        client clientConfigure: (inout CleverTapConfiguration) -> Void = { _ in }
+    ) async throws -> SandboxHarness {
+        var configuration = SandboxConfiguration(accountID: account, passcode: passcode, createRate: 0, targetsLatency: 0)
+        configure(&configuration)
+        let sandbox = try await RunningSandbox.start(configuration)
+        var clientConfiguration = CleverTapConfiguration(
+            baseURL: sandbox.baseURL, credentials: CleverTapCredentials(accountID: account, passcode: passcode),
+            connectTimeout: 2, readTimeout: 5, createRate: 1000, backoff: 0.01)
+        clientConfigure(&clientConfiguration)
+        return SandboxHarness(sandbox: sandbox, client: CleverTapClient(configuration: clientConfiguration))
+    }
+
+    func stop() async {
+        await client.shutdown()
+        await sandbox.stop()
+    }
+
+    /// A raw POST (no client pacing), for provoking the sandbox directly.
+    static func rawPost(_ url: String, body: String, account: String = account, passcode: String = passcode) async throws -> (status: Int, body: JSONValue?, retryAfter: String?) {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "X-CleverTap-Account-Id", value: account)
+        request.headers.add(name: "X-CleverTap-Passcode", value: passcode)
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: body))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let bytes = try await response.body.collect(upTo: 1 << 20)
+        return (Int(response.status.code), try? JSONParser().parse(Array(buffer: bytes)), response.headers.first(name: "Retry-After"))
+    }
+
+    func ledgerCount(_ endpoint: String) async -> Int { await sandbox.state.ledgerCounts()[endpoint] ?? 0 }
+}
+
+/// Request bodies for the contract tests.
+enum Bodies {
+    static func create(name: String = "Contract test", when: String = "now", devices: [String] = ["android", "ios"], channel: Bool = true, extra: [(String, JSONValue)] = []) -> JSONValue {
+        var platform: [(String, JSONValue)] = []
+        if channel { platform.append(("android", .object([("wzrk_cid", .string("general"))]))) }
+        return .object([
+            ("name", .string(name)),
+            ("where", .object([("event_name", .string("App Launched")), ("from", .int(20270101)), ("to", .int(20270131))])),
+            ("content", .object([("title", .string("Hi")), ("body", .string("There")), ("platform_specific", .object(platform))])),
+            ("devices", .array(devices.map(JSONValue.string))),
+            ("when", .string(when)),
+        ] + extra)
+    }
+
+    static func push(recipients: Int = 2, extra: [(String, JSONValue)] = []) -> JSONValue {
+        .object([
+            ("to", .object([("Identity", .array((0..<recipients).map { .string("user-\($0)") }))])),
+            ("content", .object([("title", .string("Hi")), ("body", .string("There")),
+                                 ("platform_specific", .object([("android", .object([("wzrk_cid", .string("general"))]))]))])),
+        ] + extra)
+    }
+}
+
+/// Runs `body` and returns the CleverTapError it throws (or records an issue).
+func cleverTapError(_ body: () async throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) async -> CleverTapError? {
+    do {
+        try await body()
+        Issue.record("expected a CleverTapError", sourceLocation: sourceLocation)
+        return nil
+    } catch let error as CleverTapError {
+        return error
+    } catch {
+        Issue.record("unexpected error \(error)", sourceLocation: sourceLocation)
+        return nil
+    }
+}
