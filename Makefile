@@ -34,6 +34,8 @@ run: build ## Validate the bundled campaigns/ and print their compiled requests
 
 bench: ## Benchmarks, each side by side with its baseline (prints ratios)
 	$(SWIFT) build -c release --product campaign
+	$(SWIFT) build -c release --product campaign-sandbox
+	$(SWIFT) build -c release --product campaign-client-bench
 	python3 bench/bench.py --files $(BENCH_FILES)
 
 fuzz: ## Fuzz the YAML front end with libFuzzer for FUZZ_SECONDS (default 600)

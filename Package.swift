@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "campaign", targets: ["CampaignCLI"]),
         .executable(name: "campaign-sandbox", targets: ["CampaignSandbox"]),
+        .executable(name: "campaign-client-bench", targets: ["ClientBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -15,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.25.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.10.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
     ],
     targets: [
         // libyaml, from Debian's libyaml-dev. Only YAMLFrontEnd imports it.
@@ -66,6 +68,22 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // Plan/apply core, provider-neutral and pure: state model, planner, plan rendering.
+        .target(name: "CampaignEngine", dependencies: ["JSON"]),
+        // The deploy edge: state files and locks, live data, applying plans, reconciling; binds CleverTap.
+        .target(
+            name: "CampaignDeploy",
+            dependencies: [
+                "CampaignEngine", "CampaignModel", "CampaignLanguage", "CleverTapClient", "CleverTapCompiler", "JSON", "Workspace",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // `make bench`: drives the client against a running sandbox.
+        .executableTarget(
+            name: "ClientBench",
+            dependencies: ["CleverTapClient", "CleverTapCompiler", "CampaignModel", "JSON"]
+        ),
         // The `campaign` command line tool.
         .executableTarget(
             name: "CampaignCLI",
@@ -76,6 +94,9 @@ let package = Package(
                 "CampaignLanguage",
                 "CampaignModel",
                 "CleverTapCompiler",
+                "CleverTapClient",
+                "CampaignEngine",
+                "CampaignDeploy",
                 "JSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -86,7 +107,7 @@ let package = Package(
             name: "CampaignTests",
             dependencies: [
                 "Diagnostics", "JSON", "YAMLFrontEnd", "Workspace", "CampaignModel", "CampaignLanguage", "CleverTapCompiler",
-                "CampaignCLI", "CleverTapSandbox", "CleverTapClient", "CampaignSandbox",
+                "CampaignCLI", "CleverTapSandbox", "CleverTapClient", "CampaignSandbox", "CampaignEngine", "CampaignDeploy",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             exclude: ["Fixtures"]

@@ -11,6 +11,8 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "bench", "out")
 CAMPAIGN = os.path.join(ROOT, ".build", "release", "campaign")
+SANDBOX = os.path.join(ROOT, ".build", "release", "campaign-sandbox")
+CLIENT_BENCH = os.path.join(ROOT, ".build", "release", "campaign-client-bench")
 BASELINE = os.path.join(OUT, "yaml_events")
 
 
@@ -67,6 +69,8 @@ def main():
     parser.add_argument("--files", type=int, default=10000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--only", action="append", help="run only the named benchmarks")
+    parser.add_argument("--creates", type=int, default=30)
+    parser.add_argument("--recipients", type=int, default=1_000_000)
     args = parser.parse_args()
     corpus = prepare(args.files)
     print(f"corpus: {args.files} campaign files under {os.path.relpath(corpus, ROOT)}; {os.cpu_count()} cores; "
@@ -80,10 +84,71 @@ def main():
         benchmarks["compile"] = lambda: compare(
             "compile: `campaign compile` vs raw libyaml event parse (C, one core)",
             [CAMPAIGN, "compile", corpus], [BASELINE, corpus], 1.5, args.repeats)
+    benchmarks["client-creates"] = lambda: client_creates(args.creates)
+    benchmarks["client-sends"] = lambda: client_sends(args.recipients)
     for name, bench in benchmarks.items():
         if args.only and name not in args.only:
             continue
         bench()
+
+
+class Sandbox:
+    """A campaign-sandbox process on a free loopback port, at the documented limits."""
+
+    def __init__(self, *flags):
+        self.proc = subprocess.Popen([SANDBOX, "--port", "0", "--log-level", "error", *flags],
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        line = self.proc.stdout.readline().strip()
+        if not line.startswith("listening on "):
+            self.proc.kill()
+            sys.exit(f"sandbox did not start: {line!r}")
+        self.url = line[len("listening on "):]
+
+    def stats(self):
+        import json
+        import urllib.request
+        with urllib.request.urlopen(self.url + "/_sandbox/stats") as response:
+            return json.load(response)
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait()
+
+
+def run_client(sandbox, *args):
+    import json
+    proc = subprocess.Popen([CLIENT_BENCH, sandbox.url, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)
+    out = proc.stdout.read()
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"client bench failed: {out} {proc.stderr.read()}")
+    return json.loads(out), usage.ru_maxrss / 1024.0
+
+
+def client_creates(count):
+    sandbox = Sandbox("--create-rate", "1")
+    try:
+        result, rss = run_client(sandbox, "creates", str(count))
+        rejected = sum(sandbox.stats()["rejected_429"].values())
+    finally:
+        sandbox.stop()
+    floor = count - 1  # n creates at 1/s: the first at 0 s, the last at n-1 s
+    print(f"client creates: {count} creates through the client at 1/s against the sandbox")
+    print(f"  wall {result['seconds']:.3f} s vs floor {floor} s: ratio {result['seconds'] / floor:.3f}; "
+          f"429s: sandbox {rejected}, client {result['client_429s']}; failures {result['failures']}; peak RSS {rss:.1f} MiB")
+
+
+def client_sends(recipients):
+    sandbox = Sandbox("--send-rate", "1000")
+    try:
+        result, rss = run_client(sandbox, "sends", str(recipients))
+        rejected = sum(sandbox.stats()["rejected_429"].values())
+    finally:
+        sandbox.stop()
+    rate = result["requests_per_second"]
+    print(f"client sends: identity send of {recipients:,} recipients = {result['requests']} requests of <= 1000")
+    print(f"  {result['seconds']:.3f} s, {rate:.1f} requests/s vs the 1000/s cap: ratio {rate / 1000:.3f}; "
+          f"429s: sandbox {rejected}, client {result['client_429s']}; failures {result['failures']}; peak RSS {rss:.1f} MiB")
 
 
 def subcommands():

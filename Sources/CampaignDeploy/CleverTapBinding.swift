@@ -1,0 +1,86 @@
+import CampaignEngine
+import CampaignModel
+import CleverTapCompiler
+import Crypto
+import Foundation
+import JSON
+
+/// Binds validated campaigns to the provider-neutral engine for CleverTap: segment campaigns are scheduled
+/// campaigns, identity sends are sends.
+public enum CleverTapBinding {
+    /// Hex sha256 of `bytes`.
+    public static func sha256(_ bytes: [UInt8]) -> String {
+        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The engine's view of `campaigns` in a project whose account time zone is `timezone`.
+    public static func desired(_ campaigns: [Campaign], timezone: String) -> [DesiredCampaign] {
+        let zone = TimeZone(identifier: timezone) ?? TimeZone(identifier: "UTC")!
+        return campaigns.map { desired($0, zone: zone) }
+    }
+
+    static func desired(_ campaign: Campaign, zone: TimeZone) -> DesiredCampaign {
+        switch campaign.delivery {
+        case .segment(let segment):
+            let compiled = CleverTapCompiler.compile(campaign)[0]
+            let request = ProviderRequest(method: compiled.method, path: compiled.path, body: compiled.body)
+            var when = "now"
+            var startsAt: Date?
+            var date: Int?
+            if case .at(let time) = segment.schedule {
+                when = time.apiValue
+                date = time.date.yyyymmdd
+                var calendar = Calendar(identifier: .gregorian)
+                calendar.timeZone = zone
+                startsAt = calendar.date(from: DateComponents(year: time.date.year, month: time.date.month, day: time.date.day, hour: time.hour, minute: time.minute))
+            }
+            let scheduled = DesiredCampaign.Scheduled(
+                request: request, requestHash: sha256(JSONWriter(indent: nil).bytes(compiled.body)), when: when, startsAt: startsAt,
+                scheduledDate: date, stopped: segment.stopped)
+            return DesiredCampaign(key: campaign.key, name: campaign.name, file: campaign.origin.file, kind: .scheduled(scheduled))
+        case .identity(let identity):
+            // Everything but the recipients identifies the send: the body without `to`, and the endpoint.
+            let probe = CleverTapCompiler.compile(campaign)[0]
+            var content = probe.body.objectValue ?? []
+            content.removeAll { $0.0 == "to" }
+            let contentHash = sha256(Array(probe.path.utf8) + JSONWriter(indent: nil).bytes(.object(content)))
+            var lists: [String: [String]] = [:]
+            for kind in RecipientKind.allCases where !identity.recipients[kind].isEmpty { lists[kind.rawValue] = identity.recipients[kind] }
+            let send = DesiredCampaign.Send(contentHash: contentHash, recipients: lists) { subset in
+                requests(for: campaign, identity: identity, recipients: subset)
+            }
+            return DesiredCampaign(key: campaign.key, name: campaign.name, file: campaign.origin.file, kind: .send(send))
+        }
+    }
+
+    /// The send requests delivering `campaign` to exactly `subset`, in batches of at most 1000.
+    static func requests(for campaign: Campaign, identity: IdentityDelivery, recipients subset: [String: [String]]) -> [ProviderRequest] {
+        var recipients = Recipients()
+        for kind in RecipientKind.allCases { recipients[kind] = subset[kind.rawValue] ?? [] }
+        var narrowed = campaign
+        narrowed.delivery = .identity(IdentityDelivery(channel: identity.channel, recipients: recipients))
+        let compiled = CleverTapCompiler.compile(narrowed)
+        let batches = CleverTapCompiler.batchRecipients(recipients)
+        return zip(compiled, batches).map { request, batch in
+            var lists: [String: [String]] = [:]
+            for (kind, ids) in batch { lists[kind.rawValue, default: []] += ids }
+            return ProviderRequest(method: request.method, path: request.path, body: request.body, batch: request.batch, recipients: lists)
+        }
+    }
+
+    /// A hash of everything a plan was made from: every desired campaign's identity and schedule.
+    public static func inputsHash(_ desired: [DesiredCampaign]) -> String {
+        var text = ""
+        for campaign in desired.sorted(by: { $0.key < $1.key }) {
+            text += campaign.key + "\u{1F}" + campaign.name + "\u{1F}"
+            switch campaign.kind {
+            case .scheduled(let s): text += "scheduled\u{1F}\(s.requestHash)\u{1F}\(s.when)\u{1F}\(s.stopped)"
+            case .send(let s):
+                text += "send\u{1F}\(s.contentHash)"
+                for kind in s.recipients.keys.sorted() { text += "\u{1F}\(kind):" + s.recipients[kind]!.joined(separator: ",") }
+            }
+            text += "\u{1E}"
+        }
+        return sha256(Array(text.utf8))
+    }
+}

@@ -1,0 +1,36 @@
+import CampaignEngine
+import CleverTapClient
+import Foundation
+
+/// Gathers live facts for campaigns in state: `result.json` for each scheduled campaign that is not final (or every
+/// one with `refresh`), and `list.json` to notice campaigns stopped outside the tool.
+public enum LiveData {
+    public static func gather(state: EngineState, client: CleverTapClient, refresh: Bool) async throws(CleverTapError) -> [String: LiveStatus] {
+        var live: [String: LiveStatus] = [:]
+        let candidates = state.campaigns.filter { _, record in
+            record.kind == .scheduled && record.id != nil && record.intent == nil && record.status != .unknown
+                && (refresh ? record.status != .stopped : record.status == .scheduled)
+        }
+        guard !candidates.isEmpty else { return live }
+        for (key, record) in candidates.sorted(by: { $0.key < $1.key }) {
+            guard let id = record.id else { continue }
+            switch try await client.result(id: id) {
+            case .completed(let sent, let clicked): live[key] = .completed(sent: sent, clicked: clicked)
+            case .notCompleted: live[key] = .notCompleted
+            }
+        }
+        // Drift: stopped at the provider while state says scheduled.
+        let pending = candidates.filter { live[$0.key] == .notCompleted }
+        if !pending.isEmpty {
+            let dates = pending.values.compactMap { $0.scheduledDate }
+            let low = (dates.min() ?? 19700101) - 1
+            let high = (dates.max() ?? 20991231) + 1
+            let listed = try await client.listCampaigns(from: low, to: high)
+            let stopped = Set(listed.filter { $0.status == "stopped" }.map(\.id))
+            for (key, record) in pending where record.id.map(stopped.contains) == true {
+                live[key] = .stoppedOutside
+            }
+        }
+        return live
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+
+/// What the campaign files say should exist, in provider-neutral terms.
+public struct DesiredCampaign: Sendable {
+    public var key: String
+    public var name: String
+    /// The file it is written in.
+    public var file: String
+    public var kind: Kind
+
+    public enum Kind: Sendable {
+        /// A campaign created once and delivered by the provider on schedule (CleverTap: a segment campaign).
+        case scheduled(Scheduled)
+        /// A send delivered at once to listed recipients (CleverTap: an identity send).
+        case send(Send)
+    }
+
+    /// A scheduled campaign.
+    public struct Scheduled: Sendable {
+        /// The create request.
+        public var request: ProviderRequest
+        /// sha256 of the request, the campaign's identity for change detection.
+        public var requestHash: String
+        /// `now` or the wall-clock time as the provider takes it (`YYYYMMDD HH:MM`).
+        public var when: String
+        /// The start as an instant; nil for `now`.
+        public var startsAt: Date?
+        /// The scheduled date as `YYYYMMDD` (for finding it in listings); nil for `now`.
+        public var scheduledDate: Int?
+        /// The files ask for it to be stopped.
+        public var stopped: Bool
+
+        public init(request: ProviderRequest, requestHash: String, when: String, startsAt: Date?, scheduledDate: Int?, stopped: Bool) {
+            self.request = request
+            self.requestHash = requestHash
+            self.when = when
+            self.startsAt = startsAt
+            self.scheduledDate = scheduledDate
+            self.stopped = stopped
+        }
+    }
+
+    /// A one-shot send.
+    public struct Send: Sendable {
+        /// sha256 of everything but the recipients.
+        public var contentHash: String
+        /// Every recipient, by kind, in order.
+        public var recipients: [String: [String]]
+        /// The requests that deliver to exactly the recipients given (batched as the provider requires).
+        public var requests: @Sendable ([String: [String]]) -> [ProviderRequest]
+
+        public init(contentHash: String, recipients: [String: [String]], requests: @escaping @Sendable ([String: [String]]) -> [ProviderRequest]) {
+            self.contentHash = contentHash
+            self.recipients = recipients
+            self.requests = requests
+        }
+    }
+
+    public init(key: String, name: String, file: String, kind: Kind) {
+        self.key = key
+        self.name = name
+        self.file = file
+        self.kind = kind
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import JSON
+
+/// What a plan does for one campaign.
+public enum ActionKind: String, Sendable, Hashable, CaseIterable {
+    case create
+    case send
+    case replace
+    case stop
+    case move
+    case forget
+    case noChange = "no-change"
+    case refused
+
+    /// Whether applying it calls the provider or changes state.
+    public var isChange: Bool { self != .noChange && self != .refused }
+}
+
+/// One line of a plan.
+public struct PlanAction: Sendable {
+    public var key: String
+    public var kind: ActionKind
+    /// Why, in words.
+    public var reason: String
+    /// The provider id involved (the campaign to stop, or the unchanged one).
+    public var id: Int?
+    /// Requests to make, in order (creates, sends).
+    public var requests: [ProviderRequest]
+    /// For `move`: the key it moves from.
+    public var movedFrom: String?
+    /// Estimated reach per device, when asked for.
+    public var estimates: [(String, Int)]?
+    /// What state records once the action is applied (nil for forget and removals).
+    public var facts: RecordFacts?
+
+    public init(key: String, kind: ActionKind, reason: String, id: Int? = nil, requests: [ProviderRequest] = [], movedFrom: String? = nil, desired: DesiredCampaign? = nil) {
+        self.key = key
+        self.kind = kind
+        self.reason = reason
+        self.id = id
+        self.requests = requests
+        self.movedFrom = movedFrom
+        self.facts = desired.map(RecordFacts.init)
+    }
+}
+
+/// The facts about a desired campaign that state keeps.
+public struct RecordFacts: Sendable, Hashable {
+    public var kind: StateRecord.Kind
+    public var name: String
+    public var file: String
+    public var hash: String
+    public var when: String?
+    public var startsAt: Date?
+    public var scheduledDate: Int?
+
+    public init(kind: StateRecord.Kind, name: String, file: String, hash: String, when: String? = nil, startsAt: Date? = nil, scheduledDate: Int? = nil) {
+        self.kind = kind
+        self.name = name
+        self.file = file
+        self.hash = hash
+        self.when = when
+        self.startsAt = startsAt
+        self.scheduledDate = scheduledDate
+    }
+
+    public init(_ desired: DesiredCampaign) {
+        switch desired.kind {
+        case .scheduled(let s):
+            self.init(kind: .scheduled, name: desired.name, file: desired.file, hash: s.requestHash, when: s.when, startsAt: s.startsAt, scheduledDate: s.scheduledDate)
+        case .send(let s):
+            self.init(kind: .send, name: desired.name, file: desired.file, hash: s.contentHash)
+        }
+    }
+}
+
+/// Live facts about a campaign in state, gathered before planning.
+public enum LiveStatus: Sendable, Hashable {
+    case notCompleted
+    case completed(sent: Int, clicked: Int)
+    /// Stopped outside this tool (drift).
+    case stoppedOutside
+}
+
+/// A plan: what will happen to every campaign.
+public struct Plan: Sendable {
+    public var actions: [PlanAction]
+    /// State updates learned from live data (completions, drift), applied with the plan.
+    public var observations: [String: LiveStatus]
+
+    public init(actions: [PlanAction], observations: [String: LiveStatus] = [:]) {
+        self.actions = actions
+        self.observations = observations
+    }
+
+    public func count(_ kind: ActionKind) -> Int { actions.filter { $0.kind == kind }.count }
+
+    /// True when anything would change.
+    public var hasChanges: Bool { actions.contains { $0.kind.isChange } }
+    /// True when anything is refused.
+    public var hasRefusals: Bool { actions.contains { $0.kind == .refused } }
+
+    /// `Plan: 2 to create, 1 to send, 1 to stop, 0 to replace, 5 unchanged, 1 refused` (+ moves and forgets when any).
+    public var summary: String {
+        var parts = ["\(count(.create)) to create", "\(count(.send)) to send", "\(count(.stop)) to stop", "\(count(.replace)) to replace"]
+        if count(.move) > 0 { parts.append("\(count(.move)) to move") }
+        if count(.forget) > 0 { parts.append("\(count(.forget)) to forget") }
+        parts.append("\(count(.noChange)) unchanged")
+        parts.append("\(count(.refused)) refused")
+        return "Plan: " + parts.joined(separator: ", ")
+    }
+}

@@ -1,0 +1,111 @@
+import JSON
+
+/// Plan output: text for people, Markdown for pull-request comments, JSON for machines.
+public enum PlanRenderer {
+    /// Format version of `--format json` plans.
+    public static let jsonFormatVersion = 1
+    /// Markdown comments are kept under this many characters (GitHub's limit is 65,536).
+    public static let markdownLimit = 60_000
+
+    static func symbol(_ kind: ActionKind) -> String {
+        switch kind {
+        case .create: "+"
+        case .send: ">"
+        case .replace: "±"
+        case .stop: "■"
+        case .move: "→"
+        case .forget: "-"
+        case .noChange: "="
+        case .refused: "!"
+        }
+    }
+
+    static func color(_ kind: ActionKind) -> String {
+        switch kind {
+        case .create, .send: "32"
+        case .replace, .move: "33"
+        case .stop, .forget: "35"
+        case .noChange: "2"
+        case .refused: "1;31"
+        }
+    }
+
+    /// One line per campaign and the summary line.
+    public static func text(_ plan: Plan, colors: Bool) -> String {
+        var out = ""
+        for action in plan.actions {
+            var line = "\(symbol(action.kind)) \(action.key): \(action.kind.rawValue)"
+            if let id = action.id { line += " [id \(id)]" }
+            line += " — \(action.reason)"
+            if let estimates = action.estimates {
+                line += " (estimated reach: " + estimates.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + ")"
+            }
+            out += colors ? "\u{1B}[\(color(action.kind))m\(line)\u{1B}[0m\n" : line + "\n"
+        }
+        out += (colors ? "\u{1B}[1m\(plan.summary)\u{1B}[0m" : plan.summary) + "\n"
+        return out
+    }
+
+    /// A summary table first, then the details collapsed; cut below ``markdownLimit`` with a note.
+    public static func markdown(_ plan: Plan) -> String {
+        var head = "### Campaign plan\n\n**\(plan.summary)**\n\n| | campaign | action | why |\n|---|---|---|---|\n"
+        var rows: [String] = []
+        for action in plan.actions {
+            rows.append("| \(symbol(action.kind)) | `\(escape(action.key))` | \(action.kind.rawValue) | \(escape(action.reason)) |\n")
+        }
+        var details: [String] = []
+        for action in plan.actions where !action.requests.isEmpty {
+            var block = "<details><summary><code>\(escape(action.key))</code>: \(action.requests.count) request\(action.requests.count == 1 ? "" : "s")</summary>\n\n"
+            for request in action.requests.prefix(3) {
+                block += "`\(request.method) \(request.path)`\n\n```json\n\(JSONWriter(indent: 2).string(request.body))\n```\n\n"
+            }
+            if action.requests.count > 3 { block += "…and \(action.requests.count - 3) more requests.\n\n" }
+            block += "</details>\n"
+            details.append(block)
+        }
+        let cutNote = "\n> **Note:** output cut to stay under \(markdownLimit) characters; run `campaign plan` locally for the whole plan.\n"
+        var out = head
+        var cut = false
+        for row in rows {
+            if out.count + row.count + cutNote.count > markdownLimit { cut = true; break }
+            out += row
+        }
+        out += "\n"
+        if !cut {
+            for block in details {
+                if out.count + block.count + cutNote.count > markdownLimit { cut = true; break }
+                out += block
+            }
+        }
+        if cut { out += cutNote }
+        head = ""
+        return out
+    }
+
+    private static func escape(_ text: String) -> String {
+        text.replacingAll("|", with: "\\|").replacingAll("\n", with: " ").replacingAll("<", with: "&lt;")
+    }
+
+    /// `{"format_version", "summary", "actions": [...]}`.
+    public static func json(_ plan: Plan) -> JSONValue {
+        .object([
+            ("format_version", .int(jsonFormatVersion)),
+            ("summary", .object(ActionKind.allCases.map { ($0.rawValue, .int(plan.count($0))) })),
+            ("actions", .array(plan.actions.map { action in
+                var members: [(String, JSONValue)] = [("key", .string(action.key)), ("action", .string(action.kind.rawValue)), ("reason", .string(action.reason))]
+                if let id = action.id { members.append(("id", .int(id))) }
+                if let from = action.movedFrom { members.append(("moved_from", .string(from))) }
+                if let estimates = action.estimates { members.append(("estimates", .object(estimates.map { ($0.0, .int($0.1)) }))) }
+                members.append(("requests", .array(action.requests.map(\.json))))
+                return .object(members)
+            })),
+        ])
+    }
+}
+
+extension String {
+    func replacingAll(_ target: String, with replacement: String) -> String {
+        guard contains(target) else { return self }
+        return split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}
