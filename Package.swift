@@ -99,6 +99,7 @@ let package = Package(
                 "CampaignDeploy",
                 "JSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // libFuzzer entry point for the YAML front end (`make fuzz`); without -DFUZZING it replays files.

@@ -11,7 +11,7 @@ struct CampaignCommand: AsyncParsableCommand {
             Exit codes: 0 success, 1 errors in the input (or a failed run), 2 usage errors.
             """,
         version: CampaignVersion.current,
-        subcommands: [ValidateCommand.self, CompileCommand.self]
+        subcommands: [ValidateCommand.self, CompileCommand.self, PlanCommand.self, ApplyCommand.self, ReconcileCommand.self, StatusCommand.self, StateCommand.self]
     )
 
     /// Runs the command line, mapping argument errors to exit code 2 (not ArgumentParser's 64).

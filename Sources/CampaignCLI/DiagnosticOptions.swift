@@ -20,6 +20,23 @@ struct DiagnosticOptions: ParsableArguments {
     @Flag(help: "Treat warnings as errors.")
     var warningsAsErrors = false
 
+    /// The printer these options describe.
+    var printer: DiagnosticPrinter { DiagnosticPrinter(format: format, color: color, warningsAsErrors: warningsAsErrors) }
+
+    /// Writes `diagnostics` to standard error in the chosen format and returns whether the run failed.
+    func emit(_ diagnostics: [Diagnostic], sources: SourceText, summary: String?) -> Bool {
+        printer.emit(diagnostics, sources: sources, summary: summary)
+    }
+
+    static func count(_ n: Int, _ noun: String) -> String { n == 1 ? "1 \(noun)" : "\(n) \(noun)s" }
+}
+
+/// Prints diagnostics to standard error.
+struct DiagnosticPrinter {
+    var format: DiagnosticFormat = .text
+    var color: ColorMode = .auto
+    var warningsAsErrors = false
+
     /// Whether to colour text written to standard error.
     var useColors: Bool {
         switch color {
@@ -46,11 +63,9 @@ struct DiagnosticOptions: ParsableArguments {
         if format == .text, let summary {
             let errors = list.filter { $0.severity == .error }.count
             let warnings = list.filter { $0.severity == .warning }.count
-            text += "\(summary): \(Self.count(errors, "error")), \(Self.count(warnings, "warning"))\n"
+            text += "\(summary): \(DiagnosticOptions.count(errors, "error")), \(DiagnosticOptions.count(warnings, "warning"))\n"
         }
         FileHandle.standardError.write(Data(text.utf8))
         return list.containsErrors
     }
-
-    static func count(_ n: Int, _ noun: String) -> String { n == 1 ? "1 \(noun)" : "\(n) \(noun)s" }
 }

@@ -72,7 +72,7 @@ public struct Planner: Sendable {
             return "completed"
         case .scheduled: return record.when == "now" || record.when == nil ? "scheduled for now" : "scheduled for \(record.when!)"
         case .stopped: return "stopped"
-        case .sent: return "sent to \(record.deliveredCount) recipients in \(record.batchesSent) requests"
+        case .sent: return "sent to \(record.deliveredCount) recipients in \(record.batchesSent) request\(record.batchesSent == 1 ? "" : "s")"
         case .unknown: return "unknown"
         }
     }

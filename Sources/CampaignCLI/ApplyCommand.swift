@@ -1,0 +1,172 @@
+import ArgumentParser
+import CampaignDeploy
+import CampaignEngine
+import CleverTapClient
+import Diagnostics
+import Dispatch
+import Foundation
+import JSON
+import Synchronization
+
+/// `campaign apply [PATH... | PLANFILE]`: does what the plan says, recording every step.
+struct ApplyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apply",
+        abstract: "Apply a plan: create, send, replace, stop, move and forget, recording every step in state.",
+        discussion: """
+            With campaign paths: plans, shows the plan and asks for confirmation (unless --auto-approve; without a \
+            terminal, --auto-approve is required). With a file saved by `campaign plan --out`: applies exactly that \
+            plan, and refuses it if the state or the campaign files changed since, or if it was applied already.
+            Before every create, send batch and stop an intent is saved; a request whose outcome is unknown leaves \
+            the campaign `unknown` until `campaign reconcile` or `campaign state resolve`.
+            The first Ctrl-C lets the request in flight finish, saves state and exits 130; a second exits at once.
+            Exit status: 0 all applied, 1 anything failed, unknown or refused, 130 interrupted.
+            """
+    )
+
+    @Argument(help: "Campaign files or folders (default: campaigns), or one saved plan file.") var paths: [String] = ["campaigns"]
+    @Flag(help: "Apply without asking.") var autoApprove = false
+    @OptionGroup var deploy: DeployOptions
+    @OptionGroup var output: DiagnosticOptions
+
+    /// A saved plan is a single existing file that is not YAML.
+    var savedPlanPath: String? {
+        guard paths.count == 1, let path = paths.first, !path.hasSuffix(".yaml"), !path.hasSuffix(".yml") else { return nil }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else { return nil }
+        return path
+    }
+
+    func run() async throws {
+        let interrupts = Interrupts.install()
+        let saved: SavedPlan?
+        if let planPath = savedPlanPath {
+            guard let data = FileManager.default.contents(atPath: planPath), let json = try? JSONParser().parse([UInt8](data)) else {
+                throw fail("S030", "cannot read the plan file \(planPath)")
+            }
+            do { saved = try SavedPlan(json: json) } catch { throw fail(error) }
+        } else {
+            saved = nil
+        }
+        let context = try deploy.context(paths: saved?.paths ?? paths, output: output.printer)
+        let lock: StateLock
+        do {
+            lock = try StateLock.acquire(statePath: context.statePath, command: "campaign apply")
+        } catch {
+            throw fail(error)
+        }
+        defer { lock.release() }
+
+        let plan: Plan
+        let state: EngineState
+        if let saved {
+            do { state = try StateStore(path: context.statePath).load() } catch { throw fail(error) }
+            if let stale = saved.staleness(state: state, inputsHash: context.inputsHash) { throw fail(stale) }
+            plan = saved.plan
+            printOut(PlanRenderer.text(plan, colors: output.printer.useColorsOnStdout))
+        } else {
+            let made = try await PlanCommand.makePlan(context: context, deploy: deploy, refresh: false, estimate: false)
+            plan = made.plan
+            state = made.state
+            printOut(PlanRenderer.text(plan, colors: output.printer.useColorsOnStdout))
+            if !plan.hasChanges && plan.observations.isEmpty {
+                printOut("No changes.\n")
+                if plan.hasRefusals { throw ExitCode(ExitStatus.failure) }
+                return
+            }
+            if !autoApprove {
+                guard isatty(STDIN_FILENO) != 0 else {
+                    throw fail("S050", "refusing to apply without confirmation: no terminal to ask on", hint: "review the plan and pass --auto-approve, or apply a saved plan")
+                }
+                printOut("Apply these changes? Only 'yes' is accepted: ")
+                guard readLine() == "yes" else {
+                    printOut("Apply cancelled.\n")
+                    throw ExitCode(ExitStatus.failure)
+                }
+            }
+        }
+        if !plan.hasChanges && plan.observations.isEmpty {
+            printOut("No changes.\n")
+            return
+        }
+        let client = try deploy.client(context)
+        let journal = StateJournal(state: state, store: StateStore(path: context.statePath))
+        let terminal = isatty(STDOUT_FILENO) != 0
+        let progress = Progress(terminal: terminal)
+        let applier = Applier(client: client, journal: journal, events: { progress.handle($0) }, isCancelled: { interrupts.requested })
+        let report = await applier.apply(plan)
+        await client.shutdown()
+        if let saved, report.succeeded {
+            do {
+                try await journal.updateAll { $0.appliedPlans.append(saved.id) }
+            } catch {
+                throw fail(error)
+            }
+        }
+        var summary = "Apply \(report.interrupted ? "interrupted" : "complete"): \(report.done.count) done, \(report.failed.count) failed, \(report.unknown.count) unknown"
+        if plan.hasRefusals { summary += ", \(plan.count(.refused)) refused (not touched)" }
+        printOut(summary + "\n")
+        for (key, message) in report.failed { printErr("campaign: error[A001]: \(key): \(message)\n") }
+        for (key, message) in report.unknown {
+            printErr("campaign: error[A002]: \(key): outcome unknown: \(message)\n  hint: run `campaign reconcile` before applying again\n")
+        }
+        if report.interrupted { throw ExitCode(130) }
+        if !report.succeeded || plan.hasRefusals { throw ExitCode(ExitStatus.failure) }
+    }
+}
+
+/// Progress: on a terminal, done/total, rate and ETA on one line; otherwise one line per action.
+final class Progress: Sendable {
+    let terminal: Bool
+    private let started = Mutex<[String: ContinuousClock.Instant]>([:])
+
+    init(terminal: Bool) { self.terminal = terminal }
+
+    func handle(_ event: ApplyEvent) {
+        switch event {
+        case .started(let key, _, _):
+            started.withLock { $0[key] = .now }
+        case .request(let key, let done, let total):
+            guard terminal, total > 1, let start = started.withLock({ $0[key] }) else { return }
+            let elapsed = ContinuousClock.now - start
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let rate = seconds > 0 ? Double(done) / seconds : 0
+            let eta = rate > 0 ? Double(total - done) / rate : 0
+            printOut(String(format: "\r  %@: %d/%d requests, %.0f/s, ETA %.0f s   ", key, done, total, rate, eta))
+        case .finished(let key, let action, let outcome):
+            if terminal { printOut("\r\u{1B}[K") }
+            printOut("\(key): \(action.rawValue): \(outcome)\n")
+        }
+    }
+}
+
+/// Ctrl-C handling: the first SIGINT (or SIGTERM) asks the run to stop after the request in flight; the second exits.
+final class Interrupts: Sendable {
+    private let count = Mutex(0)
+    /// Signal sources must stay alive; they are set once, at start, from the main task.
+    nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
+
+    var requested: Bool { count.withLock { $0 > 0 } }
+
+    static func install() -> Interrupts {
+        let interrupts = Interrupts()
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler {
+                let seen = interrupts.count.withLock { value -> Int in
+                    value += 1
+                    return value
+                }
+                if seen == 1 {
+                    printErr("\ninterrupted: finishing the request in flight and saving state (Ctrl-C again to quit at once)\n")
+                } else {
+                    exit(130)
+                }
+            }
+            source.resume()
+            sources.append(source)
+        }
+        return interrupts
+    }
+}

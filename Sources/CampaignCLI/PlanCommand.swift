@@ -1,0 +1,116 @@
+import ArgumentParser
+import CampaignDeploy
+import CampaignEngine
+import CleverTapClient
+import Diagnostics
+import Foundation
+import JSON
+
+/// The formats of a plan.
+enum PlanFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, markdown, json
+}
+
+/// `campaign plan [PATH...]`: what apply would do.
+struct PlanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Show what apply would create, send, replace, stop, move, forget or refuse.",
+        discussion: """
+            Compares the campaigns with the state file and live data (result.json for campaigns not yet final, \
+            list.json for campaigns stopped outside the tool). Credentials (CLEVERTAP_ACCOUNT_ID, CLEVERTAP_PASSCODE) \
+            are needed only when there is live data to read or --estimate is given.
+            Exit status: 0 success (with --detailed-exitcode: 0 no changes, 2 changes), 1 errors or anything refused.
+            """
+    )
+
+    @Argument(help: "Campaign files or folders (default: campaigns).") var paths: [String] = ["campaigns"]
+    @Option(help: "Output: text, markdown (for a pull-request comment) or json.") var format: PlanFormat = .text
+    @Option(help: ArgumentHelp("Save the plan (exact requests, state lineage and serial, inputs hash) for `campaign apply FILE`.", valueName: "file"))
+    var out: String?
+    @Flag(help: "Exit 0 when there are no changes, 2 when there are, 1 on errors or refusals.") var detailedExitcode = false
+    @Flag(help: "Query live data for final campaigns too.") var refresh = false
+    @Flag(help: "Add the estimated reach of each create and replace.") var estimate = false
+    @Option(help: "Colour: auto (only on a terminal, unless NO_COLOR is set), always or never.") var color: ColorMode = .auto
+    @OptionGroup var deploy: DeployOptions
+
+    /// Diagnostics of the campaigns are printed as text (the plan itself takes --format).
+    var output: DiagnosticPrinter { DiagnosticPrinter(format: .text, color: color) }
+
+    func run() async throws {
+        let context = try deploy.context(paths: paths, output: output)
+        let lock: StateLock?
+        do {
+            lock = out != nil ? try StateLock.acquire(statePath: context.statePath, command: "campaign plan --out") : nil
+        } catch {
+            throw fail(error)
+        }
+        defer { lock?.release() }
+        let plan = try await Self.makePlan(context: context, deploy: deploy, refresh: refresh, estimate: estimate)
+        switch format {
+        case .text: printOut(PlanRenderer.text(plan.plan, colors: output.useColorsOnStdout))
+        case .markdown: printOut(PlanRenderer.markdown(plan.plan))
+        case .json: printOut(JSONWriter(indent: 2).string(PlanRenderer.json(plan.plan)) + "\n")
+        }
+        if let out {
+            let saved = SavedPlan(plan: plan.plan, state: plan.state, inputsHash: context.inputsHash, paths: paths)
+            do {
+                try Data(JSONWriter(indent: 2).bytes(saved.json) + [0x0A]).write(to: URL(fileURLWithPath: out), options: .atomic)
+            } catch {
+                throw fail("S035", "cannot write the plan to \(out): \(error.localizedDescription)")
+            }
+            printErr("saved the plan to \(out); apply it with `campaign apply \(out)`\n")
+        }
+        if plan.plan.hasRefusals { throw ExitCode(ExitStatus.failure) }
+        if detailedExitcode, plan.plan.hasChanges { throw ExitCode(2) }
+    }
+
+    /// Loads state, gathers live data (only when there is something to ask) and plans.
+    static func makePlan(context: DeployContext, deploy: DeployOptions, refresh: Bool, estimate: Bool) async throws -> (plan: Plan, state: EngineState) {
+        let state: EngineState
+        do {
+            state = try StateStore(path: context.statePath).load()
+        } catch {
+            throw fail(error)
+        }
+        let needsLive = state.campaigns.values.contains { $0.kind == .scheduled && $0.id != nil && (refresh || $0.status == .scheduled) && $0.intent == nil }
+        var live: [String: LiveStatus] = [:]
+        var client: CleverTapClient?
+        if needsLive || estimate {
+            client = try deploy.client(context)
+        }
+        defer { if let client { Task { await client.shutdown() } } }
+        if needsLive, let client {
+            do {
+                live = try await LiveData.gather(state: state, client: client, refresh: refresh)
+            } catch {
+                throw fail(error.code, "reading live data: \(error.description)")
+            }
+        }
+        var plan = Planner(now: Date()).plan(desired: context.desired, state: state, live: live)
+        if estimate, let client {
+            for index in plan.actions.indices where plan.actions[index].kind == .create || plan.actions[index].kind == .replace {
+                guard let body = plan.actions[index].requests.first?.body else { continue }
+                do {
+                    let reach = try await client.estimate(body)
+                    plan.actions[index].estimates = reach.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+                } catch {
+                    throw fail(error.code, "estimating \(plan.actions[index].key): \(error.description)")
+                }
+            }
+        }
+        if let client { await client.shutdown() }
+        return (plan, state)
+    }
+}
+
+extension DiagnosticPrinter {
+    /// Colour for output written to standard output.
+    var useColorsOnStdout: Bool {
+        switch color {
+        case .always: return true
+        case .never: return false
+        case .auto: return isatty(STDOUT_FILENO) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+        }
+    }
+}

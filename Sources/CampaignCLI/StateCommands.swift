@@ -1,0 +1,183 @@
+import ArgumentParser
+import CampaignDeploy
+import CampaignEngine
+import CleverTapClient
+import Diagnostics
+import Foundation
+import JSON
+
+/// `campaign reconcile`: settles campaigns whose last request has an unknown outcome.
+struct ReconcileCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reconcile",
+        abstract: "Settle campaigns left `unknown` by a lost answer or a crash, using the provider's listing.",
+        discussion: "A lost create is found in list.json by exact name and scheduled date and its id adopted; not found, it stays unknown. Exit 1 while anything stays unknown."
+    )
+
+    @Argument(help: "Campaign files or folders (for project.yaml's settings; default: campaigns).") var paths: [String] = ["campaigns"]
+    @OptionGroup var deploy: DeployOptions
+    @OptionGroup var output: DiagnosticOptions
+
+    func run() async throws {
+        let context = try deploy.context(paths: paths, output: output.printer)
+        let lock: StateLock
+        let state: EngineState
+        do {
+            lock = try StateLock.acquire(statePath: context.statePath, command: "campaign reconcile")
+            state = try StateStore(path: context.statePath).load()
+        } catch {
+            throw fail(error)
+        }
+        defer { lock.release() }
+        let unknown = state.campaigns.filter { $0.value.status == .unknown || $0.value.intent != nil }
+        if unknown.isEmpty {
+            printOut("Nothing to reconcile.\n")
+            return
+        }
+        let client = try deploy.client(context)
+        let journal = StateJournal(state: state, store: StateStore(path: context.statePath))
+        let findings: [Reconciler.Finding]
+        do {
+            findings = try await Reconciler.reconcile(journal: journal, client: client)
+        } catch let error as CleverTapError {
+            await client.shutdown()
+            throw fail(error.code, error.description)
+        } catch let error as DeployError {
+            await client.shutdown()
+            throw fail(error)
+        }
+        await client.shutdown()
+        for finding in findings { printOut("\(finding.key): \(finding.outcome)\n") }
+        if findings.contains(where: { !$0.settled }) { throw ExitCode(ExitStatus.failure) }
+    }
+}
+
+/// `campaign status`: every campaign in state, with live status and statistics.
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "A table of every campaign in state with its live status and statistics."
+    )
+
+    @Argument(help: "Campaign files or folders (for project.yaml's settings; default: campaigns).") var paths: [String] = ["campaigns"]
+    @Flag(help: "Do not query the provider; show state only.") var offline = false
+    @OptionGroup var deploy: DeployOptions
+    @OptionGroup var output: DiagnosticOptions
+
+    func run() async throws {
+        let context = try deploy.context(paths: paths, output: output.printer)
+        var state: EngineState
+        do { state = try StateStore(path: context.statePath).load() } catch { throw fail(error) }
+        var notes: [String: String] = [:]
+        if !offline, state.campaigns.values.contains(where: { $0.kind == .scheduled && $0.status == .scheduled && $0.id != nil }) {
+            let client = try deploy.client(context)
+            do {
+                let live = try await LiveData.gather(state: state, client: client, refresh: false)
+                for (key, status) in live {
+                    switch status {
+                    case .completed(let sent, let clicked):
+                        state.campaigns[key]?.status = .completed
+                        state.campaigns[key]?.stats = (sent, clicked)
+                    case .stoppedOutside:
+                        state.campaigns[key]?.status = .stopped
+                        notes[key] = "stopped outside campaign-as-code"
+                    case .notCompleted: break
+                    }
+                }
+            } catch {
+                await client.shutdown()
+                throw fail(error.code, "reading live data: \(error.description)")
+            }
+            await client.shutdown()
+        }
+        printOut(StateTable.render(state, notes: notes))
+    }
+}
+
+/// `campaign state list|show|resolve`.
+struct StateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "state",
+        abstract: "Inspect and repair the state file.",
+        subcommands: [StateListCommand.self, StateShowCommand.self, StateResolveCommand.self]
+    )
+}
+
+struct StateListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "Every campaign in state (no API calls).")
+    @OptionGroup var deploy: DeployOptions
+
+    func run() throws {
+        let path = deploy.state ?? deploy.environment["CAMPAIGN_STATE"] ?? DeployContext.defaultStatePath
+        do {
+            printOut(StateTable.render(try StateStore(path: path).load(), notes: [:]))
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+struct StateShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "One campaign's record, as JSON.")
+    @Argument(help: "The campaign key.") var key: String
+    @OptionGroup var deploy: DeployOptions
+
+    func run() throws {
+        let path = deploy.state ?? deploy.environment["CAMPAIGN_STATE"] ?? DeployContext.defaultStatePath
+        let state: EngineState
+        do { state = try StateStore(path: path).load() } catch { throw fail(error) }
+        guard let record = state.campaigns[key] else { throw fail("S020", "no campaign `\(key)` in state \(path)") }
+        printOut(JSONWriter(indent: 2).string(record.json) + "\n")
+    }
+}
+
+struct StateResolveCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resolve",
+        abstract: "Settle an unknown campaign by hand: --id N (it was created as N), --not-created, or --sent (a send batch went out)."
+    )
+    @Argument(help: "The campaign key.") var key: String
+    @Option(help: "The provider id the campaign was created with.") var id: Int?
+    @Flag(help: "The request did not take effect.") var notCreated = false
+    @Flag(help: "The send batch went out.") var sent = false
+    @OptionGroup var deploy: DeployOptions
+
+    func validate() throws {
+        if [id != nil, notCreated, sent].filter({ $0 }).count != 1 {
+            throw ValidationError("Give exactly one of --id N, --not-created, --sent.")
+        }
+    }
+
+    func run() async throws {
+        let path = deploy.state ?? deploy.environment["CAMPAIGN_STATE"] ?? DeployContext.defaultStatePath
+        do {
+            let lock = try StateLock.acquire(statePath: path, command: "campaign state resolve")
+            defer { lock.release() }
+            let journal = StateJournal(state: try StateStore(path: path).load(), store: StateStore(path: path))
+            let resolution: Reconciler.Resolution = id.map { .id($0) } ?? (sent ? .sent : .notCreated)
+            printOut(try await Reconciler.resolve(key, resolution, journal: journal) + "\n")
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+/// The table `status` and `state list` print.
+enum StateTable {
+    static func render(_ state: EngineState, notes: [String: String]) -> String {
+        if state.campaigns.isEmpty { return "No campaigns in state.\n" }
+        var rows = [["KEY", "TYPE", "STATUS", "ID", "WHEN", "SENT", "CLICKED", "NOTE"]]
+        for key in state.campaigns.keys.sorted() {
+            let r = state.campaigns[key]!
+            let sent = r.kind == .send ? String(r.deliveredCount) : r.stats.map { String($0.sent) } ?? "-"
+            var note = notes[key] ?? ""
+            if let intent = r.intent { note = "unknown outcome of \(intent.action.rawValue)" }
+            rows.append([key, r.kind == .send ? "send" : "segment", r.status.rawValue, r.id.map(String.init) ?? "-", r.when ?? "-", sent,
+                         r.stats.map { String($0.clicked) } ?? "-", note])
+        }
+        let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }.joined(separator: "\n") + "\n"
+    }
+}
