@@ -7,7 +7,7 @@ FUZZ_BUILD   := .build-fuzz
 BENCH_FILES  ?= 10000
 
 .DEFAULT_GOAL := help
-.PHONY: help setup build test run bench fuzz clean
+.PHONY: help setup build test run demo bench fuzz clean
 
 help: ## List the targets
 	@echo "campaign-as-code — make targets:"
@@ -31,6 +31,9 @@ test: ## Run every test
 run: build ## Validate the bundled campaigns/ and print their compiled requests
 	$(BIN) validate campaigns
 	$(BIN) compile campaigns
+
+demo: build ## Start the sandbox, then plan -> apply -> plan (no changes) -> status on campaigns/, and stop it
+	bash scripts/demo.sh
 
 bench: ## Benchmarks, each side by side with its baseline (prints ratios)
 	$(SWIFT) build -c release --product campaign

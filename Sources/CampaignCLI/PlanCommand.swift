@@ -46,6 +46,15 @@ struct PlanCommand: AsyncParsableCommand {
             throw fail(error)
         }
         defer { lock?.release() }
+        if out != nil, !FileManager.default.fileExists(atPath: context.statePath) {
+            // A saved plan names its state's lineage, so a first state must exist on disk.
+            do {
+                var fresh = EngineState()
+                try StateStore(path: context.statePath).save(&fresh)
+            } catch {
+                throw fail(error)
+            }
+        }
         let plan = try await Self.makePlan(context: context, deploy: deploy, refresh: refresh, estimate: estimate)
         switch format {
         case .text: printOut(PlanRenderer.text(plan.plan, colors: output.useColorsOnStdout))

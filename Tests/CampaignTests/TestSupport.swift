@@ -95,6 +95,21 @@ enum TestSupport {
             stderr: String(decoding: errData.get(), as: UTF8.self))
     }
 
+    /// `run` on a Dispatch thread, for async tests: blocking the (small) cooperative pool would starve an in-process
+    /// sandbox that the child process is talking to.
+    static func runAsync(
+        _ arguments: [String], product name: String = "campaign", environment: [String: String] = [:],
+        currentDirectory: String? = nil, timeout: TimeInterval = 120
+    ) async throws -> Run {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result {
+                    try run(arguments, product: name, environment: environment, currentDirectory: currentDirectory, timeout: timeout)
+                })
+            }
+        }
+    }
+
     /// A fresh temporary folder.
     static func temporaryFolder() throws -> String {
         let path = NSTemporaryDirectory() + "campaign-tests-" + UUID().uuidString

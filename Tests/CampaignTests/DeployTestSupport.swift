@@ -1,0 +1,78 @@
+import CleverTapSandbox
+import Foundation
+import JSON
+import Testing
+
+/// A project folder, a state file and a sandbox, driven through the built `campaign` binary.
+struct DeployHarness {
+    let sandbox: RunningSandbox
+    let root: String
+    var environment: [String: String]
+
+    static func start(_ configure: (inout SandboxConfiguration) -> Void = { _ in }) async throws -> DeployHarness {
+        var configuration = SandboxConfiguration(accountID: "ACC", passcode: "pass-s3cret-4711", timezone: "UTC", createRate: 0, targetsLatency: 0)
+        configure(&configuration)
+        let sandbox = try await RunningSandbox.start(configuration)
+        let root = try TestSupport.temporaryFolder()
+        try FileManager.default.createDirectory(atPath: root + "/campaigns", withIntermediateDirectories: true)
+        try "timezone: UTC\n".write(toFile: root + "/campaigns/project.yaml", atomically: true, encoding: .utf8)
+        return DeployHarness(sandbox: sandbox, root: root, environment: [
+            "CLEVERTAP_API_URL": sandbox.baseURL, "CLEVERTAP_ACCOUNT_ID": "ACC", "CLEVERTAP_PASSCODE": "pass-s3cret-4711",
+            "CAMPAIGN_STATE": root + "/state.json", "CAMPAIGN_CREATE_RATE": "100",
+        ])
+    }
+
+    func stop() async { await sandbox.stop() }
+
+    /// Writes `campaigns/<relative>`.
+    func write(_ relative: String, _ text: String) throws {
+        let path = root + "/campaigns/" + relative
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    func remove(_ relative: String) throws { try FileManager.default.removeItem(atPath: root + "/campaigns/" + relative) }
+
+    func campaign(_ arguments: [String], environment extra: [String: String] = [:]) async throws -> TestSupport.Run {
+        try await TestSupport.runAsync(arguments, environment: environment.merging(extra) { $1 }, currentDirectory: root)
+    }
+
+    func plan(_ extra: [String] = []) async throws -> TestSupport.Run { try await campaign(["plan", "campaigns", "--color", "never"] + extra) }
+    func apply(_ extra: [String] = [], environment: [String: String] = [:]) async throws -> TestSupport.Run {
+        try await campaign(["apply", "campaigns", "--auto-approve", "--color", "never"] + extra, environment: environment)
+    }
+
+    func ledger(_ endpoint: String) async -> [JSONValue] {
+        (await sandbox.state.ledgerJSON()["entries"]?.arrayValue ?? []).filter { $0["endpoint"]?.stringValue == endpoint }
+    }
+
+    func state() throws -> JSONValue {
+        try JSONParser().parse(try String(contentsOfFile: root + "/state.json", encoding: .utf8))
+    }
+
+    func record(_ key: String) throws -> JSONValue? { try state()["campaigns"]?[key] }
+
+    /// `YYYY-MM-DD HH:MM` (UTC) `minutes` from now.
+    static func schedule(inMinutes minutes: Int) -> String {
+        let formatter = DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        return formatter.string(from: Date().addingTimeInterval(Double(minutes) * 60))
+    }
+
+    static func segment(_ name: String, schedule: String = "\"2030-06-01 10:00\"", title: String = "Hello", extra: String = "") -> String {
+        "name: \(name)\ndevices: [ios]\naudience: {all: true}\ncontent: {title: \(title), body: World}\nschedule: \(schedule)\n\(extra)"
+    }
+
+    static func send(_ name: String, identities: [String], title: String = "Hi") -> String {
+        "name: \(name)\ntype: identity\naudience:\n  identity: [\(identities.joined(separator: ", "))]\ncontent: {title: \(title), body: B}\nplatform_specific: {android: {wzrk_cid: c}}\n"
+    }
+}
+
+extension TestSupport.Run {
+    /// The plan line of `key`.
+    func line(_ key: String) -> String? {
+        stdout.split(separator: "\n").map(String.init).first { $0.contains(" \(key): ") }
+    }
+}

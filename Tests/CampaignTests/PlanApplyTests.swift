@@ -1,0 +1,282 @@
+import Foundation
+import JSON
+import Testing
+
+@Suite("Plan and apply against the sandbox", .serialized)
+struct PlanApplyTests {
+    @Test func createSendThenNoChangeAndExitCodes() async throws {
+        let h = try await DeployHarness.start()
+        try h.write("promo.yaml", DeployHarness.segment("Promo"))
+        try h.write("vip.yaml", DeployHarness.send("VIP", identities: ["u1", "u2"]))
+        let first = try await h.plan(["--detailed-exitcode"])
+        #expect(first.status == 2, "\(first.stderr)")
+        #expect(first.line("promo")?.contains("create") == true)
+        #expect(first.line("vip")?.contains("send — new send: 2 recipients in 1 request") == true)
+        #expect(first.stdout.contains("Plan: 1 to create, 1 to send, 0 to stop, 0 to replace, 0 unchanged, 0 refused"))
+        let applied = try await h.apply()
+        #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
+        let again = try await h.plan(["--detailed-exitcode"])
+        #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
+        #expect(again.line("promo")?.contains("no-change") == true)
+        #expect(again.line("promo")?.contains("scheduled for 20300601 10:00") == true)
+        #expect(again.line("vip")?.contains("sent to 2 recipients") == true)
+        // State: versioned, lineage fixed, serial counting writes.
+        let state = try h.state()
+        #expect(state["format_version"]?.intValue == 1)
+        #expect((state["serial"]?.intValue ?? 0) >= 4)
+        let id = try #require(try h.record("promo")?["id"]?.intValue)
+        #expect(await h.ledger("/1/targets/create.json").first?["id"]?.intValue == id)
+        // No secret in state.
+        #expect(!(try String(contentsOfFile: h.root + "/state.json", encoding: .utf8)).contains("pass-s3cret-4711"))
+        let json = try await h.plan(["--format", "json"])
+        let parsed = try JSONParser().parse(json.stdout)
+        #expect(parsed["format_version"]?.intValue == 1)
+        #expect(parsed["summary"]?["no-change"]?.intValue == 2)
+        await h.stop()
+    }
+
+    @Test func replaceWhileScheduledAndRefuseOnceStartedOrCompleted() async throws {
+        let h = try await DeployHarness.start()
+        try h.write("far.yaml", DeployHarness.segment("Far"))
+        try h.write("soon.yaml", DeployHarness.segment("Soon", schedule: "\"\(DeployHarness.schedule(inMinutes: 3))\""))
+        try h.write("now.yaml", DeployHarness.segment("Now", schedule: "now"))
+        #expect(try await h.apply().status == 0)
+        let oldID = try #require(try h.record("far")?["id"]?.intValue)
+        for file in ["far", "soon", "now"] {
+            try h.write("\(file).yaml", DeployHarness.segment(file.capitalized, schedule: file == "far" ? "\"2030-06-01 10:00\"" : (file == "now" ? "now" : "\"\(DeployHarness.schedule(inMinutes: 3))\""), title: "Changed"))
+        }
+        let plan = try await h.plan()
+        #expect(plan.status == 1)
+        #expect(plan.line("far")?.contains("replace") == true)
+        #expect(plan.line("soon")?.contains("refused") == true)
+        #expect(plan.line("soon")?.contains("within 5 minutes") == true)
+        #expect(plan.line("now")?.contains("refused") == true)
+        #expect(plan.line("now")?.contains("give it a new `key`") == true)
+        let applied = try await h.apply()
+        #expect(applied.status == 1)  // refusals make apply exit 1, but the replace is done
+        #expect(await h.ledger("/1/targets/stop.json").map { $0["id"]?.intValue } == [oldID])
+        let newID = try #require(try h.record("far")?["id"]?.intValue)
+        #expect(newID != oldID)
+        #expect(await h.ledger("/1/targets/create.json").count == 4)
+        // Completed campaigns are immutable too.
+        await h.sandbox.state.advanceClock(by: 3600)
+        try h.write("now.yaml", DeployHarness.segment("Now", schedule: "now", title: "Again"))
+        let completed = try await h.plan()
+        #expect(completed.line("now")?.contains("changed after it was completed") == true)
+        await h.stop()
+    }
+
+    @Test func stopsForgetsMovesAndPastSchedules() async throws {
+        let h = try await DeployHarness.start()
+        try h.write("a.yaml", DeployHarness.segment("A"))
+        try h.write("b.yaml", DeployHarness.segment("B"))
+        try h.write("c.yaml", DeployHarness.segment("C", schedule: "now"))
+        try h.write("d.yaml", DeployHarness.segment("D"))
+        #expect(try await h.apply().status == 0)
+        await h.sandbox.state.advanceClock(by: 120)  // c completes
+        try h.write("a.yaml", DeployHarness.segment("A", extra: "stopped: true\n"))
+        try h.remove("b.yaml")
+        try h.remove("c.yaml")
+        try h.remove("d.yaml")
+        try h.write("moved/d.yaml", DeployHarness.segment("D"))
+        try h.write("past.yaml", DeployHarness.segment("Past", schedule: "\"2020-01-01 10:00\""))
+        let plan = try await h.plan()
+        #expect(plan.line("a")?.hasPrefix("■ a: stop [id ") == true)
+        #expect(plan.line("a")?.hasSuffix("— `stopped: true` while still scheduled") == true)
+        #expect(plan.line("b")?.hasSuffix("— removed from the files while still scheduled") == true)
+        #expect(plan.line("c")?.contains("forget") == true)
+        #expect(plan.line("moved/d")?.contains("— moved from `d` with an identical request; state only") == true)
+        #expect(plan.line("past")?.contains("refused — schedule 20200101 10:00 is in the past") == true)
+        let creates = await h.ledger("/1/targets/create.json").count
+        _ = try await h.apply()
+        #expect(await h.ledger("/1/targets/stop.json").count == 2)
+        #expect(await h.ledger("/1/targets/create.json").count == creates)  // moves never re-create
+        #expect(try h.record("c") == nil)
+        #expect(try h.record("d") == nil)
+        #expect(try h.record("moved/d")?["id"]?.intValue != nil)
+        #expect(try h.record("a")?["status"]?.stringValue == "stopped")
+        await h.stop()
+    }
+
+    @Test func identitySendsOnlyEverReachNewRecipients() async throws {
+        let h = try await DeployHarness.start()
+        try h.write("vip.yaml", DeployHarness.send("VIP", identities: ["u1", "u2"]))
+        #expect(try await h.apply().status == 0)
+        try h.write("vip.yaml", DeployHarness.send("VIP", identities: ["u1", "u2", "u3"]))
+        let plan = try await h.plan()
+        #expect(plan.line("vip")?.contains("1 new recipients in 1 request") == true)
+        #expect(try await h.apply().status == 0)
+        let sends = await h.ledger("/1/send/push.json")
+        #expect(sends.count == 2)
+        #expect(sends.last?["body"]?["to"]?.compactText == #"{"Identity":["u3"]}"#)
+        try h.write("vip.yaml", DeployHarness.send("VIP", identities: ["u1", "u3"]))
+        #expect(try await h.plan().line("vip")?.contains("refused — 1 recipients were removed") == true)
+        try h.write("vip.yaml", DeployHarness.send("VIP", identities: ["u1", "u2", "u3"], title: "Other"))
+        #expect(try await h.plan().line("vip")?.contains("refused — changed after it was sent") == true)
+        await h.stop()
+    }
+
+    @Test func driftFromAStopOutsideTheTool() async throws {
+        let h = try await DeployHarness.start()
+        try h.write("a.yaml", DeployHarness.segment("A"))
+        #expect(try await h.apply().status == 0)
+        let id = try #require(try h.record("a")?["id"]?.intValue)
+        let stopped = try await SandboxHarness.rawPost(h.sandbox.baseURL + "/1/targets/stop.json", body: #"{"id":\#(id)}"#, account: "ACC", passcode: "pass-s3cret-4711")
+        #expect(stopped.status == 200)
+        let plan = try await h.plan()
+        #expect(plan.line("a")?.contains("drift: stopped outside campaign-as-code") == true)
+        _ = try await h.apply()
+        #expect(try h.record("a")?["status"]?.stringValue == "stopped")
+        await h.stop()
+    }
+}
+
+@Suite("Saved plans, locks and failures", .serialized)
+struct SavedPlanAndFailureTests {
+    @Test func savedPlansApplyOnceAndOnlyWhileFresh() async throws {
+        let h = try await DeployHarness.start()
+        try h.write("a.yaml", DeployHarness.segment("A"))
+        let planFile = h.root + "/plan.json"
+        #expect(try await h.plan(["--out", planFile]).status == 0)
+        #expect(!(try String(contentsOfFile: planFile, encoding: .utf8)).contains("pass-s3cret-4711"))
+        let applied = try await h.campaign(["apply", planFile])
+        #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
+        #expect(await h.ledger("/1/targets/create.json").count == 1)
+        let reused = try await h.campaign(["apply", planFile])
+        #expect(reused.status == 1)
+        #expect(reused.stderr.contains("error[S031]: this plan was applied already"))
+        // Inputs changed since the plan.
+        try h.write("b.yaml", DeployHarness.segment("B"))
+        #expect(try await h.plan(["--out", planFile]).status == 0)
+        try h.write("b.yaml", DeployHarness.segment("B", title: "Edited"))
+        let staleInputs = try await h.campaign(["apply", planFile])
+        #expect(staleInputs.stderr.contains("error[S034]"))
+        // State changed since the plan.
+        try h.write("b.yaml", DeployHarness.segment("B"))
+        #expect(try await h.plan(["--out", planFile]).status == 0)
+        #expect(try await h.apply().status == 0)
+        let staleState = try await h.campaign(["apply", planFile])
+        #expect(staleState.stderr.contains("error[S033]"))
+        #expect(await h.ledger("/1/targets/create.json").count == 2)
+        await h.stop()
+    }
+
+    @Test func twoConcurrentAppliesOneWinsOneNamesTheHolder() async throws {
+        let h = try await DeployHarness.start { $0.targetsLatency = 1.5 }
+        try h.write("a.yaml", DeployHarness.segment("A"))
+        let env = h.environment
+        let root = h.root
+        async let first = TestSupport.runAsync(["apply", "campaigns", "--auto-approve"], environment: env, currentDirectory: root)
+        try await Task.sleep(for: .milliseconds(500))
+        let second = try await h.apply()
+        let winner = try await first
+        #expect(winner.status == 0, "\(winner.stderr)")
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("error[S011]: the state"))
+        #expect(second.stderr.contains("is locked by pid"))
+        #expect(second.stderr.contains("campaign apply"))
+        #expect(await h.ledger("/1/targets/create.json").count == 1)
+        await h.stop()
+    }
+
+    @Test(arguments: ["after-intent", "after-send", "after-response", "after-save"])
+    func killNineAtEveryFailpointNeverCreatesTwice(failpoint: String) async throws {
+        let h = try await DeployHarness.start()
+        try h.write("a.yaml", DeployHarness.segment("A"))
+        let killed = try await h.apply(environment: ["CAMPAIGN_FAILPOINT": failpoint])
+        #expect(killed.status == 9, "expected SIGKILL, got \(killed.status)")  // terminated by signal 9
+        // A plain rerun never repeats a create whose outcome is unknown.
+        let rerun = try await h.apply()
+        #expect(await h.ledger("/1/targets/create.json").count <= 1)
+        if failpoint != "after-save" {
+            #expect(rerun.stdout.contains("unknown"), "\(rerun.stdout)")
+            let reconciled = try await h.campaign(["reconcile", "campaigns"])
+            if failpoint == "after-intent" {
+                #expect(reconciled.status == 1)
+                #expect(reconciled.stdout.contains("not found"))
+                #expect(try await h.campaign(["state", "resolve", "a", "--not-created"]).status == 0)
+            } else {
+                #expect(reconciled.status == 0, "\(reconciled.stdout)\(reconciled.stderr)")
+            }
+            #expect(try await h.apply().status == 0)
+        }
+        let creates = await h.ledger("/1/targets/create.json")
+        #expect(creates.count == 1)
+        #expect(try h.record("a")?["status"]?.stringValue == "scheduled")
+        #expect(try h.record("a")?["id"]?.intValue == creates.first?["id"]?.intValue)
+        #expect(try h.record("a")?["intent"] == nil)
+        #expect(try await h.plan(["--detailed-exitcode"]).status == 0)
+        await h.stop()
+    }
+
+    @Test func commitThenDropLeavesUnknownAndReconcileAdoptsTheRightID() async throws {
+        let h = try await DeployHarness.start { $0.faults = [.init(endpoint: "/1/targets/create.json", mode: .commitThenDrop)] }
+        try h.write("a.yaml", DeployHarness.segment("A"))
+        try h.write("b.yaml", DeployHarness.segment("B"))
+        let applied = try await h.apply()
+        #expect(applied.status == 1)
+        #expect(applied.stderr.contains("error[A002]: a: outcome unknown"))
+        #expect(try h.record("a")?["status"]?.stringValue == "unknown")
+        #expect(try await h.plan().line("a")?.contains("refused — the outcome of its last create is unknown") == true)
+        #expect(try await h.apply().status == 1)
+        #expect(await h.ledger("/1/targets/create.json").filter { $0["body"]?["name"]?.stringValue == "A" }.count == 1)
+        let reconciled = try await h.campaign(["reconcile", "campaigns"])
+        #expect(reconciled.status == 0, "\(reconciled.stdout)\(reconciled.stderr)")
+        let created = await h.ledger("/1/targets/create.json").first { $0["body"]?["name"]?.stringValue == "A" }
+        #expect(try h.record("a")?["id"]?.intValue == created?["id"]?.intValue)
+        #expect(try await h.plan(["--detailed-exitcode"]).status == 0)
+        await h.stop()
+    }
+
+    @Test func apiFailuresAreClearAndLoseNothing() async throws {
+        let h = try await DeployHarness.start { $0.faults = [.init(endpoint: "/1/targets/create.json", mode: .statusFail)]; $0.lockout = 1 }
+        try h.write("a.yaml", DeployHarness.segment("A"))
+        let failed = try await h.apply()
+        #expect(failed.status == 1)
+        #expect(failed.stderr.contains("error[A001]: a: CT-API-89"))
+        #expect(try h.record("a") == nil)  // nothing was created, so nothing is recorded…
+        #expect(try await h.apply().status == 0)  // …and a rerun continues
+        // 401: a clear error, and the passcode never shows.
+        try h.write("b.yaml", DeployHarness.segment("B"))
+        let unauthorized = try await h.apply(environment: ["CLEVERTAP_PASSCODE": "wrong-passcode-999"])
+        #expect(unauthorized.status == 1)
+        #expect(unauthorized.stderr.contains("CT401"))
+        #expect(!(unauthorized.stdout + unauthorized.stderr).contains("wrong-passcode-999"))
+        #expect(try h.record("b") == nil)
+        // 429: the client waits out the lockout and carries on.
+        let url = h.sandbox.baseURL + "/1/targets/list.json"
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<6 { group.addTask { _ = try? await SandboxHarness.rawPost(url, body: #"{"from":1,"to":2}"#, account: "ACC", passcode: "pass-s3cret-4711") } }
+        }
+        let afterLockout = try await h.apply()
+        #expect(afterLockout.status == 0, "\(afterLockout.stdout)\(afterLockout.stderr)")
+        #expect(try h.record("b")?["status"]?.stringValue == "scheduled")
+        await h.stop()
+    }
+
+    @Test func refusalsWithoutConfirmationNewerStateAndEnvironments() async throws {
+        let h = try await DeployHarness.start()
+        try h.write("a.yaml", DeployHarness.segment("A"))
+        let noTTY = try await h.campaign(["apply", "campaigns"])
+        #expect(noTTY.status == 1)
+        #expect(noTTY.stderr.contains("error[S050]"))
+        try #"{"format_version": 99, "lineage": "x", "serial": 1, "campaigns": {}}"#.write(toFile: h.root + "/future.json", atomically: true, encoding: .utf8)
+        let future = try await h.campaign(["plan", "campaigns", "--state", h.root + "/future.json"])
+        #expect(future.status == 1)
+        #expect(future.stderr.contains("format_version 99"))
+        // An environment names its variables and its state file.
+        try "timezone: UTC\nenvironments:\n  staging: {api_url: \"\(h.sandbox.baseURL)\", account_id_env: STAGE_ID, passcode_env: STAGE_PASS, state: staging.json}\n"
+            .write(toFile: h.root + "/campaigns/project.yaml", atomically: true, encoding: .utf8)
+        let staged = try await TestSupport.runAsync(["apply", "campaigns", "--env", "staging", "--auto-approve"],
+                                         environment: ["STAGE_ID": "ACC", "STAGE_PASS": "pass-s3cret-4711", "CAMPAIGN_CREATE_RATE": "100"], currentDirectory: h.root)
+        #expect(staged.status == 0, "\(staged.stdout)\(staged.stderr)")
+        #expect(FileManager.default.fileExists(atPath: h.root + "/staging.json"))
+        let unknownEnv = try await h.campaign(["plan", "campaigns", "--env", "prod"])
+        #expect(unknownEnv.stderr.contains("error[S040]"))
+        let status = try await TestSupport.runAsync(["status", "campaigns", "--env", "staging"], environment: ["STAGE_ID": "ACC", "STAGE_PASS": "pass-s3cret-4711"], currentDirectory: h.root)
+        #expect(status.stdout.contains("a    segment  scheduled") || status.stdout.contains("scheduled"))
+        let show = try await TestSupport.runAsync(["state", "show", "a", "--state", h.root + "/staging.json"], currentDirectory: h.root)
+        #expect(try JSONParser().parse(show.stdout)["status"]?.stringValue == "scheduled")
+        await h.stop()
+    }
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# `make demo`: the whole flow against the local sandbox, no account needed:
+# start the sandbox, plan -> apply -> plan (no changes) -> status on campaigns/, stop the sandbox.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-.build/debug}
+work=$(mktemp -d)
+sandbox_pid=
+cleanup() {
+  [ -n "$sandbox_pid" ] && kill "$sandbox_pid" 2>/dev/null && wait "$sandbox_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# One sandbox second per real second would make `now` campaigns take a minute; run its clock 60x faster.
+"$BIN/campaign-sandbox" --port 0 --timezone Europe/Berlin --time-scale 60 --completion-delay 60 >"$work/sandbox.out" 2>&1 &
+sandbox_pid=$!
+for _ in $(seq 1 100); do
+  grep -q '^listening on ' "$work/sandbox.out" 2>/dev/null && break
+  sleep 0.1
+done
+url=$(sed -n 's/^listening on //p' "$work/sandbox.out" | head -n 1)
+[ -n "$url" ] || { echo "the sandbox did not start:"; cat "$work/sandbox.out"; exit 1; }
+echo "== sandbox at $url"
+
+export CLEVERTAP_API_URL="$url" CLEVERTAP_ACCOUNT_ID=SANDBOX-ACCOUNT CLEVERTAP_PASSCODE=sandbox-passcode
+export CAMPAIGN_STATE="$work/state.json"
+
+echo; echo "== campaign plan campaigns"
+"$BIN/campaign" plan campaigns
+echo; echo "== campaign apply campaigns --auto-approve"
+"$BIN/campaign" apply campaigns --auto-approve
+sleep 2   # let the sandbox complete the `now` campaign (60 sandbox seconds)
+echo; echo "== campaign plan campaigns --detailed-exitcode   (expect no changes: exit 0)"
+"$BIN/campaign" plan campaigns --detailed-exitcode
+echo; echo "== campaign status campaigns"
+"$BIN/campaign" status campaigns
