@@ -280,3 +280,42 @@ struct SavedPlanAndFailureTests {
         await h.stop()
     }
 }
+
+@Suite("Apply: interruption and estimates", .serialized)
+struct ApplyInterruptTests {
+    @Test func firstCtrlCFinishesTheRequestInFlightSavesAndExits130() async throws {
+        let h = try await DeployHarness.start { $0.faults = [.init(endpoint: "/1/targets/create.json", mode: .delay, delay: 1.5)] }
+        try h.write("a.yaml", DeployHarness.segment("A"))
+        try h.write("b.yaml", DeployHarness.segment("B"))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestSupport.product("campaign"))
+        process.arguments = ["apply", "campaigns", "--auto-approve"]
+        process.currentDirectoryURL = URL(fileURLWithPath: h.root)
+        process.environment = ProcessInfo.processInfo.environment.merging(h.environment) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        try await Task.sleep(for: .milliseconds(700))
+        kill(process.processIdentifier, SIGINT)
+        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(process.terminationStatus == 130)
+        // The create in flight finished and was recorded; the next one was not started.
+        let creates = await h.ledger("/1/targets/create.json")
+        #expect(creates.count == 1)
+        #expect(try h.record("a")?["id"]?.intValue == creates.first?["id"]?.intValue)
+        #expect(try h.record("b") == nil)
+        #expect(try await h.apply().status == 0)
+        #expect(await h.ledger("/1/targets/create.json").count == 2)
+        await h.stop()
+    }
+
+    @Test func estimatesAddReach() async throws {
+        let h = try await DeployHarness.start()
+        try h.write("a.yaml", DeployHarness.segment("A"))
+        let plan = try await h.plan(["--estimate"])
+        #expect(plan.status == 0, "\(plan.stderr)")
+        #expect(plan.line("a")?.contains("(estimated reach: ios ") == true)
+        #expect(await h.ledger("/1/targets/create.json").isEmpty)
+        await h.stop()
+    }
+}

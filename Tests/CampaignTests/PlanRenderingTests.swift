@@ -1,0 +1,64 @@
+import CampaignEngine
+import Foundation
+import JSON
+import Testing
+
+@Suite("Plan rendering and pure planning")
+struct PlanRenderingTests {
+    func bigPlan(_ count: Int) -> Plan {
+        Plan(actions: (0..<count).map { index in
+            PlanAction(key: "promos/campaign-\(index)", kind: .create, reason: "new campaign, scheduled for 20300101 10:00",
+                       requests: [ProviderRequest(path: "/1/targets/create.json", body: .object([("name", .string("Campaign \(index)"))]))])
+        })
+    }
+
+    @Test func markdownPutsTheSummaryFirstAndStaysUnderTheLimit() {
+        let small = PlanRenderer.markdown(bigPlan(2))
+        #expect(small.hasPrefix("### Campaign plan\n\n**Plan: 2 to create"))
+        #expect(small.contains("<details><summary><code>promos/campaign-0</code>"))
+        #expect(!small.contains("output cut"))
+        let huge = PlanRenderer.markdown(bigPlan(3000))
+        #expect(huge.count < PlanRenderer.markdownLimit)
+        #expect(huge.contains("output cut to stay under 60000 characters"))
+        #expect(huge.contains("**Plan: 3000 to create"))
+    }
+
+    @Test func textAndJSON() throws {
+        var plan = bigPlan(1)
+        plan.actions.append(PlanAction(key: "x", kind: .refused, reason: "because"))
+        let text = PlanRenderer.text(plan, colors: false)
+        #expect(text == "+ promos/campaign-0: create — new campaign, scheduled for 20300101 10:00\n! x: refused — because\nPlan: 1 to create, 0 to send, 0 to stop, 0 to replace, 0 unchanged, 1 refused\n")
+        #expect(PlanRenderer.text(plan, colors: true).contains("\u{1B}[1;31m! x: refused"))
+        let json = PlanRenderer.json(plan)
+        #expect(json["summary"]?["refused"]?.intValue == 1)
+        #expect(json["actions"]?.arrayValue?.first?["requests"]?.arrayValue?.first?["path"]?.stringValue == "/1/targets/create.json")
+    }
+
+    @Test func unknownRecordsAreNeverTouched() {
+        var state = EngineState()
+        var record = StateRecord(kind: .scheduled, name: "A", file: "a.yaml", hash: "h", status: .unknown, at: "t")
+        record.intent = Intent(action: .create, startedAt: "t")
+        state.campaigns["a"] = record
+        let desired = DesiredCampaign(key: "a", name: "A", file: "a.yaml", kind: .scheduled(.init(
+            request: ProviderRequest(path: "/1/targets/create.json", body: .object([])), requestHash: "h", when: "now", startsAt: nil, scheduledDate: nil, stopped: false)))
+        let plan = Planner(now: Date()).plan(desired: [desired], state: state, live: [:])
+        #expect(plan.actions.map(\.kind) == [.refused])
+        let removed = Planner(now: Date()).plan(desired: [], state: state, live: [:])
+        #expect(removed.actions.map(\.kind) == [.refused])
+    }
+
+    @Test func stateRoundTripsThroughJSON() throws {
+        var state = EngineState()
+        var record = StateRecord(kind: .send, name: "S", file: "s.yaml", hash: "c", status: .sent, at: "2026-01-01T00:00:00Z")
+        record.delivered = ["identity": ["u1", "u2"]]
+        record.batchesSent = 1
+        state.campaigns["s"] = record
+        state.serial = 7
+        let text = JSONWriter().string(state.json)
+        let back = try EngineState(json: try JSONParser().parse(text))
+        #expect(back.lineage == state.lineage)
+        #expect(back.serial == 7)
+        #expect(back.campaigns["s"]?.delivered == ["identity": ["u1", "u2"]])
+        #expect(JSONWriter().string(back.json) == text)
+    }
+}
