@@ -12,7 +12,7 @@ extension DocumentDecoder {
             schedule = self.schedule(node)
         } else {
             checker.error(CampaignDiagnosticCode.missingField, "segment campaign has no `schedule`", at: document.location,
-                          hint: "add `schedule: now`, `schedule: \"2026-05-01 09:00\"` (account time zone) or an ISO 8601 time with an offset")
+                          hint: "add `schedule: now`, `schedule: \"2027-05-01 09:00\"` (account time zone) or an ISO 8601 time with an offset")
         }
         var stopped: Bool? = false
         if let node = fields["stopped"] { stopped = checker.bool(node, field: "stopped") }
