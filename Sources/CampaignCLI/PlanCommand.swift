@@ -70,8 +70,10 @@ struct PlanCommand: AsyncParsableCommand {
             }
             printErr("saved the plan to \(out); apply it with `campaign apply \(out)`\n")
         }
-        if plan.plan.hasRefusals { throw ExitCode(ExitStatus.failure) }
-        if detailedExitcode, plan.plan.hasChanges { throw ExitCode(2) }
+        lock?.release()
+        // Like validate: the process ends here; skip tearing down thousands of campaigns object by object.
+        if plan.plan.hasRefusals { ExitStatus.exitWithoutCleanup(ExitStatus.failure) }
+        ExitStatus.exitWithoutCleanup(detailedExitcode && plan.plan.hasChanges ? 2 : ExitStatus.success)
     }
 
     /// Loads state, gathers live data (only when there is something to ask) and plans.

@@ -4,22 +4,32 @@ import CleverTapCompiler
 import Crypto
 import Foundation
 import JSON
+import Workspace
 
 /// Binds validated campaigns to the provider-neutral engine for CleverTap: segment campaigns are scheduled
 /// campaigns, identity sends are sends.
 public enum CleverTapBinding {
     /// Hex sha256 of `bytes`.
     public static func sha256(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var hex: [UInt8] = []
+        hex.reserveCapacity(64)
+        for byte in SHA256.hash(data: bytes) {
+            hex.append(digits[Int(byte >> 4)])
+            hex.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
 
     /// The engine's view of `campaigns` in a project whose account time zone is `timezone`.
     public static func desired(_ campaigns: [Campaign], timezone: String) -> [DesiredCampaign] {
-        let zone = TimeZone(identifier: timezone) ?? TimeZone(identifier: "UTC")!
-        return campaigns.map { desired($0, zone: zone) }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: timezone) ?? TimeZone(identifier: "UTC")!
+        let shared = calendar
+        return campaigns.parallelMap { desired($0, calendar: shared) }
     }
 
-    static func desired(_ campaign: Campaign, zone: TimeZone) -> DesiredCampaign {
+    static func desired(_ campaign: Campaign, calendar: Calendar) -> DesiredCampaign {
         switch campaign.delivery {
         case .segment(let segment):
             let compiled = CleverTapCompiler.compile(campaign)[0]
@@ -30,8 +40,6 @@ public enum CleverTapBinding {
             if case .at(let time) = segment.schedule {
                 when = time.apiValue
                 date = time.date.yyyymmdd
-                var calendar = Calendar(identifier: .gregorian)
-                calendar.timeZone = zone
                 startsAt = calendar.date(from: DateComponents(year: time.date.year, month: time.date.month, day: time.date.day, hour: time.hour, minute: time.minute))
             }
             let scheduled = DesiredCampaign.Scheduled(

@@ -22,7 +22,7 @@ public struct SavedPlan: Sendable {
         serial = state.serial
         self.inputsHash = inputsHash
         self.paths = paths
-        createdAt = ISO8601DateFormatter().string(from: Date())
+        createdAt = Date().formatted(.iso8601)
         self.plan = plan
     }
 

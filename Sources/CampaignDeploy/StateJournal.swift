@@ -26,5 +26,5 @@ public actor StateJournal {
         try store.save(&state)
     }
 
-    static func timestamp() -> String { ISO8601DateFormatter().string(from: Date()) }
+    static func timestamp() -> String { Date().formatted(.iso8601) }
 }

@@ -110,7 +110,7 @@ public final class StateLock: @unchecked Sendable {
         gethostname(&host, host.count)
         let info = JSONValue.object([
             ("pid", .int(Int(getpid()))), ("host", .string(String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))), ("command", .string(command)),
-            ("since", .string(ISO8601DateFormatter().string(from: Date()))),
+            ("since", .string(Date().formatted(.iso8601))),
         ])
         let bytes = JSONWriter(indent: nil).bytes(info)
         ftruncate(fd, 0)

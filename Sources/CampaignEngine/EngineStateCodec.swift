@@ -57,7 +57,7 @@ extension StateRecord {
         ]
         if let when { members.append(("when", .string(when))) }
         if let scheduledDate { members.append(("scheduled_date", .int(scheduledDate))) }
-        if let startsAt { members.append(("starts_at", .string(ISO8601DateFormatter().string(from: startsAt)))) }
+        if let startsAt { members.append(("starts_at", .string(startsAt.formatted(.iso8601)))) }
         if let id { members.append(("id", .int(id))) }
         if let stats { members.append(("stats", .object([("sent", .int(stats.sent)), ("clicked", .int(stats.clicked))]))) }
         if kind == .send {
@@ -86,7 +86,7 @@ extension StateRecord {
         updatedAt = json["updated_at"]?.stringValue ?? createdAt
         when = json["when"]?.stringValue
         scheduledDate = json["scheduled_date"]?.intValue
-        startsAt = json["starts_at"]?.stringValue.flatMap { ISO8601DateFormatter().date(from: $0) }
+        startsAt = json["starts_at"]?.stringValue.flatMap { try? Date($0, strategy: .iso8601) }
         id = json["id"]?.intValue
         if let sent = json["stats"]?["sent"]?.intValue, let clicked = json["stats"]?["clicked"]?.intValue { stats = (sent, clicked) }
         batchesSent = json["batches_sent"]?.intValue ?? 0

@@ -61,7 +61,7 @@ struct LedgerEntry: Sendable {
     var json: JSONValue {
         var members: [(String, JSONValue)] = [
             ("seq", .int(sequence)),
-            ("time", .string(ISO8601DateFormatter().string(from: time))),
+            ("time", .string(time.formatted(.iso8601))),
             ("endpoint", .string(endpoint)),
         ]
         if let id { members.append(("id", .int(id))) }

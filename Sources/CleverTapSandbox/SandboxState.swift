@@ -246,7 +246,7 @@ public actor SandboxState {
             ("requests", .object(requests.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })),
             ("rejected_429", .object(rejected.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })),
             ("peak_targets_in_flight", .int(peakTargetsInFlight)),
-            ("sandbox_time", .string(ISO8601DateFormatter().string(from: clock.now))),
+            ("sandbox_time", .string(clock.now.formatted(.iso8601))),
         ])
     }
 
@@ -301,7 +301,7 @@ public actor SandboxState {
                 scheduledOn: item["scheduled_on"]?.intValue ?? 0)
         }
         for item in snapshot["ledger"]?.arrayValue ?? [] {
-            let time = item["time"]?.stringValue.flatMap { ISO8601DateFormatter().date(from: $0) } ?? Date()
+            let time = item["time"]?.stringValue.flatMap { try? Date($0, strategy: .iso8601) } ?? Date()
             ledger.append(LedgerEntry(
                 sequence: item["seq"]?.intValue ?? ledger.count + 1, time: time, endpoint: item["endpoint"]?.stringValue ?? "",
                 body: item["body"] ?? .null, id: item["id"]?.intValue))

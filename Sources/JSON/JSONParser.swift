@@ -21,54 +21,62 @@ public struct JSONParser {
         try parse(Array(text.utf8))
     }
 
-    private enum Container {
-        case array([JSONValue])
-        case object([(String, JSONValue)], pendingKey: String?)
+    /// Open containers: the kind of each level, with their contents in separate stacks so that appending mutates in
+    /// place (no copy of a growing array per element).
+    private enum Level {
+        case array
+        case object
     }
 
     /// Parses UTF-8 bytes.
     public func parse(_ bytes: [UInt8]) throws(Failure) -> JSONValue {
         var index = 0
-        var stack: [Container] = []
+        var levels: [Level] = []
+        var arrays: [[JSONValue]] = []
+        var objects: [[(String, JSONValue)]] = []
+        var keys: [String] = []
         func fail(_ message: String) -> Failure { Failure(message: message, offset: index) }
-        func skipSpace() {
-            while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 { index += 1 }
-        }
 
+        /// After a value or an open bracket: whether an object level wants a key next.
+        var expectKey = false
         while true {
-            skipSpace()
+            skip(bytes, &index)
             guard index < bytes.count else { throw fail("unexpected end of input") }
-            // In an object, read the key first (or the closing brace).
-            if case .object(let members, nil)? = stack.last {
-                if bytes[index] == UInt8(ascii: "}"), members.isEmpty {
+            if expectKey {
+                if bytes[index] == UInt8(ascii: "}"), objects[objects.count - 1].isEmpty {
                     index += 1
-                    if let done = try close(.object(members), stack: &stack, index: &index, bytes: bytes) { return done }
+                    levels.removeLast()
+                    let value = JSONValue.object(objects.removeLast())
+                    if let done = try finish(value) { return done }
                     continue
                 }
                 guard bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
-                let key = try string(bytes, &index)
-                skipSpace()
+                keys.append(try string(bytes, &index))
+                skip(bytes, &index)
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected `:`") }
                 index += 1
-                stack[stack.count - 1] = .object(members, pendingKey: key)
+                expectKey = false
                 continue
             }
-            var value: JSONValue
+            let value: JSONValue
             switch bytes[index] {
-            case UInt8(ascii: "{"), UInt8(ascii: "["):
-                guard stack.count < maxDepth else { throw fail("nesting deeper than \(maxDepth)") }
-                let isObject = bytes[index] == UInt8(ascii: "{")
+            case UInt8(ascii: "{"):
+                guard levels.count < maxDepth else { throw fail("nesting deeper than \(maxDepth)") }
                 index += 1
-                if isObject {
-                    stack.append(.object([], pendingKey: nil))
-                    continue
-                }
-                skipSpace()
+                levels.append(.object)
+                objects.append([])
+                expectKey = true
+                continue
+            case UInt8(ascii: "["):
+                guard levels.count < maxDepth else { throw fail("nesting deeper than \(maxDepth)") }
+                index += 1
+                skip(bytes, &index)
                 if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
                     index += 1
                     value = .array([])
                 } else {
-                    stack.append(.array([]))
+                    levels.append(.array)
+                    arrays.append([])
                     continue
                 }
             case UInt8(ascii: "\""):
@@ -85,57 +93,50 @@ public struct JSONParser {
             default:
                 value = .number(try number(bytes, &index))
             }
-            if let done = try attach(value, stack: &stack, index: &index, bytes: bytes) { return done }
+            if let done = try finish(value) { return done }
         }
-    }
 
-    /// Adds a finished value to the innermost container (closing containers as their ends arrive); returns the
-    /// document when the outermost value is complete.
-    private func attach(_ value: JSONValue, stack: inout [Container], index: inout Int, bytes: [UInt8]) throws(Failure) -> JSONValue? {
-        var value = value
-        while true {
-            guard let top = stack.popLast() else {
-                skip(bytes, &index)
-                guard index == bytes.count else { throw Failure(message: "unexpected text after the JSON value", offset: index) }
-                return value
-            }
-            var closed: JSONValue?
-            switch top {
-            case .array(var items):
-                items.append(value)
-                skip(bytes, &index)
-                guard index < bytes.count else { throw Failure(message: "unexpected end of input", offset: index) }
-                if bytes[index] == UInt8(ascii: ",") {
-                    index += 1
-                    stack.append(.array(items))
-                    return nil
-                }
-                guard bytes[index] == UInt8(ascii: "]") else { throw Failure(message: "expected `,` or `]`", offset: index) }
-                index += 1
-                closed = .array(items)
-            case .object(var members, let key):
-                members.append((key ?? "", value))
-                skip(bytes, &index)
-                guard index < bytes.count else { throw Failure(message: "unexpected end of input", offset: index) }
-                if bytes[index] == UInt8(ascii: ",") {
-                    index += 1
-                    stack.append(.object(members, pendingKey: nil))
+        /// Adds a complete value to the innermost container, closing containers whose end follows; returns the
+        /// document once the outermost value is complete.
+        func finish(_ first: JSONValue) throws(Failure) -> JSONValue? {
+            var value = first
+            while true {
+                guard let level = levels.last else {
                     skip(bytes, &index)
-                    guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw Failure(message: "expected a string key", offset: index) }
-                    return nil
+                    guard index == bytes.count else { throw fail("unexpected text after the JSON value") }
+                    return value
                 }
-                guard bytes[index] == UInt8(ascii: "}") else { throw Failure(message: "expected `,` or `}`", offset: index) }
-                index += 1
-                closed = .object(members)
+                switch level {
+                case .array:
+                    arrays[arrays.count - 1].append(value)
+                    skip(bytes, &index)
+                    guard index < bytes.count else { throw fail("unexpected end of input") }
+                    if bytes[index] == UInt8(ascii: ",") {
+                        index += 1
+                        return nil
+                    }
+                    guard bytes[index] == UInt8(ascii: "]") else { throw fail("expected `,` or `]`") }
+                    index += 1
+                    levels.removeLast()
+                    value = .array(arrays.removeLast())
+                case .object:
+                    objects[objects.count - 1].append((keys.removeLast(), value))
+                    skip(bytes, &index)
+                    guard index < bytes.count else { throw fail("unexpected end of input") }
+                    if bytes[index] == UInt8(ascii: ",") {
+                        index += 1
+                        expectKey = true
+                        skip(bytes, &index)
+                        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+                        return nil
+                    }
+                    guard bytes[index] == UInt8(ascii: "}") else { throw fail("expected `,` or `}`") }
+                    index += 1
+                    levels.removeLast()
+                    value = .object(objects.removeLast())
+                }
             }
-            guard let finished = closed else { return nil }
-            value = finished
         }
-    }
-
-    private func close(_ value: JSONValue, stack: inout [Container], index: inout Int, bytes: [UInt8]) throws(Failure) -> JSONValue? {
-        stack.removeLast()
-        return try attach(value, stack: &stack, index: &index, bytes: bytes)
     }
 
     private func skip(_ bytes: [UInt8], _ index: inout Int) {
