@@ -3,8 +3,10 @@ actor RateGate {
     private let interval: Duration
     private var next: ContinuousClock.Instant?
 
-    init(perSecond rate: Double) {
-        interval = rate > 0 ? .nanoseconds(Int64(1e9 / rate)) : .zero
+    /// `safety` stretches the interval a little, so that network jitter cannot bunch two arrivals closer than the
+    /// server allows.
+    init(perSecond rate: Double, safety: Double = 1.02) {
+        interval = rate > 0 ? .nanoseconds(Int64(1e9 / rate * safety)) : .zero
     }
 
     /// Waits for this caller's slot.

@@ -140,7 +140,7 @@ struct SandboxContractTests {
     }
 
     @Test func threeConcurrentCreatesThroughTheClientNeverTrigger429() async throws {
-        let h = try await SandboxHarness.start { $0.targetsLatency = 0.2; $0.createRate = 50 } client: { $0.createRate = 40 }
+        let h = try await SandboxHarness.start { $0.targetsLatency = 0.2; $0.createRate = 50 } client: { $0.createRate = 20 }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<9 {
                 group.addTask { _ = try await h.client.createCampaign(Bodies.create(name: "Parallel \(index)")) }
