@@ -323,3 +323,22 @@ struct ApplyInterruptTests {
         await h.stop()
     }
 }
+
+@Suite("Apply on a terminal", .serialized)
+struct ApplyTerminalTests {
+    @Test func progressShowsDoneTotalRateAndETAOnATerminal() async throws {
+        let h = try await DeployHarness.start()
+        var identities: [String] = []
+        for index in 0..<2500 { identities.append("user-\(index)") }
+        try h.write("big.yaml", DeployHarness.send("Big", identities: identities))
+        // `script` gives the command a pseudo-terminal, as a person's shell would.
+        let command = "\(TestSupport.product("campaign")) apply campaigns --auto-approve --color never"
+        let run = try await TestSupport.runAsync(["-qec", command, "/dev/null"], product: "/usr/bin/script", environment: h.environment, currentDirectory: h.root)
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("big: 1/3 requests,"))
+        #expect(run.stdout.contains("ETA"))
+        #expect(run.stdout.contains("big: send: sent 3 requests"))
+        #expect(await h.ledger("/1/send/push.json").count == 3)
+        await h.stop()
+    }
+}

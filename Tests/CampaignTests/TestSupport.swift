@@ -40,7 +40,7 @@ enum TestSupport {
     }()
 
     /// A product built beside the tests, such as `campaign`.
-    static func product(_ name: String) -> String { productsFolder + "/" + name }
+    static func product(_ name: String) -> String { name.hasPrefix("/") ? name : productsFolder + "/" + name }
 
     struct Run {
         var status: Int32
