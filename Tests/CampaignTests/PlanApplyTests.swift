@@ -342,3 +342,17 @@ struct ApplyTerminalTests {
         await h.stop()
     }
 }
+
+@Suite("Verbose logging", .serialized)
+struct VerboseLoggingTests {
+    @Test func verboseLogsRequestsWithThePasscodeRedacted() async throws {
+        let h = try await DeployHarness.start()
+        try h.write("a.yaml", DeployHarness.segment("A"))
+        let run = try await h.apply(["--verbose"])
+        #expect(run.status == 0)
+        #expect(run.stderr.contains("/1/targets/create.json"))
+        #expect(run.stderr.contains("X-CleverTap-Passcode: <redacted>"))
+        #expect(!(run.stdout + run.stderr).contains("pass-s3cret-4711"))
+        await h.stop()
+    }
+}
