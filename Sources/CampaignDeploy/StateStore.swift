@@ -6,6 +6,7 @@ import Darwin
 import CampaignEngine
 import Foundation
 import JSON
+import Workspace
 
 /// Reads and writes the state file. Writes are atomic and durable: a temporary file is written and fsynced,
 /// renamed over the old one, and the folder is fsynced, so a crash leaves either the old or the new state, never
@@ -72,14 +73,6 @@ public struct StateStore: Sendable {
             fsync(dir)
             close(dir)
         }
-    }
-}
-
-/// Path helpers without Foundation URL.
-enum Paths {
-    static func parent(_ path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 }
 

@@ -17,4 +17,9 @@ enum CampaignFields {
     static let options = ["respect_frequency_caps", "tag_group"]
     static let project = ["timezone", "region", "defaults", "environments"]
     static let regions = ["eu1", "in1", "sg1", "us1", "aps3", "mec1"]
+
+    /// Hints for audience keys of the other campaign type (e.g. `email` in a segment campaign).
+    static func otherTypeHints(_ keys: [String], _ explanation: String) -> [String: String] {
+        Dictionary(uniqueKeysWithValues: keys.map { ($0, "`\($0)` \(explanation)") })
+    }
 }

@@ -11,9 +11,7 @@ extension DocumentDecoder {
             return nil
         }
         guard let audience = checker.fields(node, what: "`audience` of an identity send", allowed: CampaignFields.identityAudience,
-                                            extraHints: Dictionary(uniqueKeysWithValues: CampaignFields.segmentAudience.map {
-                                                ($0, "`\($0)` filters a segment campaign; identity sends list recipients")
-                                            }))
+                                            extraHints: CampaignFields.otherTypeHints(CampaignFields.segmentAudience, "filters a segment campaign; identity sends list recipients"))
         else { return nil }
         var collector = RecipientCollector()
         var failed = false

@@ -16,21 +16,13 @@ public enum ProjectRules {
         var names: [String: SourceLocation] = [:]
         var groups: [(name: String, at: SourceLocation)] = []
         for campaign in ordered {
-            if let first = keys[campaign.key] {
-                diagnostics.append(.error(
-                    CampaignDiagnosticCode.duplicateKey, "campaign key \(Quoting.code(campaign.key)) is used twice", at: campaign.origin.key,
-                    hint: "keys identify campaigns in state; give one of them another `key:` (or move the file)",
-                    related: [RelatedLocation("first used here", at: first)]))
-            } else {
-                keys[campaign.key] = campaign.origin.key
+            if let duplicate = firstUse(of: campaign.key, at: campaign.origin.key, in: &keys, code: CampaignDiagnosticCode.duplicateKey,
+                                        what: "campaign key", hint: "keys identify campaigns in state; give one of them another `key:` (or move the file)") {
+                diagnostics.append(duplicate)
             }
-            if let first = names[campaign.name] {
-                diagnostics.append(.error(
-                    CampaignDiagnosticCode.duplicateName, "campaign name \(Quoting.code(campaign.name)) is used twice", at: campaign.origin.name,
-                    hint: "names identify campaigns in the CleverTap dashboard; make them unique",
-                    related: [RelatedLocation("first used here", at: first)]))
-            } else {
-                names[campaign.name] = campaign.origin.name
+            if let duplicate = firstUse(of: campaign.name, at: campaign.origin.name, in: &names, code: CampaignDiagnosticCode.duplicateName,
+                                        what: "campaign name", hint: "names identify campaigns in the CleverTap dashboard; make them unique") {
+                diagnostics.append(duplicate)
             }
             if let group = campaign.options.tagGroup, !groups.contains(where: { $0.name == group }) {
                 groups.append((group, campaign.origin.tagGroup ?? campaign.origin.document))
@@ -46,5 +38,17 @@ public enum ProjectRules {
                           RelatedLocation("the \(maxTagGroups)th, \(Quoting.code(groups[maxTagGroups - 1].name)), is here", at: groups[maxTagGroups - 1].at)]))
         }
         return diagnostics
+    }
+
+    /// Records the first use of `value`; for a later use, the diagnostic naming both places.
+    private static func firstUse(
+        of value: String, at location: SourceLocation, in seen: inout [String: SourceLocation], code: DiagnosticCode, what: String, hint: String
+    ) -> Diagnostic? {
+        guard let first = seen[value] else {
+            seen[value] = location
+            return nil
+        }
+        return .error(code, "\(what) \(Quoting.code(value)) is used twice", at: location, hint: hint,
+                      related: [RelatedLocation("first used here", at: first)])
     }
 }

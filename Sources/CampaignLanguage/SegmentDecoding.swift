@@ -58,9 +58,7 @@ extension DocumentDecoder {
             return nil
         }
         guard let audience = checker.fields(node, what: "`audience`", allowed: CampaignFields.segmentAudience,
-                                            extraHints: Dictionary(uniqueKeysWithValues: CampaignFields.identityAudience.map {
-                                                ($0, "`\($0)` lists recipients of an identity send; add `type: identity`")
-                                            }))
+                                            extraHints: CampaignFields.otherTypeHints(CampaignFields.identityAudience, "lists recipients of an identity send; add `type: identity`"))
         else { return nil }
         let filters = ["event", "from", "to", "profile"].filter { audience.has($0) }
         if let allNode = audience["all"] {

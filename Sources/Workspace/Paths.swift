@@ -5,12 +5,12 @@ import Darwin
 #endif
 
 /// Path arithmetic on strings, without Foundation's URL machinery (which dominates a 10,000-file run otherwise).
-enum Paths {
+public enum Paths {
     /// The current directory, read once.
     static let currentDirectory: String = {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         guard getcwd(&buffer, buffer.count) != nil else { return "/" }
-        return String(cString: buffer)
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }()
 
     /// The last component of `path` (`a/b.yaml` → `b.yaml`).
@@ -21,7 +21,7 @@ enum Paths {
     }
 
     /// The folder holding `path`, `.` when it has none.
-    static func parent(_ path: String) -> String {
+    public static func parent(_ path: String) -> String {
         let trimmed = path.hasSuffix("/") && path.count > 1 ? String(path.dropLast()) : path
         guard let slash = trimmed.lastIndex(of: "/") else { return "." }
         if slash == trimmed.startIndex { return "/" }
