@@ -31,6 +31,7 @@ public enum Paths {
     /// `path` made absolute against the current directory, with `.`, `..` and repeated slashes resolved.
     static func absolute(_ path: String) -> String {
         let full = path.hasPrefix("/") ? path : currentDirectory + "/" + path
+        if isNormal(full) { return full }
         var parts: [Substring] = []
         for part in full.split(separator: "/", omittingEmptySubsequences: true) {
             if part == "." { continue }
@@ -41,6 +42,24 @@ public enum Paths {
             parts.append(part)
         }
         return "/" + parts.joined(separator: "/")
+    }
+
+    /// True when `path` (absolute) has no `.` or `..` component, no repeated or trailing slash: nothing to resolve.
+    static func isNormal(_ path: String) -> Bool {
+        var previous: UInt8 = 0
+        var dots = 0
+        for byte in path.utf8 {
+            if byte == UInt8(ascii: "/") {
+                if previous == UInt8(ascii: "/") || (dots > 0 && dots <= 2) { return false }
+                dots = 0
+            } else if byte == UInt8(ascii: ".") {
+                if previous == UInt8(ascii: "/") || dots > 0 { dots += 1 }
+            } else {
+                dots = 0
+            }
+            previous = byte
+        }
+        return previous != UInt8(ascii: "/") && !(dots > 0 && dots <= 2)
     }
 
     /// What kind of thing is at `path` (following symbolic links), or nil when nothing is.
