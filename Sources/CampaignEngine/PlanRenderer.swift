@@ -48,7 +48,7 @@ public enum PlanRenderer {
 
     /// A summary table first, then the details collapsed; cut below ``markdownLimit`` with a note.
     public static func markdown(_ plan: Plan) -> String {
-        var head = "### Campaign plan\n\n**\(plan.summary)**\n\n| | campaign | action | why |\n|---|---|---|---|\n"
+        let head = "### Campaign plan\n\n**\(plan.summary)**\n\n| | campaign | action | why |\n|---|---|---|---|\n"
         var rows: [String] = []
         for action in plan.actions {
             rows.append("| \(symbol(action.kind)) | `\(escape(action.key))` | \(action.kind.rawValue) | \(escape(action.reason)) |\n")
@@ -78,7 +78,6 @@ public enum PlanRenderer {
             }
         }
         if cut { out += cutNote }
-        head = ""
         return out
     }
 

@@ -4,7 +4,11 @@ import CleverTapSandbox
 import Foundation
 import JSON
 import NIOCore
+import Synchronization
 import Testing
+
+/// Clients of every harness, kept alive (see ``SandboxHarness/start(_:client:)``).
+private let keepAlive = Mutex<[CleverTapClient]>([])
 
 /// Starts an in-process sandbox (real HTTP over loopback) and a client pointed at it.
 struct SandboxHarness {
@@ -23,9 +27,13 @@ struct SandboxHarness {
         let sandbox = try await RunningSandbox.start(configuration)
         var clientConfiguration = CleverTapConfiguration(
             baseURL: sandbox.baseURL, credentials: CleverTapCredentials(accountID: account, passcode: passcode),
-            connectTimeout: 2, readTimeout: 5, createRate: 1000, backoff: 0.01)
+            connectTimeout: 5, readTimeout: 20, createRate: 1000, backoff: 0.01)
         clientConfigure(&clientConfiguration)
-        return SandboxHarness(sandbox: sandbox, client: CleverTapClient(configuration: clientConfiguration))
+        let client = CleverTapClient(configuration: clientConfiguration)
+        // If a test throws before `stop()`, the client must not be deinitialised un-shut-down (async-http-client traps
+        // on that in debug builds); keep it alive for the life of the test process.
+        keepAlive.withLock { $0.append(client) }
+        return SandboxHarness(sandbox: sandbox, client: client)
     }
 
     func stop() async {
