@@ -313,6 +313,31 @@ struct ApplyInterruptTests {
         await h.stop()
     }
 
+    @Test func aSecondCtrlCExitsAtOnce() async throws {
+        let h = try await DeployHarness.start { $0.faults = [.init(endpoint: "/1/targets/create.json", mode: .delay, delay: 10)] }
+        try h.write("a.yaml", DeployHarness.segment("A"))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestSupport.product("campaign"))
+        process.arguments = ["apply", "campaigns", "--auto-approve"]
+        process.currentDirectoryURL = URL(fileURLWithPath: h.root)
+        process.environment = ProcessInfo.processInfo.environment.merging(h.environment) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        try await Task.sleep(for: .milliseconds(700))
+        let start = ContinuousClock.now
+        kill(process.processIdentifier, SIGINT)
+        try await Task.sleep(for: .milliseconds(200))
+        kill(process.processIdentifier, SIGINT)
+        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(process.terminationStatus == 130)
+        // It did not wait for the 10-second request in flight.
+        #expect(ContinuousClock.now - start < .seconds(5))
+        // The create's intent is on disk: the next plan refuses to guess.
+        #expect(try h.record("a")?["status"]?.stringValue == "unknown")
+        await h.stop()
+    }
+
     @Test func estimatesAddReach() async throws {
         let h = try await DeployHarness.start()
         try h.write("a.yaml", DeployHarness.segment("A"))
