@@ -38,6 +38,12 @@ struct PlanCommand: AsyncParsableCommand {
     var output: DiagnosticPrinter { DiagnosticPrinter(format: .text, color: color) }
 
     func run() async throws {
+        // Without --out (no lock to take first) the state file is read on another thread while the campaigns load.
+        var preload: Task<EngineState?, Never>?
+        if out == nil, deploy.env == nil {
+            let path = deploy.state ?? deploy.environment["CAMPAIGN_STATE"].flatMap { $0.isEmpty ? nil : $0 } ?? DeployContext.defaultStatePath
+            preload = Task.detached { try? StateStore(path: path).load() }
+        }
         let context = try deploy.context(paths: paths, output: output)
         let lock: StateLock?
         do {
@@ -55,7 +61,7 @@ struct PlanCommand: AsyncParsableCommand {
                 throw fail(error)
             }
         }
-        let plan = try await Self.makePlan(context: context, deploy: deploy, refresh: refresh, estimate: estimate)
+        let plan = try await Self.makePlan(context: context, deploy: deploy, refresh: refresh, estimate: estimate, preloaded: await preload?.value)
         switch format {
         case .text: printOut(PlanRenderer.text(plan.plan, colors: output.useColorsOnStdout))
         case .markdown: printOut(PlanRenderer.markdown(plan.plan))
@@ -77,12 +83,18 @@ struct PlanCommand: AsyncParsableCommand {
     }
 
     /// Loads state, gathers live data (only when there is something to ask) and plans.
-    static func makePlan(context: DeployContext, deploy: DeployOptions, refresh: Bool, estimate: Bool) async throws -> (plan: Plan, state: EngineState) {
+    static func makePlan(
+        context: DeployContext, deploy: DeployOptions, refresh: Bool, estimate: Bool, preloaded: EngineState? = nil
+    ) async throws -> (plan: Plan, state: EngineState) {
         let state: EngineState
-        do {
-            state = try StateStore(path: context.statePath).load()
-        } catch {
-            throw fail(error)
+        if let preloaded {
+            state = preloaded
+        } else {
+            do {
+                state = try StateStore(path: context.statePath).load()
+            } catch {
+                throw fail(error)
+            }
         }
         let needsLive = state.campaigns.values.contains { $0.kind == .scheduled && $0.id != nil && (refresh || $0.status == .scheduled) && $0.intent == nil }
         var live: [String: LiveStatus] = [:]

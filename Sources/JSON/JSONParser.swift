@@ -179,42 +179,52 @@ public struct JSONParser {
 
     private func string(_ bytes: [UInt8], _ index: inout Int) throws(Failure) -> String {
         index += 1  // opening quote
-        var scalars = String.UnicodeScalarView()
-        var runStart = index
-        func flushRun(to end: Int) throws(Failure) {
-            guard runStart < end else { return }
-            guard let run = String(validating: bytes[runStart..<end], as: UTF8.self) else {
-                throw Failure(message: "invalid UTF-8 in a string", offset: runStart)
+        let start = index
+        // Fast path: no escapes, so the text is the bytes themselves.
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                guard let text = String(validating: bytes[start..<index], as: UTF8.self) else {
+                    throw Failure(message: "invalid UTF-8 in a string", offset: start)
+                }
+                index += 1
+                return text
             }
-            scalars.append(contentsOf: run.unicodeScalars)
+            if byte == UInt8(ascii: "\\") { break }
+            if byte < 0x20 { throw Failure(message: "control character in a string", offset: index) }
+            index += 1
         }
+        // Slow path: unescape into a byte buffer, decode once.
+        var out = Array(bytes[start..<index])
         while true {
             guard index < bytes.count else { throw Failure(message: "unterminated string", offset: index) }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                try flushRun(to: index)
                 index += 1
-                return String(scalars)
+                guard let text = String(validating: out, as: UTF8.self) else {
+                    throw Failure(message: "invalid UTF-8 in a string", offset: start)
+                }
+                return text
             }
             if byte < 0x20 { throw Failure(message: "control character in a string", offset: index) }
             if byte != UInt8(ascii: "\\") {
+                out.append(byte)
                 index += 1
                 continue
             }
-            try flushRun(to: index)
             index += 1
             guard index < bytes.count else { throw Failure(message: "unterminated string", offset: index) }
             let escape = bytes[index]
             index += 1
             switch escape {
-            case UInt8(ascii: "\""): scalars.append("\"")
-            case UInt8(ascii: "\\"): scalars.append("\\")
-            case UInt8(ascii: "/"): scalars.append("/")
-            case UInt8(ascii: "b"): scalars.append("\u{08}")
-            case UInt8(ascii: "f"): scalars.append("\u{0C}")
-            case UInt8(ascii: "n"): scalars.append("\n")
-            case UInt8(ascii: "r"): scalars.append("\r")
-            case UInt8(ascii: "t"): scalars.append("\t")
+            case UInt8(ascii: "\""): out.append(UInt8(ascii: "\""))
+            case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\"))
+            case UInt8(ascii: "/"): out.append(UInt8(ascii: "/"))
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
             case UInt8(ascii: "u"):
                 var code = try hex4(bytes, &index)
                 if (0xD800...0xDBFF).contains(code) {
@@ -227,11 +237,10 @@ public struct JSONParser {
                     code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                 }
                 guard let scalar = Unicode.Scalar(code) else { throw Failure(message: "invalid \\u escape", offset: index) }
-                scalars.append(scalar)
+                out.append(contentsOf: String(Character(scalar)).utf8)
             default:
                 throw Failure(message: "invalid escape", offset: index - 1)
             }
-            runStart = index
         }
     }
 
