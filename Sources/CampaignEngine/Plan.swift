@@ -93,7 +93,14 @@ public struct Plan: Sendable {
         self.observations = observations
     }
 
-    public func count(_ kind: ActionKind) -> Int { actions.filter { $0.kind == kind }.count }
+    public func count(_ kind: ActionKind) -> Int { counts[kind] ?? 0 }
+
+    /// How many actions of each kind, in one pass.
+    public var counts: [ActionKind: Int] {
+        var result: [ActionKind: Int] = [:]
+        for action in actions { result[action.kind, default: 0] += 1 }
+        return result
+    }
 
     /// True when anything would change.
     public var hasChanges: Bool { actions.contains { $0.kind.isChange } }
@@ -102,6 +109,8 @@ public struct Plan: Sendable {
 
     /// `Plan: 2 to create, 1 to send, 1 to stop, 0 to replace, 5 unchanged, 1 refused` (+ moves and forgets when any).
     public var summary: String {
+        let counts = self.counts
+        func count(_ kind: ActionKind) -> Int { counts[kind] ?? 0 }
         var parts = ["\(count(.create)) to create", "\(count(.send)) to send", "\(count(.stop)) to stop", "\(count(.replace)) to replace"]
         if count(.move) > 0 { parts.append("\(count(.move)) to move") }
         if count(.forget) > 0 { parts.append("\(count(.forget)) to forget") }

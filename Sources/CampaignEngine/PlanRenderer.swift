@@ -89,7 +89,7 @@ public enum PlanRenderer {
     public static func json(_ plan: Plan) -> JSONValue {
         .object([
             ("format_version", .int(jsonFormatVersion)),
-            ("summary", .object(ActionKind.allCases.map { ($0.rawValue, .int(plan.count($0))) })),
+            ("summary", .object({ let counts = plan.counts; return ActionKind.allCases.map { ($0.rawValue, .int(counts[$0] ?? 0)) } }())),
             ("actions", .array(plan.actions.map { action in
                 var members: [(String, JSONValue)] = [("key", .string(action.key)), ("action", .string(action.kind.rawValue)), ("reason", .string(action.reason))]
                 if let id = action.id { members.append(("id", .int(id))) }

@@ -33,8 +33,9 @@ public struct Planner: Sendable {
         }
         // Moves: a new key whose request is identical to that of a key no longer in the files.
         var movedAway: [String: String] = [:]  // old key -> new key
-        let orphans = records.filter { !desiredKeys.contains($0.key) && $0.value.status != .unknown && $0.value.intent == nil }
-        for campaign in desired where records[campaign.key] == nil {
+        let newKeys = desired.filter { records[$0.key] == nil }
+        let orphans = newKeys.isEmpty ? [:] : records.filter { !desiredKeys.contains($0.key) && $0.value.status != .unknown && $0.value.intent == nil }
+        for campaign in newKeys where !orphans.isEmpty {
             let hash: String
             switch campaign.kind {
             case .scheduled(let s): hash = s.requestHash
@@ -45,8 +46,9 @@ public struct Planner: Sendable {
             }
         }
 
+        let movedTo = Dictionary(movedAway.map { ($0.value, $0.key) }, uniquingKeysWith: { first, _ in first })
         for campaign in desired.sorted(by: { $0.key < $1.key }) {
-            if let old = movedAway.first(where: { $0.value == campaign.key })?.key {
+            if let old = movedTo[campaign.key] {
                 actions.append(PlanAction(key: campaign.key, kind: .move, reason: "moved from `\(old)` with an identical request; state only",
                                           id: records[old]?.id, movedFrom: old, desired: campaign))
                 continue
