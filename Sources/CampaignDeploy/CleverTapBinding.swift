@@ -1,4 +1,5 @@
 import CampaignEngine
+import CampaignLanguage
 import CampaignModel
 import CleverTapCompiler
 import Crypto
@@ -23,13 +24,19 @@ public enum CleverTapBinding {
 
     /// The engine's view of `campaigns` in a project whose account time zone is `timezone`.
     public static func desired(_ campaigns: [Campaign], timezone: String) -> [DesiredCampaign] {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: timezone) ?? TimeZone(identifier: "UTC")!
-        let shared = calendar
-        return campaigns.parallelMap { desired($0, calendar: shared) }
+        let zone = TimeZone(identifier: timezone) ?? TimeZone(identifier: "UTC")!
+        return campaigns.parallelMap { desired($0, zone: zone) }
     }
 
-    static func desired(_ campaign: Campaign, calendar: Calendar) -> DesiredCampaign {
+    /// The instant of a wall-clock time in `zone` (the offset is settled in two steps, which handles DST edges).
+    static func instant(_ time: LocalDateTime, in zone: TimeZone) -> Date {
+        let local = Double(ScheduleParser.daysSinceEpoch(time.date) * 86_400 + time.hour * 3_600 + time.minute * 60)
+        let first = zone.secondsFromGMT(for: Date(timeIntervalSince1970: local))
+        let second = zone.secondsFromGMT(for: Date(timeIntervalSince1970: local - Double(first)))
+        return Date(timeIntervalSince1970: local - Double(second))
+    }
+
+    static func desired(_ campaign: Campaign, zone: TimeZone) -> DesiredCampaign {
         switch campaign.delivery {
         case .segment(let segment):
             let compiled = CleverTapCompiler.compile(campaign)[0]
@@ -40,7 +47,7 @@ public enum CleverTapBinding {
             if case .at(let time) = segment.schedule {
                 when = time.apiValue
                 date = time.date.yyyymmdd
-                startsAt = calendar.date(from: DateComponents(year: time.date.year, month: time.date.month, day: time.date.day, hour: time.hour, minute: time.minute))
+                startsAt = instant(time, in: zone)
             }
             let scheduled = DesiredCampaign.Scheduled(
                 request: request, requestHash: sha256(JSONWriter(indent: nil).bytes(compiled.body)), when: when, startsAt: startsAt,

@@ -32,18 +32,28 @@ public enum PlanRenderer {
 
     /// One line per campaign and the summary line.
     public static func text(_ plan: Plan, colors: Bool) -> String {
-        var out = ""
+        // Built as UTF-8 bytes: plans of thousands of campaigns are printed in one go.
+        var out: [UInt8] = []
+        out.reserveCapacity(plan.actions.count * 96)
         for action in plan.actions {
-            var line = "\(symbol(action.kind)) \(action.key): \(action.kind.rawValue)"
-            if let id = action.id { line += " [id \(id)]" }
-            line += " — \(action.reason)"
+            if colors { out.append(contentsOf: "\u{1B}[\(color(action.kind))m".utf8) }
+            out.append(contentsOf: symbol(action.kind).utf8)
+            out.append(0x20)
+            out.append(contentsOf: action.key.utf8)
+            out.append(contentsOf: ": ".utf8)
+            out.append(contentsOf: action.kind.rawValue.utf8)
+            if let id = action.id { out.append(contentsOf: " [id \(id)]".utf8) }
+            out.append(contentsOf: " — ".utf8)
+            out.append(contentsOf: action.reason.utf8)
             if let estimates = action.estimates {
-                line += " (estimated reach: " + estimates.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + ")"
+                out.append(contentsOf: (" (estimated reach: " + estimates.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + ")").utf8)
             }
-            out += colors ? "\u{1B}[\(color(action.kind))m\(line)\u{1B}[0m\n" : line + "\n"
+            if colors { out.append(contentsOf: "\u{1B}[0m".utf8) }
+            out.append(0x0A)
         }
-        out += (colors ? "\u{1B}[1m\(plan.summary)\u{1B}[0m" : plan.summary) + "\n"
-        return out
+        out.append(contentsOf: (colors ? "\u{1B}[1m\(plan.summary)\u{1B}[0m" : plan.summary).utf8)
+        out.append(0x0A)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// A summary table first, then the details collapsed; cut below ``markdownLimit`` with a note.

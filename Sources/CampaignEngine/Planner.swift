@@ -47,7 +47,9 @@ public struct Planner: Sendable {
         }
 
         let movedTo = Dictionary(movedAway.map { ($0.value, $0.key) }, uniquingKeysWith: { first, _ in first })
-        for campaign in desired.sorted(by: { $0.key < $1.key }) {
+        // Sort indices, not the (large) campaigns.
+        for index in desired.indices.sorted(by: { desired[$0].key < desired[$1].key }) {
+            let campaign = desired[index]
             if let old = movedTo[campaign.key] {
                 actions.append(PlanAction(key: campaign.key, kind: .move, reason: "moved from `\(old)` with an identical request; state only",
                                           id: records[old]?.id, movedFrom: old, desired: campaign))
@@ -55,7 +57,8 @@ public struct Planner: Sendable {
             }
             actions.append(action(for: campaign, record: records[campaign.key], drift: live[campaign.key] == .stoppedOutside))
         }
-        for (key, record) in records.sorted(by: { $0.key < $1.key }) where !desiredKeys.contains(key) && movedAway[key] == nil {
+        for key in records.keys.filter({ !desiredKeys.contains($0) && movedAway[$0] == nil }).sorted() {
+            guard let record = records[key] else { continue }
             if record.status == .unknown || record.intent != nil {
                 actions.append(PlanAction(key: key, kind: .refused, reason: "removed from the files, but the outcome of its last request is unknown; run `campaign reconcile` first", id: record.id))
             } else if record.kind == .scheduled && record.status == .scheduled {

@@ -108,7 +108,7 @@ public enum ScheduleParser {
     }
 
     /// Days from 1970-01-01 (Howard Hinnant's days_from_civil).
-    static func daysSinceEpoch(_ date: CalendarDate) -> Int {
+    public static func daysSinceEpoch(_ date: CalendarDate) -> Int {
         let y = date.month <= 2 ? date.year - 1 : date.year
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400

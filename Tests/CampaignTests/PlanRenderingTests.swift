@@ -1,4 +1,6 @@
 import CampaignEngine
+@testable import CampaignDeploy
+import CampaignModel
 import Foundation
 import JSON
 import Testing
@@ -60,5 +62,18 @@ struct PlanRenderingTests {
         #expect(back.serial == 7)
         #expect(back.campaigns["s"]?.delivered == ["identity": ["u1", "u2"]])
         #expect(JSONWriter().string(back.json) == text)
+    }
+}
+
+@Suite("CleverTap binding")
+struct BindingTests {
+    @Test func wallClockTimesBecomeInstantsInTheAccountZone() throws {
+        let winter = try #require(CalendarDate(year: 2027, month: 1, day: 15))
+        let summer = try #require(CalendarDate(year: 2027, month: 7, day: 1))
+        let berlin = try #require(TimeZone(identifier: "Europe/Berlin"))
+        #expect(CleverTapBinding.instant(try #require(LocalDateTime(date: winter, hour: 9, minute: 0)), in: berlin).formatted(.iso8601) == "2027-01-15T08:00:00Z")
+        #expect(CleverTapBinding.instant(try #require(LocalDateTime(date: summer, hour: 14, minute: 30)), in: berlin).formatted(.iso8601) == "2027-07-01T12:30:00Z")
+        let newYork = try #require(TimeZone(identifier: "America/New_York"))
+        #expect(CleverTapBinding.instant(try #require(LocalDateTime(date: winter, hour: 23, minute: 59)), in: newYork).formatted(.iso8601) == "2027-01-16T04:59:00Z")
     }
 }
