@@ -8,7 +8,10 @@ struct CampaignCommand: AsyncParsableCommand {
         commandName: "campaign",
         abstract: "Campaigns as code: validate, compile, plan and apply CleverTap campaigns kept as YAML.",
         discussion: """
-            Exit codes: 0 success, 1 errors in the input (or a failed run), 2 usage errors.
+            Exit codes: 0 success, 1 errors in the input (or a failed run, or anything refused), 2 usage errors \
+            (and, for `plan --detailed-exitcode`, changes to apply), 130 interrupted.
+            Credentials come only from the environment: CLEVERTAP_ACCOUNT_ID, CLEVERTAP_PASSCODE, and \
+            CLEVERTAP_REGION or CLEVERTAP_API_URL (or the variables a project.yaml environment names).
             """,
         version: CampaignVersion.current,
         subcommands: [ValidateCommand.self, CompileCommand.self, PlanCommand.self, ApplyCommand.self, ReconcileCommand.self, StatusCommand.self, StateCommand.self]
