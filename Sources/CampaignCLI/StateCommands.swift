@@ -45,6 +45,9 @@ struct ReconcileCommand: AsyncParsableCommand {
         } catch let error as DeployError {
             await client.shutdown()
             throw fail(error)
+        } catch {
+            await client.shutdown()
+            throw fail("S099", "reconcile failed: \(error)")
         }
         await client.shutdown()
         for finding in findings { printOut("\(finding.key): \(finding.outcome)\n") }
