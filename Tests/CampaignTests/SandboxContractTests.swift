@@ -22,7 +22,7 @@ struct SandboxContractTests {
     }
 
     @Test func resultsListAndStopFollowTheVirtualClock() async throws {
-        let h = try await SandboxHarness.start { $0.completionDelay = 60; $0.timezone = "Europe/Berlin" }
+        let h = try await SandboxHarness.start { $0.completionDelay = 600; $0.timezone = "Europe/Berlin" }
         let now = try await h.client.createCampaign(Bodies.create(name: "Now"))
         #expect(try await h.client.result(id: now.id) == .notCompleted)
         // A campaign two hours ahead, in the sandbox's zone.
@@ -38,7 +38,7 @@ struct SandboxContractTests {
         try await h.client.stopCampaign(id: stopped.id)  // stopping again succeeds and does nothing
         #expect(await h.ledgerCount("/1/targets/stop.json") == 1)
 
-        await h.sandbox.state.advanceClock(by: 120)
+        await h.sandbox.state.advanceClock(by: 700)
         guard case .completed(let sent, let clicked) = try await h.client.result(id: now.id) else {
             Issue.record("the `now` campaign did not complete")
             return
@@ -51,10 +51,11 @@ struct SandboxContractTests {
         #expect(statuses[scheduled.id] == "pending")
         #expect(statuses[stopped.id] == "stopped")
 
-        await h.sandbox.state.advanceClock(by: 7200 - 120 + 10)
+        // `when` has minute precision, so the start is up to 59 s before now + 2 h: 10–69 s into a 600 s run.
+        await h.sandbox.state.advanceClock(by: 7200 - 700 + 10)
         statuses = Dictionary(uniqueKeysWithValues: try await h.client.listCampaigns(from: today - 1, to: today + 1).map { ($0.id, $0.status) })
         #expect(statuses[scheduled.id] == "running")
-        await h.sandbox.state.advanceClock(by: 60)
+        await h.sandbox.state.advanceClock(by: 600)
         #expect(try await h.client.result(id: scheduled.id) != .notCompleted)
         #expect(try await h.client.result(id: stopped.id) == .notCompleted)  // a stopped campaign never completes
         let stopCompleted = await cleverTapError { try await h.client.stopCampaign(id: now.id) }
