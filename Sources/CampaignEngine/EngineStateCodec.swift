@@ -77,21 +77,24 @@ extension StateRecord {
     }
 
     init(json: JSONValue, key: String) throws(StateFileError) {
-        guard let kindText = json["type"]?.stringValue, let kind = Kind(rawValue: kindText),
-            let statusText = json["status"]?.stringValue, let status = RecordStatus(rawValue: statusText)
+        // One pass over the members (state files hold thousands of records).
+        var fields: [String: JSONValue] = [:]
+        for (name, value) in json.objectValue ?? [] { fields[name] = value }
+        guard let kindText = fields["type"]?.stringValue, let kind = Kind(rawValue: kindText),
+            let statusText = fields["status"]?.stringValue, let status = RecordStatus(rawValue: statusText)
         else { throw StateFileError("campaign `\(key)` in the state file has no valid type or status") }
-        let hash = json["request_sha256"]?.stringValue ?? json["content_sha256"]?.stringValue ?? ""
-        self.init(kind: kind, name: json["name"]?.stringValue ?? "", file: json["file"]?.stringValue ?? "", hash: hash, status: status,
-                  at: json["created_at"]?.stringValue ?? "")
-        updatedAt = json["updated_at"]?.stringValue ?? createdAt
-        when = json["when"]?.stringValue
-        scheduledDate = json["scheduled_date"]?.intValue
-        startsAt = json["starts_at"]?.stringValue.flatMap { try? Date($0, strategy: .iso8601) }
-        id = json["id"]?.intValue
-        if let sent = json["stats"]?["sent"]?.intValue, let clicked = json["stats"]?["clicked"]?.intValue { stats = (sent, clicked) }
-        batchesSent = json["batches_sent"]?.intValue ?? 0
-        delivered = Self.recipients(json["delivered"])
-        if let intent = json["intent"], let action = intent["action"]?.stringValue.flatMap(Intent.Action.init(rawValue:)) {
+        let hash = fields["request_sha256"]?.stringValue ?? fields["content_sha256"]?.stringValue ?? ""
+        self.init(kind: kind, name: fields["name"]?.stringValue ?? "", file: fields["file"]?.stringValue ?? "", hash: hash, status: status,
+                  at: fields["created_at"]?.stringValue ?? "")
+        updatedAt = fields["updated_at"]?.stringValue ?? createdAt
+        when = fields["when"]?.stringValue
+        scheduledDate = fields["scheduled_date"]?.intValue
+        startsAt = fields["starts_at"]?.stringValue.flatMap { try? Date($0, strategy: .iso8601) }
+        id = fields["id"]?.intValue
+        if let sent = fields["stats"]?["sent"]?.intValue, let clicked = fields["stats"]?["clicked"]?.intValue { stats = (sent, clicked) }
+        batchesSent = fields["batches_sent"]?.intValue ?? 0
+        if let delivered = fields["delivered"] { self.delivered = Self.recipients(delivered) }
+        if let intent = fields["intent"], let action = intent["action"]?.stringValue.flatMap(Intent.Action.init(rawValue:)) {
             self.intent = Intent(
                 action: action, startedAt: intent["started_at"]?.stringValue ?? "", batch: intent["batch"]?.intValue,
                 recipients: Self.recipients(intent["recipients"]), requestHash: intent["request_sha256"]?.stringValue)
