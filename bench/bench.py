@@ -162,13 +162,19 @@ def run_client(sandbox, *args):
     return json.loads(out), usage.ru_maxrss / 1024.0
 
 
-def client_creates(count):
-    sandbox = Sandbox("--create-rate", "1")
+def with_sandbox(flags, *client_args):
+    """Runs the client bench against a fresh sandbox; returns its result, peak RSS and the sandbox's 429 count."""
+    sandbox = Sandbox(*flags)
     try:
-        result, rss = run_client(sandbox, "creates", str(count))
+        result, rss = run_client(sandbox, *client_args)
         rejected = sum(sandbox.stats()["rejected_429"].values())
     finally:
         sandbox.stop()
+    return result, rss, rejected
+
+
+def client_creates(count):
+    result, rss, rejected = with_sandbox(["--create-rate", "1"], "creates", str(count))
     floor = count - 1  # n creates at 1/s: the first at 0 s, the last at n-1 s
     print(f"client creates: {count} creates through the client at 1/s against the sandbox")
     print(f"  wall {result['seconds']:.3f} s vs floor {floor} s: ratio {result['seconds'] / floor:.3f}; "
@@ -176,12 +182,7 @@ def client_creates(count):
 
 
 def client_sends(recipients):
-    sandbox = Sandbox("--send-rate", "1000")
-    try:
-        result, rss = run_client(sandbox, "sends", str(recipients))
-        rejected = sum(sandbox.stats()["rejected_429"].values())
-    finally:
-        sandbox.stop()
+    result, rss, rejected = with_sandbox(["--send-rate", "1000"], "sends", str(recipients))
     rate = result["requests_per_second"]
     print(f"client sends: identity send of {recipients:,} recipients = {result['requests']} requests of <= 1000")
     print(f"  {result['seconds']:.3f} s, {rate:.1f} requests/s vs the 1000/s cap: ratio {rate / 1000:.3f}; "

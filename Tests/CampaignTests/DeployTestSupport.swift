@@ -42,6 +42,19 @@ struct DeployHarness {
         try await campaign(["apply", "campaigns", "--auto-approve", "--color", "never"] + extra, environment: environment)
     }
 
+    /// `campaign apply campaigns --auto-approve` started in the background, for tests that signal it.
+    func startApply() throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestSupport.product("campaign"))
+        process.arguments = ["apply", "campaigns", "--auto-approve"]
+        process.currentDirectoryURL = URL(fileURLWithPath: root)
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
     func ledger(_ endpoint: String) async -> [JSONValue] {
         (await sandbox.state.ledgerJSON()["entries"]?.arrayValue ?? []).filter { $0["endpoint"]?.stringValue == endpoint }
     }

@@ -24,7 +24,7 @@ struct LanguageIdentityTests {
         let requests = loaded.requests
         #expect(requests.count == 1)
         #expect(requests[0].path == "/1/send/push.json")
-        #expect(requests[0].body["to"]?.compact == #"{"Email":["z@example.com","a@example.com"],"Identity":["i1","i2","i3"],"objectId":["o1"]}"#)
+        #expect(requests[0].body["to"]?.compactText == #"{"Email":["z@example.com","a@example.com"],"Identity":["i1","i2","i3"],"objectId":["o1"]}"#)
     }
 
     @Test func batchesOfAtMostAThousandCountedOverAllLists() throws {
@@ -40,10 +40,10 @@ struct LanguageIdentityTests {
         #expect(requests.allSatisfy { $0.batchCount == 2 })
         // fbid first, then 999 emails, which fill the first request; identities spill into the second.
         let first = try #require(requests[0].body["to"])
-        #expect(first["FBID"]?.compact == #"["f1"]"#)
+        #expect(first["FBID"]?.compactText == #"["f1"]"#)
         if case .array(let emails)? = first["Email"] { #expect(emails.count == 999) } else { Issue.record("no Email list") }
         #expect(first["Identity"] == nil)
-        #expect(requests[1].body["to"]?.compact == #"{"Identity":["a","b","c"]}"#)
+        #expect(requests[1].body["to"]?.compactText == #"{"Identity":["a","b","c"]}"#)
     }
 
     @Test func duplicatesAreDroppedWithAWarning() throws {
@@ -57,7 +57,7 @@ struct LanguageIdentityTests {
         let csvWarning = try #require(loaded.warnings.first { $0.location?.file == fixture.path("people.csv") })
         #expect(csvWarning.location?.line == 2)
         #expect(csvWarning.related.first?.location.file == fixture.path("send.yaml"))
-        #expect(loaded.requests.first?.body["to"]?.compact == #"{"Email":["a@example.com","b@example.com"]}"#)
+        #expect(loaded.requests.first?.body["to"]?.compactText == #"{"Email":["a@example.com","b@example.com"]}"#)
     }
 
     @Test func emailsMustLookLikeEmails() throws {
@@ -103,7 +103,7 @@ struct LanguageIdentityTests {
         let ok = try ProjectFixture(campaign: identity("  email: [a@example.com]\n", channel: "email")).load()
         #expect(ok.diagnostics.isEmpty)
         #expect(ok.requests.first?.path == "/1/send/email.json")
-        #expect(ok.requests.first?.body.compact == #"{"to":{"Email":["a@example.com"]},"content":{"subject":"S","body":"<p>B</p>"}}"#)
+        #expect(ok.requests.first?.body.compactText == #"{"to":{"Email":["a@example.com"]},"content":{"subject":"S","body":"<p>B</p>"}}"#)
     }
 }
 
@@ -127,7 +127,7 @@ struct LanguagePlatformTests {
 
             """)).load()
         #expect(loaded.diagnostics.isEmpty)
-        #expect(loaded.requests.first?.body["content"]?["platform_specific"]?.compact
+        #expect(loaded.requests.first?.body["content"]?["platform_specific"]?.compactText
             == #"{"ios":{"mutable-content":"true","badge_count":3,"sound_file":"a.caf","Custom":12},"android":{"wzrk_cid":"promo","default_sound":false,"deep_link":"42"}}"#)
     }
 
@@ -224,13 +224,13 @@ struct LanguageProjectTests {
         let loaded = fixture.load()
         #expect(loaded.diagnostics.isEmpty)
         let requests = Dictionary(uniqueKeysWithValues: loaded.requests.map { ($0.key, $0.body) })
-        #expect(requests["a"]?["devices"]?.compact == #"["android"]"#)
-        #expect(requests["a"]?["content"]?["platform_specific"]?.compact == #"{"android":{"deep_link":"app://a","wzrk_cid":"default-channel"}}"#)
-        #expect(requests["a"]?["tag_group"]?.compact == #""general""#)
-        #expect(requests["b"]?["tag_group"]?.compact == #""own""#)
-        #expect(requests["b"]?["respect_frequency_caps"]?.compact == "true")
+        #expect(requests["a"]?["devices"]?.compactText == #"["android"]"#)
+        #expect(requests["a"]?["content"]?["platform_specific"]?.compactText == #"{"android":{"deep_link":"app://a","wzrk_cid":"default-channel"}}"#)
+        #expect(requests["a"]?["tag_group"]?.compactText == #""general""#)
+        #expect(requests["b"]?["tag_group"]?.compactText == #""own""#)
+        #expect(requests["b"]?["respect_frequency_caps"]?.compactText == "true")
         // Segment-only defaults do not reach identity sends; push-only ones do not reach email.
-        #expect(requests["c"]?.compact == #"{"to":{"Email":["c@example.com"]},"tag_group":"general","respect_frequency_caps":true,"content":{"subject":"S","body":"B"}}"#)
+        #expect(requests["c"]?.compactText == #"{"to":{"Email":["c@example.com"]},"tag_group":"general","respect_frequency_caps":true,"content":{"subject":"S","body":"B"}}"#)
     }
 
     @Test func problemsInDefaultsAreReportedOnceAtProjectYaml() throws {

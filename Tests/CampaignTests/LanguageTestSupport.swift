@@ -57,8 +57,3 @@ let validSegment = """
     schedule: now
 
     """
-
-extension JSONValue {
-    /// The compact JSON text, for readable assertions.
-    var compact: String { JSONWriter(indent: nil).string(self) }
-}

@@ -237,7 +237,7 @@ struct LanguageAudienceTests {
         #expect(loaded.warnings.first?.message == "`0123` is read as the number 123")
         let body = try #require(loaded.requests.first?.body)
         let fields = body["where"]?["common_profile_properties"]?["profile_fields"]
-        #expect(fields?.compact == #"[{"Key":"Tier","value":"Platinum"},{"Key":"Opted In","value":true},{"Key":"Quoted","value":"true"},{"Key":"Yes Word","value":"yes"},{"Key":"Points","value":1200},{"Key":"Ratio","value":0.5},{"Key":"Plus","value":7},{"Key":"Hex","value":31},{"Key":"Exp","value":1e3},{"Key":"Zip","value":123},{"Key":"Empty String","value":""}]"#)
+        #expect(fields?.compactText == #"[{"Key":"Tier","value":"Platinum"},{"Key":"Opted In","value":true},{"Key":"Quoted","value":"true"},{"Key":"Yes Word","value":"yes"},{"Key":"Points","value":1200},{"Key":"Ratio","value":0.5},{"Key":"Plus","value":7},{"Key":"Hex","value":31},{"Key":"Exp","value":1e3},{"Key":"Zip","value":123},{"Key":"Empty String","value":""}]"#)
     }
 
     @Test func profileValuesMustBeScalars() throws {

@@ -291,14 +291,7 @@ struct ApplyInterruptTests {
         let h = try await DeployHarness.start { $0.faults = [.init(endpoint: "/1/targets/create.json", mode: .delay, delay: 1.5)] }
         try h.write("a.yaml", DeployHarness.segment("A"))
         try h.write("b.yaml", DeployHarness.segment("B"))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestSupport.product("campaign"))
-        process.arguments = ["apply", "campaigns", "--auto-approve"]
-        process.currentDirectoryURL = URL(fileURLWithPath: h.root)
-        process.environment = ProcessInfo.processInfo.environment.merging(h.environment) { $1 }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try h.startApply()
         try await Task.sleep(for: .milliseconds(700))
         kill(process.processIdentifier, SIGINT)
         while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
@@ -316,14 +309,7 @@ struct ApplyInterruptTests {
     @Test func aSecondCtrlCExitsAtOnce() async throws {
         let h = try await DeployHarness.start { $0.faults = [.init(endpoint: "/1/targets/create.json", mode: .delay, delay: 10)] }
         try h.write("a.yaml", DeployHarness.segment("A"))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestSupport.product("campaign"))
-        process.arguments = ["apply", "campaigns", "--auto-approve"]
-        process.currentDirectoryURL = URL(fileURLWithPath: h.root)
-        process.environment = ProcessInfo.processInfo.environment.merging(h.environment) { $1 }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try h.startApply()
         try await Task.sleep(for: .milliseconds(700))
         let start = ContinuousClock.now
         kill(process.processIdentifier, SIGINT)
