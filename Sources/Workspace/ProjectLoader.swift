@@ -80,6 +80,7 @@ public enum ProjectLoader {
             let files = filesByRoot[root] ?? []
             let projectContext = context
             let absoluteRoot = absolute(root)
+            // Workers keep a file's bytes only when it has something to show, so the rest are freed in parallel.
             let decoded = files.parallelMap { path -> (CampaignFileResult, [UInt8]?) in
                 switch FileReader.read(path, limit: limits.maxFileSize) {
                 case .failure(let problem):
@@ -87,15 +88,19 @@ public enum ProjectLoader {
                 case .success(let bytes):
                     let relative = relativePath(of: path, under: absoluteRoot)
                     let file = SourceFile(path: path, bytes: bytes)
-                    return (CampaignDecoder.decode(file, relativePath: relative, context: projectContext, resources: reader, limits: limits), bytes)
+                    let fileResult = CampaignDecoder.decode(file, relativePath: relative, context: projectContext, resources: reader, limits: limits)
+                    return (fileResult, fileResult.diagnostics.isEmpty ? nil : bytes)
                 }
             }
             var campaigns: [Campaign] = []
-            for (index, (fileResult, bytes)) in decoded.enumerated() {
-                campaigns += fileResult.campaigns
-                result.diagnostics += fileResult.diagnostics
-                if !fileResult.diagnostics.isEmpty, let bytes { result.sources.add(path: files[index], bytes: bytes) }
-                for resource in fileResult.resources where fileResult.diagnostics.contains(where: { $0.location?.file == resource.path }) {
+            campaigns.reserveCapacity(decoded.count)
+            for index in decoded.indices {
+                campaigns.append(contentsOf: decoded[index].0.campaigns)
+                let diagnostics = decoded[index].0.diagnostics
+                guard !diagnostics.isEmpty else { continue }
+                result.diagnostics += diagnostics
+                if let bytes = decoded[index].1 { result.sources.add(path: files[index], bytes: bytes) }
+                for resource in decoded[index].0.resources where diagnostics.contains(where: { $0.location?.file == resource.path }) {
                     result.sources.add(path: resource.path, bytes: resource.bytes)
                 }
             }
@@ -103,7 +108,9 @@ public enum ProjectLoader {
             result.diagnostics += crossFile
             // A campaign involved in a cross-file error is not valid either.
             let conflicted = Set(crossFile.compactMap { $0.location })
-            campaigns.removeAll { conflicted.contains($0.origin.key) || conflicted.contains($0.origin.name) }
+            if !conflicted.isEmpty {
+                campaigns.removeAll { conflicted.contains($0.origin.key) || conflicted.contains($0.origin.name) }
+            }
             if crossFile.contains(where: { $0.code == CampaignDiagnosticCode.tooManyTagGroups }) {
                 campaigns.removeAll { $0.options.tagGroup != nil }
             }
@@ -115,7 +122,7 @@ public enum ProjectLoader {
                 }
             }
             result.fileCount += files.count
-            result.campaigns += campaigns
+            if result.campaigns.isEmpty { result.campaigns = campaigns } else { result.campaigns += campaigns }
             result.projects.append(LoadedProject(root: root, projectFile: projectFiles[root], context: context, campaigns: campaigns))
         }
         // Defaults problems repeat once per campaign: keep one of each.
