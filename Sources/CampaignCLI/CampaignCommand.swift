@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The `campaign` command: validate, compile, plan and apply push-notification campaigns kept as YAML.
 @main
@@ -55,4 +58,24 @@ enum ExitStatus {
 /// The version printed by `--version`.
 enum CampaignVersion {
     static let current = "0.1.0"
+}
+
+/// Writes to standard output with plain `write(2)` calls, without Foundation's copies.
+enum StandardOutput {
+    /// Writes all of `bytes`, retrying after interruptions and short writes. A closed pipe ends the process
+    /// (SIGPIPE), as for any command-line tool.
+    static func write(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { buffer in
+            guard let start = buffer.baseAddress else { return }
+            var offset = 0
+            while offset < buffer.count {
+                let written = Glibc.write(STDOUT_FILENO, start + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return
+                }
+                offset += written
+            }
+        }
+    }
 }

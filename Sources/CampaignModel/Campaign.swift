@@ -1,27 +1,53 @@
 import Diagnostics
 
 /// One campaign, validated and typed: what a YAML document in `campaigns/` means.
+///
+/// A value type with copy-on-write storage: a campaign holds dozens of strings and arrays, and a run passes
+/// 10,000 of them between arrays and stages, so a copy costs one reference count rather than one per field.
 public struct Campaign: Sendable, Hashable {
-    /// The campaign's identity in state (`promos/spring`); never sent to the provider.
-    public var key: String
-    /// The name shown in the provider's dashboard; unique in the project.
-    public var name: String
-    /// Segment campaign or identity send, with what belongs to each.
-    public var delivery: Delivery
-    public var content: Content
-    public var platformSpecific: PlatformSpecific
-    public var options: Options
-    /// Where the campaign's document starts, and where its key and name are written.
-    public var origin: Origin
+    private var storage: Storage
 
     public init(key: String, name: String, delivery: Delivery, content: Content, platformSpecific: PlatformSpecific, options: Options, origin: Origin) {
-        self.key = key
-        self.name = name
-        self.delivery = delivery
-        self.content = content
-        self.platformSpecific = platformSpecific
-        self.options = options
-        self.origin = origin
+        storage = Storage(key: key, name: name, delivery: delivery, content: content, platformSpecific: platformSpecific, options: options, origin: origin)
+    }
+
+    /// The campaign's identity in state (`promos/spring`); never sent to the provider.
+    public var key: String {
+        get { storage.key }
+        set { unique().key = newValue }
+    }
+
+    /// The name shown in the provider's dashboard; unique in the project.
+    public var name: String {
+        get { storage.name }
+        set { unique().name = newValue }
+    }
+
+    /// Segment campaign or identity send, with what belongs to each.
+    public var delivery: Delivery {
+        get { storage.delivery }
+        set { unique().delivery = newValue }
+    }
+
+    public var content: Content {
+        get { storage.content }
+        set { unique().content = newValue }
+    }
+
+    public var platformSpecific: PlatformSpecific {
+        get { storage.platformSpecific }
+        set { unique().platformSpecific = newValue }
+    }
+
+    public var options: Options {
+        get { storage.options }
+        set { unique().options = newValue }
+    }
+
+    /// Where the campaign's document starts, and where its key and name are written.
+    public var origin: Origin {
+        get { storage.origin }
+        set { unique().origin = newValue }
     }
 
     /// The campaign type.
@@ -30,6 +56,59 @@ public struct Campaign: Sendable, Hashable {
         case .segment: .segment
         case .identity: .identity
         }
+    }
+
+    public static func == (lhs: Campaign, rhs: Campaign) -> Bool {
+        lhs.storage === rhs.storage || lhs.storage.fields == rhs.storage.fields
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(storage.fields)
+    }
+
+    /// The storage, copied first when another campaign shares it.
+    private mutating func unique() -> Storage {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+        return storage
+    }
+
+    /// The fields of a campaign. Mutated only through ``Campaign/unique()``, that is only while exactly one
+    /// campaign refers to it, which is what makes sharing it between threads safe.
+    private final class Storage: @unchecked Sendable {
+        var key: String
+        var name: String
+        var delivery: Delivery
+        var content: Content
+        var platformSpecific: PlatformSpecific
+        var options: Options
+        var origin: Origin
+
+        init(key: String, name: String, delivery: Delivery, content: Content, platformSpecific: PlatformSpecific, options: Options, origin: Origin) {
+            self.key = key
+            self.name = name
+            self.delivery = delivery
+            self.content = content
+            self.platformSpecific = platformSpecific
+            self.options = options
+            self.origin = origin
+        }
+
+        func copy() -> Storage {
+            Storage(key: key, name: name, delivery: delivery, content: content, platformSpecific: platformSpecific, options: options, origin: origin)
+        }
+
+        /// Every field, for equality and hashing.
+        var fields: Fields { Fields(key: key, name: name, delivery: delivery, content: content, platformSpecific: platformSpecific, options: options, origin: origin) }
+    }
+
+    private struct Fields: Hashable {
+        var key: String
+        var name: String
+        var delivery: Delivery
+        var content: Content
+        var platformSpecific: PlatformSpecific
+        var options: Options
+        var origin: Origin
     }
 }
 

@@ -23,23 +23,31 @@ public struct JSONWriter: Sendable {
         return out
     }
 
-    /// `{"<key>": [items...]}` assembled from items already serialized at level 2: byte-identical to writing the
-    /// whole document at once, so large arrays can be serialized in parallel.
-    public func objectWithArray(key: String, serializedItems items: [[UInt8]]) -> [UInt8] {
+    /// The start of `{"<key>": [items...]}`, for writing a large array in parts: the head, then each item with
+    /// ``appendArrayItem(_:isFirst:into:)`` (in any number of buffers, serialized in parallel if wanted), then
+    /// ``objectWithArrayTail(isEmpty:)``. The parts joined are byte-identical to writing the whole document at once.
+    public func objectWithArrayHead(key: String, isEmpty: Bool) -> [UInt8] {
         var out: [UInt8] = [UInt8(ascii: "{")]
         newline(1, into: &out)
         JSONWriter.appendQuoted(key, into: &out)
         out.append(UInt8(ascii: ":"))
         if indent != nil { out.append(0x20) }
-        if items.isEmpty {
-            out.append(contentsOf: "[]".utf8)
-        } else {
-            out.append(UInt8(ascii: "["))
-            for (index, item) in items.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                newline(2, into: &out)
-                out.append(contentsOf: item)
-            }
+        out.append(contentsOf: isEmpty ? "[]".utf8 : "[".utf8)
+        return out
+    }
+
+    /// One item of the array started by ``objectWithArrayHead(key:isEmpty:)``, with the separator before it
+    /// unless it is the first.
+    public func appendArrayItem(_ value: JSONValue, isFirst: Bool, into out: inout [UInt8]) {
+        if !isFirst { out.append(UInt8(ascii: ",")) }
+        newline(2, into: &out)
+        write(value, level: 2, into: &out)
+    }
+
+    /// The end of the document started by ``objectWithArrayHead(key:isEmpty:)``, without a trailing newline.
+    public func objectWithArrayTail(isEmpty: Bool) -> [UInt8] {
+        var out: [UInt8] = []
+        if !isEmpty {
             newline(1, into: &out)
             out.append(UInt8(ascii: "]"))
         }
@@ -51,7 +59,7 @@ public struct JSONWriter: Sendable {
     private func newline(_ level: Int, into out: inout [UInt8]) {
         guard let indent else { return }
         out.append(0x0A)
-        out.append(contentsOf: repeatElement(0x20, count: indent * level))
+        for _ in 0..<(indent * level) { out.append(0x20) }
     }
 
     private func write(_ value: JSONValue, level: Int, into out: inout [UInt8]) {

@@ -7,18 +7,29 @@ extension Array where Element: Sendable {
     /// many independent items (parsing files); the work is split into a few chunks per core to keep overhead low.
     public func parallelMap<T: Sendable>(_ transform: @Sendable (Element) -> T) -> [T] {
         if count < 2 { return map(transform) }
-        let chunks = Swift.min(count, 8 * Swift.max(1, System.coreCount))
-        let results = Mutex<[Int: [T]]>([:])
         let items = self
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            let lower = items.count * chunk / chunks
-            let upper = items.count * (chunk + 1) / chunks
+        return parallelSlices { range in
             var part: [T] = []
-            part.reserveCapacity(upper - lower)
-            for index in lower..<upper { part.append(transform(items[index])) }
+            part.reserveCapacity(range.count)
+            for index in range { part.append(transform(items[index])) }
+            return part
+        }.flatMap { $0 }
+    }
+
+    /// `transform` applied on all cores to consecutive index ranges that together cover the array (a few per
+    /// core), results in the order of the ranges. For work whose output per range is cheaper to join than per
+    /// element, such as serialized text.
+    public func parallelSlices<T: Sendable>(_ transform: @Sendable (Range<Int>) -> T) -> [T] {
+        let count = self.count
+        if count == 0 { return [] }
+        let chunks = Swift.min(count, 8 * Swift.max(1, System.coreCount))
+        if chunks == 1 { return [transform(0..<count)] }
+        let results = Mutex<[Int: T]>([:])
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let part = transform(count * chunk / chunks ..< count * (chunk + 1) / chunks)
             results.withLock { $0[chunk] = part }
         }
-        return results.withLock { parts in (0..<chunks).flatMap { parts[$0] ?? [] } }
+        return results.withLock { parts in (0..<chunks).compactMap { parts[$0] } }
     }
 }
 

@@ -8,8 +8,16 @@ struct TreeBuilder {
         var location: SourceLocation
         var tag: String?
         var anchor: String?
-        /// Sequence items, or mapping keys and values alternating.
-        var children: [YAMLNode] = []
+        /// Sequence items.
+        var items: [YAMLNode] = []
+        /// Mapping pairs so far, duplicates dropped, merge keys not yet applied.
+        var pairs: [YAMLPair] = []
+        /// A mapping's key waiting for its value.
+        var pendingKey: YAMLNode?
+        /// Merge keys (`<<`) and where among `pairs` they stood.
+        var merges: [(index: Int, value: YAMLNode)] = []
+        /// Keys with where each was first seen, once a mapping has too many for a linear scan.
+        var keyIndex: [String: SourceLocation]?
         /// Node count including alias expansions (saturating).
         var weight = 1
     }
@@ -96,12 +104,18 @@ struct TreeBuilder {
     }
 
     mutating func collectionEnd() {
-        guard let collection = stack.popLast() else { return }
+        guard var collection = stack.popLast() else { return }
         let node: YAMLNode
         if collection.isMapping {
-            node = YAMLNode(.mapping(makePairs(collection.children)), at: collection.location, tag: collection.tag)
+            if let key = collection.pendingKey {
+                // Cannot happen with libyaml (a mapping always ends after a value), but never lose a key.
+                if let duplicate = Self.addPair(key: key, value: YAMLNode(.scalar(YAMLScalar("")), at: key.location), to: &collection) {
+                    report(duplicate)
+                }
+            }
+            node = YAMLNode(.mapping(applyMerges(collection)), at: collection.location, tag: collection.tag)
         } else {
-            node = YAMLNode(.sequence(collection.children), at: collection.location, tag: collection.tag)
+            node = YAMLNode(.sequence(collection.items), at: collection.location, tag: collection.tag)
         }
         attach(node, weight: collection.weight, anchor: collection.anchor)
     }
@@ -117,9 +131,18 @@ struct TreeBuilder {
             return
         }
         let top = stack.count - 1
-        stack[top].children.append(node)
         let (sum, overflow) = stack[top].weight.addingReportingOverflow(weight)
         stack[top].weight = overflow ? Int.max : sum
+        guard stack[top].isMapping else {
+            stack[top].items.append(node)
+            return
+        }
+        guard let key = stack[top].pendingKey else {
+            stack[top].pendingKey = node
+            return
+        }
+        stack[top].pendingKey = nil
+        if let duplicate = Self.addPair(key: key, value: node, to: &stack[top]) { report(duplicate) }
     }
 
     private static func isMergeKey(_ node: YAMLNode) -> Bool {
@@ -127,40 +150,60 @@ struct TreeBuilder {
         return (scalar.style == .plain && scalar.tag == nil) || scalar.tag == "tag:yaml.org,2002:merge"
     }
 
-    /// Pairs from alternating keys and values: reports duplicate keys (keeping the first), then applies merge keys
-    /// where they stand; explicit keys win over merged ones, and earlier merge sources over later ones.
-    private mutating func makePairs(_ children: [YAMLNode]) -> [YAMLPair] {
-        var pairs: [YAMLPair] = []
-        pairs.reserveCapacity(children.count / 2)
-        var keys = KeySet()
-        var merges: [(index: Int, value: YAMLNode)] = []
-        var index = 0
-        while index + 1 < children.count {
-            let key = children[index]
-            let value = children[index + 1]
-            index += 2
-            if Self.isMergeKey(key) {
-                merges.append((pairs.count, value))
-                continue
-            }
-            if let name = key.scalar?.value {
-                if let first = keys.location(of: name) {
-                    report(.error(
-                        YAMLDiagnosticCode.duplicateKey, "duplicate key \(Quoting.code(name))", at: key.location,
-                        hint: "a key may appear once in a mapping; remove or rename one of them",
-                        related: [RelatedLocation("first defined here", at: first)]))
-                    continue
-                }
-                keys.insert(name, at: key.location)
-            }
-            pairs.append(YAMLPair(key: key, value: value))
+    /// Adds a completed pair to a mapping: a merge key is set aside, a duplicate key is reported (the first wins).
+    /// Returns the duplicate-key error, if it is one.
+    private static func addPair(key: YAMLNode, value: YAMLNode, to collection: inout Collection) -> Diagnostic? {
+        if isMergeKey(key) {
+            collection.merges.append((collection.pairs.count, value))
+            return nil
         }
-        guard !merges.isEmpty else { return pairs }
+        if let name = key.scalar?.value {
+            if let first = firstLocation(of: name, in: collection) {
+                return .error(
+                    YAMLDiagnosticCode.duplicateKey, "duplicate key \(Quoting.code(name))", at: key.location,
+                    hint: "a key may appear once in a mapping; remove or rename one of them",
+                    related: [RelatedLocation("first defined here", at: first)])
+            }
+            if collection.keyIndex != nil {
+                collection.keyIndex?[name] = key.location
+            } else if collection.pairs.count >= linearScanLimit {
+                var index: [String: SourceLocation] = [:]
+                for pair in collection.pairs {
+                    if let existing = pair.key.scalar?.value, index[existing] == nil { index[existing] = pair.key.location }
+                }
+                index[name] = key.location
+                collection.keyIndex = index
+            }
+        }
+        collection.pairs.append(YAMLPair(key: key, value: value))
+        return nil
+    }
 
+    /// Mappings up to this many keys find duplicates by scanning their pairs; larger ones keep a dictionary.
+    private static let linearScanLimit = 16
+
+    /// Where the scalar key `name` was first used in `collection`, if it was.
+    private static func firstLocation(of name: String, in collection: Collection) -> SourceLocation? {
+        if let index = collection.keyIndex { return index[name] }
+        for pair in collection.pairs {
+            if let scalar = pair.key.scalar, scalar.value == name { return pair.key.location }
+        }
+        return nil
+    }
+
+    /// The pairs of a finished mapping with its merge keys applied where they stood: explicit keys win over merged
+    /// ones, and earlier merge sources over later ones.
+    private mutating func applyMerges(_ collection: Collection) -> [YAMLPair] {
+        let pairs = collection.pairs
+        guard !collection.merges.isEmpty else { return pairs }
+        var seen: [String: SourceLocation] = [:]
+        for pair in pairs {
+            if let name = pair.key.scalar?.value, seen[name] == nil { seen[name] = pair.key.location }
+        }
         var result: [YAMLPair] = []
         result.reserveCapacity(pairs.count + 8)
         var next = 0
-        for merge in merges {
+        for merge in collection.merges {
             while next < merge.index {
                 result.append(pairs[next])
                 next += 1
@@ -178,8 +221,8 @@ struct TreeBuilder {
             for source in sources {
                 for pair in source.mapping ?? [] {
                     if let name = pair.key.scalar?.value {
-                        if keys.location(of: name) != nil { continue }
-                        keys.insert(name, at: pair.key.location)
+                        if seen[name] != nil { continue }
+                        seen[name] = pair.key.location
                     }
                     result.append(pair)
                 }
@@ -190,30 +233,5 @@ struct TreeBuilder {
             next += 1
         }
         return result
-    }
-}
-
-/// A set of scalar keys with where each was first seen: a linear scan for the small mappings campaign files have,
-/// a dictionary once a mapping grows.
-private struct KeySet {
-    private var small: [(String, SourceLocation)] = []
-    private var large: [String: SourceLocation]?
-
-    func location(of key: String) -> SourceLocation? {
-        if let large { return large[key] }
-        for (name, location) in small where name == key { return location }
-        return nil
-    }
-
-    mutating func insert(_ key: String, at location: SourceLocation) {
-        if large != nil {
-            large?[key] = location
-            return
-        }
-        small.append((key, location))
-        if small.count > 16 {
-            large = Dictionary(small, uniquingKeysWith: { first, _ in first })
-            small = []
-        }
     }
 }

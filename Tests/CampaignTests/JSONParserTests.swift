@@ -31,8 +31,20 @@ struct JSONAssemblyTests {
         let items: [JSONValue] = [.object([("a", .int(1)), ("b", .array([.string("x"), .object([])]))]), .array([]), .string("s\u{2028}")]
         let writer = JSONWriter(indent: 2)
         let whole = writer.bytes(.object([("requests", .array(items))]))
-        #expect(writer.objectWithArray(key: "requests", serializedItems: items.map { writer.bytes($0, level: 2) }) == whole)
-        #expect(writer.objectWithArray(key: "requests", serializedItems: []) == writer.bytes(.object([("requests", .array([]))])))
+        // Items in two separately written parts, as `compile` does in parallel.
+        var first: [UInt8] = []
+        writer.appendArrayItem(items[0], isFirst: true, into: &first)
+        var rest: [UInt8] = []
+        for item in items.dropFirst() { writer.appendArrayItem(item, isFirst: false, into: &rest) }
+        let assembled = writer.objectWithArrayHead(key: "requests", isEmpty: false) + first + rest + writer.objectWithArrayTail(isEmpty: false)
+        #expect(assembled == whole)
+        let empty = writer.objectWithArrayHead(key: "requests", isEmpty: true) + writer.objectWithArrayTail(isEmpty: true)
+        #expect(empty == writer.bytes(.object([("requests", .array([]))])))
+        let compact = JSONWriter(indent: nil)
+        var compactItems: [UInt8] = []
+        for (index, item) in items.enumerated() { compact.appendArrayItem(item, isFirst: index == 0, into: &compactItems) }
+        #expect(compact.objectWithArrayHead(key: "requests", isEmpty: false) + compactItems + compact.objectWithArrayTail(isEmpty: false)
+                == compact.bytes(.object([("requests", .array(items))])))
         #expect(JSONWriter(indent: nil).string(.string("a\u{2028}b")) == "\"a\\u2028b\"")
     }
 }
