@@ -133,7 +133,7 @@ struct Checker {
     }
 
     /// A list field.
-    mutating func list(_ node: YAMLNode, field: String, of what: String) -> [YAMLNode]? {
+    mutating func list(_ node: YAMLNode, field: String, of what: String) -> YAMLSequence? {
         guard let items = node.sequence else {
             error(CampaignDiagnosticCode.wrongType, "`\(field)` must be a list of \(what), not \(Self.describe(node))", at: node,
                   hint: node.scalar.map { _ in "write a list, e.g. `\(field): [\(Quoting.sanitize(node.scalar?.value ?? "", limit: 20))]`" })

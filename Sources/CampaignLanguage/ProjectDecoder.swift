@@ -45,7 +45,7 @@ public enum ProjectDecoder {
                 context.defaults = defaults.node
                 // Unknown keys were reported; keep only the known ones so they are not reported again per campaign.
                 context.defaults = YAMLNode(
-                    .mapping(defaults.entries.map { YAMLPair(key: $0.key, value: $0.value) }), at: node.location)
+                    .mapping(YAMLMapping(defaults.entries.map { YAMLPair(key: $0.key, value: $0.value) })), at: node.location)
             }
         }
         if let node = fields["environments"] {

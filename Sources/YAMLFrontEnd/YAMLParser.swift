@@ -13,7 +13,7 @@ public enum YAMLParser {
                 at: SourceLocation(file: file, line: 1, column: 1),
                 hint: "a campaign file should be a few kilobytes; split large recipient lists into CSV files")])
         }
-        var builder = TreeBuilder(file: file, limits: limits)
+        var builder = TreeBuilder(file: file, limits: limits, expectedBytes: bytes.count)
         var parser = yaml_parser_t()
         guard yaml_parser_initialize(&parser) == 1 else {
             builder.report(.error(YAMLDiagnosticCode.syntax, "could not start the YAML parser (out of memory)", at: nil))
@@ -38,7 +38,7 @@ public enum YAMLParser {
                 if finished || builder.aborted { break }
             }
         }
-        return YAMLParseResult(documents: builder.documents, diagnostics: builder.diagnostics)
+        return YAMLParseResult(documents: builder.documents(), diagnostics: builder.diagnostics)
     }
 
     private static func location(_ mark: yaml_mark_t, file: String) -> SourceLocation {
@@ -52,12 +52,13 @@ public enum YAMLParser {
 
     /// Feeds one event to the builder; true at the end of the stream.
     private static func handle(_ event: yaml_event_t, builder: inout TreeBuilder, file: String) -> Bool {
-        let at = location(event.start_mark, file: file)
+        let line = Int32(clamping: event.start_mark.line + 1)
+        let column = Int32(clamping: event.start_mark.column + 1)
         switch event.type {
         case YAML_STREAM_END_EVENT:
             return true
         case YAML_DOCUMENT_START_EVENT:
-            builder.documentStart(at: at)
+            builder.documentStart(line: line, column: column)
         case YAML_DOCUMENT_END_EVENT:
             builder.documentEnd()
         case YAML_SCALAR_EVENT:
@@ -77,15 +78,15 @@ public enum YAMLParser {
             default: style = .plain
             }
             let tag = string(data.tag).flatMap { $0 == "!" ? nil : $0 }
-            builder.scalar(YAMLScalar(value, style: style, tag: tag), anchor: string(data.anchor), at: at)
+            builder.scalar(value, style: style, tag: tag, anchor: string(data.anchor), line: line, column: column)
         case YAML_ALIAS_EVENT:
-            builder.alias(string(event.data.alias.anchor) ?? "", at: at)
+            builder.alias(string(event.data.alias.anchor) ?? "", line: line, column: column)
         case YAML_SEQUENCE_START_EVENT:
             let data = event.data.sequence_start
-            builder.collectionStart(isMapping: false, tag: string(data.tag), anchor: string(data.anchor), at: at)
+            builder.collectionStart(isMapping: false, tag: string(data.tag), anchor: string(data.anchor), line: line, column: column)
         case YAML_MAPPING_START_EVENT:
             let data = event.data.mapping_start
-            builder.collectionStart(isMapping: true, tag: string(data.tag), anchor: string(data.anchor), at: at)
+            builder.collectionStart(isMapping: true, tag: string(data.tag), anchor: string(data.anchor), line: line, column: column)
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             builder.collectionEnd()
         default:
