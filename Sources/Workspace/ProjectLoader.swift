@@ -52,9 +52,15 @@ public enum ProjectLoader {
                 filesByRoot[root] = []
             }
             if let projectFile { projectFiles[root] = projectFile }
-            for file in files where !isProjectFile(file) && seenFiles.insert(file).inserted {
-                filesByRoot[root, default: []].append(file)
+            // One folder's walk never repeats a file; only several paths can name one twice.
+            let dedupe = paths.count > 1
+            var kept = filesByRoot[root] ?? []
+            filesByRoot[root] = nil
+            kept.reserveCapacity(kept.count + files.count)
+            for file in files where !isProjectFile(file) && (!dedupe || seenFiles.insert(file).inserted) {
+                kept.append(file)
             }
+            filesByRoot[root] = kept
             if !isDirectory, isProjectFile(path) {
                 diagnostics.append(.warning(FileDiagnosticCode.noFiles, "\(Quoting.code(path, limit: 200)) is a project file, not a campaign; it is read as the project's settings", at: nil))
             }
@@ -132,7 +138,11 @@ public enum ProjectLoader {
     }
 
     static func isProjectFile(_ path: String) -> Bool {
-        projectFileNames.contains(Paths.lastComponent(path))
+        // Compares the end of the path without building its last component (this runs once per file).
+        for name in projectFileNames where path.utf8.elementsEqual(name.utf8) || path.hasSuffix("/" + name) {
+            return true
+        }
+        return false
     }
 
     static func absolute(_ path: String) -> String { Paths.absolute(path) }

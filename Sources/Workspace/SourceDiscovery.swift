@@ -26,7 +26,11 @@ public enum SourceDiscovery {
                         FileDiagnosticCode.noFiles, "no `*.yaml` or `*.yml` files under \(Quoting.code(path, limit: 200))", at: nil,
                         hint: "name a folder that holds campaign files"))
                 }
-                for file in found where seen.insert(file).inserted { files.append(file) }
+                if paths.count == 1 {
+                    files = found  // one folder's walk has no duplicates
+                } else {
+                    for file in found where seen.insert(file).inserted { files.append(file) }
+                }
             }
         }
         return (files, diagnostics)
