@@ -6,31 +6,37 @@ public enum ProjectRules {
     /// CleverTap keeps at most this many tag groups in an account.
     public static let maxTagGroups = 20
 
-    /// Problems across `campaigns` (in any order; reported in file order), each naming both places.
-    public static func check(_ campaigns: [Campaign]) -> [Diagnostic] {
+    /// Problems across `campaigns` (in any order; reported in file order), each naming both places. Pass
+    /// `inFileOrder: true` when the campaigns are known to be in file order (as the loader gives them).
+    public static func check(_ campaigns: [Campaign], inFileOrder: Bool = false) -> [Diagnostic] {
         // Campaigns usually arrive in file order already; sort indices, and read fields in place: copying 10,000
         // campaigns would cost more than the checks.
         var order = Array(campaigns.indices)
-        if !isSorted(campaigns) {
+        if !inFileOrder, !isSorted(campaigns) {
             order.sort { campaigns[$0].origin.document < campaigns[$1].origin.document }
         }
         var diagnostics: [Diagnostic] = []
-        var keys: [String: SourceLocation] = [:]
-        var names: [String: SourceLocation] = [:]
+        // Values are indices into `campaigns`: small entries, and no location copied until one is reported.
+        var keys: [String: Int] = [:]
+        var names: [String: Int] = [:]
         keys.reserveCapacity(campaigns.count)
         names.reserveCapacity(campaigns.count)
         var groups: [(name: String, at: SourceLocation)] = []
+        var groupNames = Set<String>()
         for index in order {
-            if let duplicate = firstUse(of: campaigns[index].key, at: campaigns[index].origin.key, in: &keys, code: CampaignDiagnosticCode.duplicateKey,
-                                        what: "campaign key", hint: "keys identify campaigns in state; give one of them another `key:` (or move the file)") {
-                diagnostics.append(duplicate)
+            let campaign = campaigns[index]
+            if let first = firstUse(of: campaign.key, index, in: &keys) {
+                diagnostics.append(duplicate(
+                    CampaignDiagnosticCode.duplicateKey, what: "campaign key", value: campaign.key, at: campaign.origin.key,
+                    first: campaigns[first].origin.key, hint: "keys identify campaigns in state; give one of them another `key:` (or move the file)"))
             }
-            if let duplicate = firstUse(of: campaigns[index].name, at: campaigns[index].origin.name, in: &names, code: CampaignDiagnosticCode.duplicateName,
-                                        what: "campaign name", hint: "names identify campaigns in the CleverTap dashboard; make them unique") {
-                diagnostics.append(duplicate)
+            if let first = firstUse(of: campaign.name, index, in: &names) {
+                diagnostics.append(duplicate(
+                    CampaignDiagnosticCode.duplicateName, what: "campaign name", value: campaign.name, at: campaign.origin.name,
+                    first: campaigns[first].origin.name, hint: "names identify campaigns in the CleverTap dashboard; make them unique"))
             }
-            if let group = campaigns[index].options.tagGroup, !groups.contains(where: { $0.name == group }) {
-                groups.append((group, campaigns[index].origin.tagGroup ?? campaigns[index].origin.document))
+            if let group = campaign.options.tagGroup, groupNames.insert(group).inserted {
+                groups.append((group, campaign.origin.tagGroup ?? campaign.origin.document))
             }
         }
         if groups.count > maxTagGroups {
@@ -55,15 +61,20 @@ public enum ProjectRules {
         return true
     }
 
-    /// Records the first use of `value`; for a later use, the diagnostic naming both places.
-    private static func firstUse(
-        of value: String, at location: SourceLocation, in seen: inout [String: SourceLocation], code: DiagnosticCode, what: String, hint: String
-    ) -> Diagnostic? {
-        guard let first = seen[value] else {
-            seen[value] = location
-            return nil
-        }
-        return .error(code, "\(what) \(Quoting.code(value)) is used twice", at: location, hint: hint,
-                      related: [RelatedLocation("first used here", at: first)])
+    /// Records `index` as the first use of `value` and returns nil, or returns the earlier use; one hash lookup.
+    private static func firstUse(of value: String, _ index: Int, in seen: inout [String: Int]) -> Int? {
+        var first = index
+        read(&seen[value, default: index]) { first = $0 }
+        return first == index ? nil : first
+    }
+
+    private static func read(_ value: inout Int, _ body: (Int) -> Void) { body(value) }
+
+    /// The error for a second use of `value`, naming both places.
+    private static func duplicate(
+        _ code: DiagnosticCode, what: String, value: String, at location: SourceLocation, first: SourceLocation, hint: String
+    ) -> Diagnostic {
+        .error(code, "\(what) \(Quoting.code(value)) is used twice", at: location, hint: hint,
+               related: [RelatedLocation("first used here", at: first)])
     }
 }

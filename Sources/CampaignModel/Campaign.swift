@@ -13,41 +13,62 @@ public struct Campaign: Sendable, Hashable {
 
     /// The campaign's identity in state (`promos/spring`); never sent to the provider.
     public var key: String {
-        get { storage.key }
-        set { unique().key = newValue }
+        _read { yield storage.key }
+        _modify {
+            makeUnique()
+            yield &storage.key
+        }
     }
 
     /// The name shown in the provider's dashboard; unique in the project.
     public var name: String {
-        get { storage.name }
-        set { unique().name = newValue }
+        _read { yield storage.name }
+        _modify {
+            makeUnique()
+            yield &storage.name
+        }
     }
 
     /// Segment campaign or identity send, with what belongs to each.
     public var delivery: Delivery {
-        get { storage.delivery }
-        set { unique().delivery = newValue }
+        _read { yield storage.delivery }
+        _modify {
+            makeUnique()
+            yield &storage.delivery
+        }
     }
 
     public var content: Content {
-        get { storage.content }
-        set { unique().content = newValue }
+        _read { yield storage.content }
+        _modify {
+            makeUnique()
+            yield &storage.content
+        }
     }
 
     public var platformSpecific: PlatformSpecific {
-        get { storage.platformSpecific }
-        set { unique().platformSpecific = newValue }
+        _read { yield storage.platformSpecific }
+        _modify {
+            makeUnique()
+            yield &storage.platformSpecific
+        }
     }
 
     public var options: Options {
-        get { storage.options }
-        set { unique().options = newValue }
+        _read { yield storage.options }
+        _modify {
+            makeUnique()
+            yield &storage.options
+        }
     }
 
     /// Where the campaign's document starts, and where its key and name are written.
     public var origin: Origin {
-        get { storage.origin }
-        set { unique().origin = newValue }
+        _read { yield storage.origin }
+        _modify {
+            makeUnique()
+            yield &storage.origin
+        }
     }
 
     /// The campaign type.
@@ -66,13 +87,13 @@ public struct Campaign: Sendable, Hashable {
         hasher.combine(storage.fields)
     }
 
-    /// The storage, copied first when another campaign shares it.
-    private mutating func unique() -> Storage {
+    /// Copies the storage first when another campaign shares it. (Fields are read and modified in place through
+    /// `_read`/`_modify`: reading `campaign.origin.document` copies nothing else.)
+    private mutating func makeUnique() {
         if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
-        return storage
     }
 
-    /// The fields of a campaign. Mutated only through ``Campaign/unique()``, that is only while exactly one
+    /// The fields of a campaign. Mutated only after ``Campaign/makeUnique()``, that is only while exactly one
     /// campaign refers to it, which is what makes sharing it between threads safe.
     private final class Storage: @unchecked Sendable {
         var key: String

@@ -86,31 +86,42 @@ public enum ProjectLoader {
             let files = filesByRoot[root] ?? []
             let projectContext = context
             let absoluteRoot = absolute(root)
-            // Workers keep a file's bytes only when it has something to show, so the rest are freed in parallel.
-            let decoded = files.parallelMap { path -> (CampaignFileResult, [UInt8]?) in
-                switch FileReader.read(path, limit: limits.maxFileSize) {
-                case .failure(let problem):
-                    return (CampaignFileResult(campaigns: [], diagnostics: [problem], resources: []), nil)
-                case .success(let bytes):
-                    let relative = relativePath(of: path, under: absoluteRoot)
-                    let file = SourceFile(path: path, bytes: bytes)
-                    let fileResult = CampaignDecoder.decode(file, relativePath: relative, context: projectContext, resources: reader, limits: limits)
-                    return (fileResult, fileResult.diagnostics.isEmpty ? nil : bytes)
+            // Each worker decodes a slice of the files and returns its campaigns, and the files with problems (with
+            // their bytes, for showing the problems); everything else is freed in the workers.
+            let slices = files.parallelSlices { range -> LoadedSlice in
+                var slice = LoadedSlice()
+                for index in range {
+                    let path = files[index]
+                    switch FileReader.read(path, limit: limits.maxFileSize) {
+                    case .failure(let problem):
+                        slice.problems.append(FileProblems(path: path, diagnostics: [problem], bytes: nil, resources: []))
+                    case .success(let bytes):
+                        let relative = relativePath(of: path, under: absoluteRoot)
+                        let file = SourceFile(path: path, bytes: bytes)
+                        let decoded = CampaignDecoder.decode(file, relativePath: relative, context: projectContext, resources: reader, limits: limits)
+                        slice.campaigns += decoded.campaigns
+                        if !decoded.diagnostics.isEmpty {
+                            slice.problems.append(FileProblems(path: path, diagnostics: decoded.diagnostics, bytes: bytes, resources: decoded.resources))
+                        }
+                    }
                 }
+                return slice
             }
             var campaigns: [Campaign] = []
-            campaigns.reserveCapacity(decoded.count)
-            for index in decoded.indices {
-                campaigns.append(contentsOf: decoded[index].0.campaigns)
-                let diagnostics = decoded[index].0.diagnostics
-                guard !diagnostics.isEmpty else { continue }
-                result.diagnostics += diagnostics
-                if let bytes = decoded[index].1 { result.sources.add(path: files[index], bytes: bytes) }
-                for resource in decoded[index].0.resources where diagnostics.contains(where: { $0.location?.file == resource.path }) {
-                    result.sources.add(path: resource.path, bytes: resource.bytes)
+            campaigns.reserveCapacity(files.count)
+            for slice in slices {
+                campaigns += slice.campaigns
+                for problem in slice.problems {
+                    result.diagnostics += problem.diagnostics
+                    if let bytes = problem.bytes { result.sources.add(path: problem.path, bytes: bytes) }
+                    for resource in problem.resources where problem.diagnostics.contains(where: { $0.location?.file == resource.path }) {
+                        result.sources.add(path: resource.path, bytes: resource.bytes)
+                    }
                 }
             }
-            let crossFile = ProjectRules.check(campaigns)
+            result.fileCount += files.count
+            // One path means one sorted walk: the campaigns are in file order already.
+            let crossFile = ProjectRules.check(campaigns, inFileOrder: paths.count == 1)
             result.diagnostics += crossFile
             // A campaign involved in a cross-file error is not valid either.
             let conflicted = Set(crossFile.compactMap { $0.location })
@@ -127,7 +138,6 @@ public enum ProjectLoader {
                     }
                 }
             }
-            result.fileCount += files.count
             if result.campaigns.isEmpty { result.campaigns = campaigns } else { result.campaigns += campaigns }
             result.projects.append(LoadedProject(root: root, projectFile: projectFiles[root], context: context, campaigns: campaigns))
         }
@@ -183,6 +193,20 @@ public enum ProjectLoader {
         if absolutePath.hasPrefix(prefix) { return String(absolutePath.dropFirst(prefix.count)) }
         return absolutePath
     }
+}
+
+/// What one worker made of its slice of the files.
+private struct LoadedSlice: Sendable {
+    var campaigns: [Campaign] = []
+    var problems: [FileProblems] = []
+}
+
+/// A file with diagnostics, and what is needed to show them.
+private struct FileProblems: Sendable {
+    var path: String
+    var diagnostics: [Diagnostic]
+    var bytes: [UInt8]?
+    var resources: [SourceFile]
 }
 
 extension LoadedCampaigns {
