@@ -37,8 +37,10 @@ let package = Package(
         .target(name: "CampaignLanguage", dependencies: ["CampaignModel", "Diagnostics", "JSON", "YAMLFrontEnd"]),
         // Campaigns -> CleverTap request bodies. Pure.
         .target(name: "CleverTapCompiler", dependencies: ["CampaignModel", "JSON"]),
+        // Data-parallel map over arrays on all cores (files, campaigns, plan actions).
+        .target(name: "Parallel"),
         // The file-system edge: finding projects and files, reading them, fanning out over cores.
-        .target(name: "Workspace", dependencies: ["CampaignLanguage", "CampaignModel", "Diagnostics", "YAMLFrontEnd"]),
+        .target(name: "Workspace", dependencies: ["CampaignLanguage", "CampaignModel", "Diagnostics", "Parallel", "YAMLFrontEnd"]),
         // A CleverTap look-alike for tests, demos and benchmarks: documented validation, rate limits, faults.
         .target(
             name: "CleverTapSandbox",
@@ -69,12 +71,12 @@ let package = Package(
             ]
         ),
         // Plan/apply core, provider-neutral and pure: state model, planner, plan rendering.
-        .target(name: "CampaignEngine", dependencies: ["JSON"]),
+        .target(name: "CampaignEngine", dependencies: ["JSON", "Parallel"]),
         // The deploy edge: state files and locks, live data, applying plans, reconciling; binds CleverTap.
         .target(
             name: "CampaignDeploy",
             dependencies: [
-                "CampaignEngine", "CampaignModel", "CampaignLanguage", "CleverTapClient", "CleverTapCompiler", "JSON", "Workspace",
+                "CampaignEngine", "CampaignModel", "CampaignLanguage", "CleverTapClient", "CleverTapCompiler", "JSON", "Parallel", "Workspace",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -91,6 +93,7 @@ let package = Package(
                 "Diagnostics",
                 "YAMLFrontEnd",
                 "Workspace",
+                "Parallel",
                 "CampaignLanguage",
                 "CampaignModel",
                 "CleverTapCompiler",

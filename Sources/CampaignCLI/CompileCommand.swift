@@ -3,6 +3,7 @@ import CleverTapCompiler
 import Diagnostics
 import Foundation
 import JSON
+import Parallel
 import Workspace
 
 /// `campaign compile PATH... [--out DIR]`: the exact CleverTap requests the campaigns compile to.

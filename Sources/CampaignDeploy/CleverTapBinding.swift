@@ -5,6 +5,7 @@ import CleverTapCompiler
 import Crypto
 import Foundation
 import JSON
+import Parallel
 import Workspace
 
 /// Binds validated campaigns to the provider-neutral engine for CleverTap: segment campaigns are scheduled

@@ -19,14 +19,19 @@ public struct StateStore: Sendable {
     }
 
     /// The state, or a new one (fresh lineage) when the file does not exist.
+    /// State files hold a record per campaign (and every recipient of sends); this bounds what is read.
+    static let maxFileSize = 1 << 30
+
     public func load() throws(DeployError) -> EngineState {
         guard FileManager.default.fileExists(atPath: path) else { return EngineState() }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DeployError("S001", "cannot read the state file \(path)")
+        let bytes: [UInt8]
+        switch FileReader.read(path, limit: Self.maxFileSize) {
+        case .success(let read): bytes = read
+        case .failure(let problem): throw DeployError("S001", "state file: \(problem.message)")
         }
         let json: JSONValue
         do {
-            json = try JSONParser().parse([UInt8](data))
+            json = try JSONParser().parse(bytes)
         } catch {
             throw DeployError("S002", "the state file \(path) is not valid JSON: \(error)", hint: "restore it from version control or a backup")
         }

@@ -32,7 +32,9 @@ extension EngineState {
         formatVersion = version
         self.serial = serial
         appliedPlans = json["applied_plans"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        for (key, value) in json["campaigns"]?.objectValue ?? [] {
+        let records = json["campaigns"]?.objectValue ?? []
+        campaigns.reserveCapacity(records.count)
+        for (key, value) in records {
             campaigns[key] = try StateRecord(json: value, key: key)
         }
     }
@@ -77,24 +79,43 @@ extension StateRecord {
     }
 
     init(json: JSONValue, key: String) throws(StateFileError) {
-        // One pass over the members (state files hold thousands of records).
-        var fields: [String: JSONValue] = [:]
-        for (name, value) in json.objectValue ?? [] { fields[name] = value }
-        guard let kindText = fields["type"]?.stringValue, let kind = Kind(rawValue: kindText),
-            let statusText = fields["status"]?.stringValue, let status = RecordStatus(rawValue: statusText)
+        // One pass over the members, matching names without hashing (state files hold thousands of records).
+        var kindText: String?, statusText: String?, name: String?, file: String?, hash: String?, contentHash: String?
+        var createdAt: String?, updatedAt: String?, when: String?, scheduledDate: Int?, startsAt: String?, id: Int?
+        var stats: JSONValue?, batchesSent: Int?, delivered: JSONValue?, intent: JSONValue?
+        for (member, value) in json.objectValue ?? [] {
+            switch member {
+            case "type": kindText = value.stringValue
+            case "status": statusText = value.stringValue
+            case "name": name = value.stringValue
+            case "file": file = value.stringValue
+            case "request_sha256": hash = value.stringValue
+            case "content_sha256": contentHash = value.stringValue
+            case "created_at": createdAt = value.stringValue
+            case "updated_at": updatedAt = value.stringValue
+            case "when": when = value.stringValue
+            case "scheduled_date": scheduledDate = value.intValue
+            case "starts_at": startsAt = value.stringValue
+            case "id": id = value.intValue
+            case "stats": stats = value
+            case "batches_sent": batchesSent = value.intValue
+            case "delivered": delivered = value
+            case "intent": intent = value
+            default: break
+            }
+        }
+        guard let kindText, let kind = Kind(rawValue: kindText), let statusText, let status = RecordStatus(rawValue: statusText)
         else { throw StateFileError("campaign `\(key)` in the state file has no valid type or status") }
-        let hash = fields["request_sha256"]?.stringValue ?? fields["content_sha256"]?.stringValue ?? ""
-        self.init(kind: kind, name: fields["name"]?.stringValue ?? "", file: fields["file"]?.stringValue ?? "", hash: hash, status: status,
-                  at: fields["created_at"]?.stringValue ?? "")
-        updatedAt = fields["updated_at"]?.stringValue ?? createdAt
-        when = fields["when"]?.stringValue
-        scheduledDate = fields["scheduled_date"]?.intValue
-        startsAt = fields["starts_at"]?.stringValue.flatMap { try? Date($0, strategy: .iso8601) }
-        id = fields["id"]?.intValue
-        if let sent = fields["stats"]?["sent"]?.intValue, let clicked = fields["stats"]?["clicked"]?.intValue { stats = (sent, clicked) }
-        batchesSent = fields["batches_sent"]?.intValue ?? 0
-        if let delivered = fields["delivered"] { self.delivered = Self.recipients(delivered) }
-        if let intent = fields["intent"], let action = intent["action"]?.stringValue.flatMap(Intent.Action.init(rawValue:)) {
+        self.init(kind: kind, name: name ?? "", file: file ?? "", hash: hash ?? contentHash ?? "", status: status, at: createdAt ?? "")
+        self.updatedAt = updatedAt ?? self.createdAt
+        self.when = when
+        self.scheduledDate = scheduledDate
+        self.startsAt = startsAt.flatMap { try? Date($0, strategy: .iso8601) }
+        self.id = id
+        if let sent = stats?["sent"]?.intValue, let clicked = stats?["clicked"]?.intValue { self.stats = (sent, clicked) }
+        self.batchesSent = batchesSent ?? 0
+        if let delivered { self.delivered = Self.recipients(delivered) }
+        if let intent, let action = intent["action"]?.stringValue.flatMap(Intent.Action.init(rawValue:)) {
             self.intent = Intent(
                 action: action, startedAt: intent["started_at"]?.stringValue ?? "", batch: intent["batch"]?.intValue,
                 recipients: Self.recipients(intent["recipients"]), requestHash: intent["request_sha256"]?.stringValue)

@@ -1,4 +1,5 @@
 import Foundation
+import Parallel
 
 /// Compares the campaigns the files describe with state and live data, and decides what to do with each.
 /// Pure: time and live data are inputs.
@@ -47,15 +48,20 @@ public struct Planner: Sendable {
         }
 
         let movedTo = Dictionary(movedAway.map { ($0.value, $0.key) }, uniquingKeysWith: { first, _ in first })
-        // Sort indices, not the (large) campaigns.
-        for index in desired.indices.sorted(by: { desired[$0].key < desired[$1].key }) {
+        // In key order: sort indices, not the (large) campaigns, and only when they are not in order already.
+        var order = Array(desired.indices)
+        if !desired.indices.dropFirst().allSatisfy({ desired[$0 - 1].key < desired[$0].key }) {
+            order.sort { desired[$0].key < desired[$1].key }
+        }
+        // Each campaign's action depends only on its own record: decided on all cores.
+        let current = records
+        actions = order.parallelMap { index in
             let campaign = desired[index]
             if let old = movedTo[campaign.key] {
-                actions.append(PlanAction(key: campaign.key, kind: .move, reason: "moved from `\(old)` with an identical request; state only",
-                                          id: records[old]?.id, movedFrom: old, desired: campaign))
-                continue
+                return PlanAction(key: campaign.key, kind: .move, reason: "moved from `\(old)` with an identical request; state only",
+                                  id: current[old]?.id, movedFrom: old, desired: campaign)
             }
-            actions.append(action(for: campaign, record: records[campaign.key], drift: live[campaign.key] == .stoppedOutside))
+            return action(for: campaign, record: current[campaign.key], drift: live[campaign.key] == .stoppedOutside)
         }
         for key in records.keys.filter({ !desiredKeys.contains($0) && movedAway[$0] == nil }).sorted() {
             guard let record = records[key] else { continue }

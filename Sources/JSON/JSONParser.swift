@@ -145,7 +145,7 @@ public struct JSONParser {
 
     private func literal(_ word: StaticString, _ bytes: [UInt8], _ index: inout Int) throws(Failure) {
         let expected = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
-        guard index + expected.count <= bytes.count, Array(bytes[index..<(index + expected.count)]) == Array(expected) else {
+        guard index + expected.count <= bytes.count, bytes[index..<(index + expected.count)].elementsEqual(expected) else {
             throw Failure(message: "invalid literal", offset: index)
         }
         index += expected.count
@@ -174,22 +174,31 @@ public struct JSONParser {
             if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
             guard digits() > 0 else { throw Failure(message: "invalid number", offset: start) }
         }
-        return String(decoding: bytes[start..<index], as: UTF8.self)
+        let end = index
+        return bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[start..<end]), as: UTF8.self) }
     }
 
     private func string(_ bytes: [UInt8], _ index: inout Int) throws(Failure) -> String {
         index += 1  // opening quote
         let start = index
         // Fast path: no escapes, so the text is the bytes themselves.
+        var ascii = true
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                guard let text = String(validating: bytes[start..<index], as: UTF8.self) else {
+                let end = index
+                // Decoded from contiguous memory: ASCII needs no validation, the rest is validated (never repaired).
+                let text: String? = bytes.withUnsafeBufferPointer { buffer in
+                    let slice = UnsafeBufferPointer(rebasing: buffer[start..<end])
+                    return ascii ? String(decoding: slice, as: UTF8.self) : String(validating: slice, as: UTF8.self)
+                }
+                guard let text else {
                     throw Failure(message: "invalid UTF-8 in a string", offset: start)
                 }
                 index += 1
                 return text
             }
+            if byte >= 0x80 { ascii = false }
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw Failure(message: "control character in a string", offset: index) }
             index += 1

@@ -113,37 +113,46 @@ public struct JSONWriter: Sendable {
         string.withUTF8 { bytes in
             var runStart = 0
             var index = 0
-            while index < bytes.count {
+            let count = bytes.count
+            while index < count {
                 let byte = bytes[index]
-                var escape: [UInt8]?
-                var width = 1
-                switch byte {
-                case UInt8(ascii: "\""): escape = Array("\\\"".utf8)
-                case UInt8(ascii: "\\"): escape = Array("\\\\".utf8)
-                case 0x0A: escape = Array("\\n".utf8)
-                case 0x0D: escape = Array("\\r".utf8)
-                case 0x09: escape = Array("\\t".utf8)
-                case 0x08: escape = Array("\\b".utf8)
-                case 0x0C: escape = Array("\\f".utf8)
-                case 0x00..<0x20:
-                    escape = Array("\\u00".utf8) + [hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xF)]]
-                case 0xE2 where index + 2 < bytes.count && bytes[index + 1] == 0x80 && (bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9):
-                    // U+2028 and U+2029 are valid JSON but break JavaScript; escape them.
-                    escape = Array((bytes[index + 2] == 0xA8 ? "\\u2028" : "\\u2029").utf8)
-                    width = 3
-                default:
-                    break
-                }
-                if let escape {
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
-                    out.append(contentsOf: escape)
-                    index += width
-                    runStart = index
-                } else {
+                // The common case: a byte that is copied as it is.
+                if byte >= 0x20, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\"), byte != 0xE2 {
                     index += 1
+                    continue
                 }
+                var width = 1
+                var hex = false
+                let escape: StaticString
+                switch byte {
+                case UInt8(ascii: "\""): escape = "\\\""
+                case UInt8(ascii: "\\"): escape = "\\\\"
+                case 0x0A: escape = "\\n"
+                case 0x0D: escape = "\\r"
+                case 0x09: escape = "\\t"
+                case 0x08: escape = "\\b"
+                case 0x0C: escape = "\\f"
+                case 0xE2 where index + 2 < count && bytes[index + 1] == 0x80 && (bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9):
+                    // U+2028 and U+2029 are valid JSON but break JavaScript; escape them.
+                    escape = bytes[index + 2] == 0xA8 ? "\\u2028" : "\\u2029"
+                    width = 3
+                case 0xE2:
+                    index += 1
+                    continue
+                default:
+                    escape = "\\u00"
+                    hex = true
+                }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+                out.append(contentsOf: UnsafeBufferPointer(start: escape.utf8Start, count: escape.utf8CodeUnitCount))
+                if hex {
+                    out.append(hexDigits[Int(byte >> 4)])
+                    out.append(hexDigits[Int(byte & 0xF)])
+                }
+                index += width
+                runStart = index
             }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<count]))
         }
         out.append(UInt8(ascii: "\""))
     }

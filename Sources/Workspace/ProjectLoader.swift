@@ -1,6 +1,7 @@
 import CampaignLanguage
 import CampaignModel
 import Diagnostics
+import Parallel
 import YAMLFrontEnd
 
 /// Campaigns loaded from disk: every project named, validated, with the sources needed to show diagnostics.

@@ -5,20 +5,26 @@ import Synchronization
 extension Array where Element: Sendable {
     /// `transform` applied to every element on all cores, results in the original order. For CPU-bound work on
     /// many independent items (parsing files); the work is split into a few chunks per core to keep overhead low.
+    @inlinable
     public func parallelMap<T: Sendable>(_ transform: @Sendable (Element) -> T) -> [T] {
         if count < 2 { return map(transform) }
         let items = self
-        return parallelSlices { range in
+        let parts = parallelSlices { range in
             var part: [T] = []
             part.reserveCapacity(range.count)
             for index in range { part.append(transform(items[index])) }
             return part
-        }.flatMap { $0 }
+        }
+        var result: [T] = []
+        result.reserveCapacity(count)
+        for part in parts { result.append(contentsOf: part) }
+        return result
     }
 
     /// `transform` applied on all cores to consecutive index ranges that together cover the array (a few per
     /// core), results in the order of the ranges. For work whose output per range is cheaper to join than per
     /// element, such as serialized text.
+    @inlinable
     public func parallelSlices<T: Sendable>(_ transform: @Sendable (Range<Int>) -> T) -> [T] {
         let count = self.count
         if count == 0 { return [] }
@@ -33,6 +39,9 @@ extension Array where Element: Sendable {
     }
 }
 
+/// The machine, as far as fanning out is concerned.
+@usableFromInline
 enum System {
+    @usableFromInline
     static let coreCount = ProcessInfo.processInfo.activeProcessorCount
 }
