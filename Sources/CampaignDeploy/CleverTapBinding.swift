@@ -26,7 +26,23 @@ public enum CleverTapBinding {
     /// The engine's view of `campaigns` in a project whose account time zone is `timezone`.
     public static func desired(_ campaigns: [Campaign], timezone: String) -> [DesiredCampaign] {
         let zone = TimeZone(identifier: timezone) ?? TimeZone(identifier: "UTC")!
-        return campaigns.parallelMap { desired($0, zone: zone) }
+        let parts = campaigns.parallelSlices { range in
+            // One serialization buffer per slice, reused for every campaign's hash.
+            var buffer: [UInt8] = []
+            buffer.reserveCapacity(4096)
+            return range.map { desired(campaigns[$0], zone: zone, buffer: &buffer) }
+        }
+        var result: [DesiredCampaign] = []
+        result.reserveCapacity(campaigns.count)
+        for part in parts { result += part }
+        return result
+    }
+
+    /// Hex sha256 of the compact JSON of `body`, serialized into `buffer`.
+    static func compactHash(_ body: JSONValue, buffer: inout [UInt8]) -> String {
+        buffer.removeAll(keepingCapacity: true)
+        JSONWriter(indent: nil).append(body, into: &buffer)
+        return sha256(buffer)
     }
 
     /// The instant of a wall-clock time in `zone` (the offset is settled in two steps, which handles DST edges).
@@ -37,7 +53,7 @@ public enum CleverTapBinding {
         return Date(timeIntervalSince1970: local - Double(second))
     }
 
-    static func desired(_ campaign: Campaign, zone: TimeZone) -> DesiredCampaign {
+    static func desired(_ campaign: Campaign, zone: TimeZone, buffer: inout [UInt8]) -> DesiredCampaign {
         switch campaign.delivery {
         case .segment(let segment):
             let compiled = CleverTapCompiler.compile(campaign)[0]
@@ -51,7 +67,7 @@ public enum CleverTapBinding {
                 startsAt = instant(time, in: zone)
             }
             let scheduled = DesiredCampaign.Scheduled(
-                request: request, requestHash: sha256(JSONWriter(indent: nil).bytes(compiled.body)), when: when, startsAt: startsAt,
+                request: request, requestHash: compactHash(compiled.body, buffer: &buffer), when: when, startsAt: startsAt,
                 scheduledDate: date, stopped: segment.stopped)
             return DesiredCampaign(key: campaign.key, name: campaign.name, file: campaign.origin.file, kind: .scheduled(scheduled))
         case .identity(let identity):

@@ -27,7 +27,9 @@ public enum CleverTapCompiler {
 
     /// The body of `POST /1/targets/create.json`; `estimateOnly` adds `"estimate_only": true`.
     public static func createBody(_ campaign: Campaign, _ segment: SegmentDelivery, estimateOnly: Bool = false) -> JSONValue {
-        var members: [(String, JSONValue)] = [("name", .string(campaign.name))]
+        var members: [(String, JSONValue)] = []
+        members.reserveCapacity(9)
+        members.append(("name", .string(campaign.name)))
         if estimateOnly { members.append(("estimate_only", .bool(true))) }
         members.append(("where", whereClause(segment.audience)))
         members.append(("content", content(campaign)))

@@ -23,6 +23,11 @@ public struct JSONWriter: Sendable {
         return out
     }
 
+    /// Appends the JSON text of `value` to `out` (to reuse one buffer for many values).
+    public func append(_ value: JSONValue, into out: inout [UInt8]) {
+        write(value, level: 0, into: &out)
+    }
+
     /// The start of `{"<key>": [items...]}`, for writing a large array in parts: the head, then each item with
     /// ``appendArrayItem(_:isFirst:into:)`` (in any number of buffers, serialized in parallel if wanted), then
     /// ``objectWithArrayTail(isEmpty:)``. The parts joined are byte-identical to writing the whole document at once.
