@@ -30,6 +30,26 @@ struct CompileTests {
         #expect(keys.filter { $0 == "loyalty/vip-preview" }.count == 3)
     }
 
+    @Test func campaignsAreValuesDespiteSharedStorage() throws {
+        let loaded = ProjectLoader.load([Self.campaigns])
+        let original = try #require(loaded.campaigns.first)
+        var copy = original
+        #expect(copy == original && copy.hashValue == original.hashValue)
+        copy.name += " (copy)"
+        copy.options.tagGroup = "another-group"
+        // Changing the copy leaves the original (and the loaded array) as it was.
+        #expect(original.name == loaded.campaigns[0].name && !original.name.hasSuffix(" (copy)"))
+        #expect(original.options.tagGroup == loaded.campaigns[0].options.tagGroup)
+        #expect(copy != original)
+        #expect(copy.name == original.name + " (copy)" && copy.options.tagGroup == "another-group")
+        // Equal fields make equal campaigns, whatever their storage.
+        var rebuilt = Campaign(key: original.key, name: original.name, delivery: original.delivery, content: original.content,
+                               platformSpecific: original.platformSpecific, options: original.options, origin: original.origin)
+        #expect(rebuilt == original && rebuilt.hashValue == original.hashValue)
+        rebuilt.key = "changed"
+        #expect(rebuilt != original)
+    }
+
     @Test func theCSVOf2500RecipientsIsThreeRequests() throws {
         let loaded = ProjectLoader.load([Self.campaigns + "/loyalty"])
         #expect(loaded.diagnostics.isEmpty)

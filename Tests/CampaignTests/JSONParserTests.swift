@@ -17,6 +17,25 @@ struct JSONParserTests {
         #expect(throws: JSONParser.Failure.self) { try JSONParser().parse(text) }
     }
 
+    @Test func writerEscapesEveryCharacterThatNeedsIt() {
+        let writer = JSONWriter(indent: nil)
+        #expect(writer.string(.string("q\"b\\n\nr\rt\tb\u{08}f\u{0C}c\u{01}\u{1F}")) == #""q\"b\\n\nr\rt\tb\bf\fc\u0001\u001f""#)
+        // U+2028/U+2029 are escaped; other characters starting with the same byte (0xE2) are kept as UTF-8.
+        #expect(writer.string(.string("a\u{2028}b\u{2029}c€d…")) == "\"a\\u2028b\\u2029c€d…\"")
+        #expect(writer.string(.string("\u{2027}")) == "\"\u{2027}\"")
+        #expect(writer.string(.string("")) == "\"\"")
+        // Whatever is written parses back to the same string.
+        let tricky = "x\u{0}\"\\\u{2028}é😀\u{7F}"
+        #expect((try? JSONParser().parse(writer.bytes(.string(tricky)))) == .string(tricky))
+    }
+
+    @Test func stringsMustBeValidUTF8() {
+        // Raw bytes: a lone continuation byte and a truncated sequence inside strings.
+        #expect(throws: JSONParser.Failure.self) { try JSONParser().parse([0x22, 0x61, 0x80, 0x22]) }
+        #expect(throws: JSONParser.Failure.self) { try JSONParser().parse([0x22, 0xC3, 0x22]) }
+        #expect((try? JSONParser().parse([0x22, 0xC3, 0xA9, 0x22])) == .string("é"))
+    }
+
     @Test func deepNestingIsRefusedNotRecursed() {
         let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
         #expect(throws: JSONParser.Failure.self) { try JSONParser().parse(deep) }
