@@ -36,7 +36,10 @@ struct CompileCommand: ParsableCommand {
             throw ExitCode(ExitStatus.failure)
         }
         // Compile and serialize on all cores; the order (by key, then batch) is kept.
-        let campaigns = loaded.campaigns.sorted { $0.key < $1.key }
+        var campaigns = loaded.campaigns
+        if !campaigns.indices.dropFirst().allSatisfy({ campaigns[$0 - 1].key < campaigns[$0].key }) {
+            campaigns.sort { $0.key < $1.key }
+        }
         let requests = campaigns.parallelMap { CleverTapCompiler.compile($0) }.flatMap { $0 }
         if let outputFolder {
             try write(requests, to: outputFolder)
