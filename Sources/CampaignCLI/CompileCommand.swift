@@ -40,21 +40,37 @@ struct CompileCommand: ParsableCommand {
         if !campaigns.indices.dropFirst().allSatisfy({ campaigns[$0 - 1].key < campaigns[$0].key }) {
             campaigns.sort { $0.key < $1.key }
         }
-        let requests = campaigns.parallelMap { CleverTapCompiler.compile($0) }.flatMap { $0 }
+        let ordered = campaigns
         if let outputFolder {
-            try write(requests, to: outputFolder)
+            try write(ordered.parallelMap { CleverTapCompiler.compile($0) }.flatMap { $0 }, to: outputFolder)
         } else {
-            // Serialized in parallel slices and written slice by slice: no 14 MB buffer to assemble and copy.
+            // Compiled and serialized in parallel slices, each request freed as soon as it is written, and the
+            // slices written in order: no 14 MB buffer to assemble and copy, no 10,000 request trees kept.
             let writer = JSONWriter(indent: 2)
-            let parts = requests.parallelSlices { range in
+            let parts = ordered.parallelSlices { range -> [UInt8] in
                 var out: [UInt8] = []
                 out.reserveCapacity(range.count * 1536)
-                for index in range { writer.appendArrayItem(requests[index].json, isFirst: index == 0, into: &out) }
+                for index in range {
+                    for request in CleverTapCompiler.compile(ordered[index]) {
+                        writer.appendArrayItem(request.json, isFirst: range.lowerBound == 0 && out.isEmpty, into: &out)
+                    }
+                }
                 return out
             }
-            StandardOutput.write(writer.objectWithArrayHead(key: "requests", isEmpty: requests.isEmpty))
-            for part in parts { StandardOutput.write(part) }
-            StandardOutput.write(writer.objectWithArrayTail(isEmpty: requests.isEmpty) + [0x0A])
+            let isEmpty = parts.allSatisfy(\.isEmpty)
+            StandardOutput.write(writer.objectWithArrayHead(key: "requests", isEmpty: isEmpty))
+            var wroteItems = false
+            for part in parts where !part.isEmpty {
+                // A part starts with a separator unless it holds the first campaign; the first item written must
+                // not have one (only possible to need when the first parts compiled to nothing).
+                if !wroteItems, part.first == UInt8(ascii: ",") {
+                    StandardOutput.write(Array(part.dropFirst()))
+                } else {
+                    StandardOutput.write(part)
+                }
+                wroteItems = true
+            }
+            StandardOutput.write(writer.objectWithArrayTail(isEmpty: isEmpty) + [0x0A])
         }
         ExitStatus.exitWithoutCleanup(ExitStatus.success)
     }
