@@ -64,7 +64,12 @@ public struct JSONWriter: Sendable {
     private func newline(_ level: Int, into out: inout [UInt8]) {
         guard let indent else { return }
         out.append(0x0A)
-        for _ in 0..<(indent * level) { out.append(0x20) }
+        var count = indent * level
+        while count > 0 {
+            let run = min(count, JSONWriter.spaces.count)
+            JSONWriter.spaces.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[0..<run])) }
+            count -= run
+        }
     }
 
     private func write(_ value: JSONValue, level: Int, into out: inout [UInt8]) {
@@ -108,6 +113,8 @@ public struct JSONWriter: Sendable {
             out.append(UInt8(ascii: "}"))
         }
     }
+
+    private static let spaces = [UInt8](repeating: 0x20, count: 64)
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
