@@ -8,66 +8,66 @@ public struct Campaign: Sendable, Hashable {
     private var storage: Storage
 
     public init(key: String, name: String, delivery: Delivery, content: Content, platformSpecific: PlatformSpecific, options: Options, origin: Origin) {
-        storage = Storage(key: key, name: name, delivery: delivery, content: content, platformSpecific: platformSpecific, options: options, origin: origin)
+        storage = Storage(Fields(key: key, name: name, delivery: delivery, content: content, platformSpecific: platformSpecific, options: options, origin: origin))
     }
 
     /// The campaign's identity in state (`promos/spring`); never sent to the provider.
     public var key: String {
-        _read { yield storage.key }
+        _read { yield storage.fields.key }
         _modify {
             makeUnique()
-            yield &storage.key
+            yield &storage.fields.key
         }
     }
 
     /// The name shown in the provider's dashboard; unique in the project.
     public var name: String {
-        _read { yield storage.name }
+        _read { yield storage.fields.name }
         _modify {
             makeUnique()
-            yield &storage.name
+            yield &storage.fields.name
         }
     }
 
     /// Segment campaign or identity send, with what belongs to each.
     public var delivery: Delivery {
-        _read { yield storage.delivery }
+        _read { yield storage.fields.delivery }
         _modify {
             makeUnique()
-            yield &storage.delivery
+            yield &storage.fields.delivery
         }
     }
 
     public var content: Content {
-        _read { yield storage.content }
+        _read { yield storage.fields.content }
         _modify {
             makeUnique()
-            yield &storage.content
+            yield &storage.fields.content
         }
     }
 
     public var platformSpecific: PlatformSpecific {
-        _read { yield storage.platformSpecific }
+        _read { yield storage.fields.platformSpecific }
         _modify {
             makeUnique()
-            yield &storage.platformSpecific
+            yield &storage.fields.platformSpecific
         }
     }
 
     public var options: Options {
-        _read { yield storage.options }
+        _read { yield storage.fields.options }
         _modify {
             makeUnique()
-            yield &storage.options
+            yield &storage.fields.options
         }
     }
 
     /// Where the campaign's document starts, and where its key and name are written.
     public var origin: Origin {
-        _read { yield storage.origin }
+        _read { yield storage.fields.origin }
         _modify {
             makeUnique()
-            yield &storage.origin
+            yield &storage.fields.origin
         }
     }
 
@@ -93,33 +93,16 @@ public struct Campaign: Sendable, Hashable {
         if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
     }
 
-    /// The fields of a campaign. Mutated only after ``Campaign/makeUnique()``, that is only while exactly one
-    /// campaign refers to it, which is what makes sharing it between threads safe.
+    /// A campaign's fields, shared between copies. Mutated only after ``Campaign/makeUnique()``, that is only while
+    /// exactly one campaign refers to it, which is what makes sharing it between threads safe.
     private final class Storage: @unchecked Sendable {
-        var key: String
-        var name: String
-        var delivery: Delivery
-        var content: Content
-        var platformSpecific: PlatformSpecific
-        var options: Options
-        var origin: Origin
+        var fields: Fields
 
-        init(key: String, name: String, delivery: Delivery, content: Content, platformSpecific: PlatformSpecific, options: Options, origin: Origin) {
-            self.key = key
-            self.name = name
-            self.delivery = delivery
-            self.content = content
-            self.platformSpecific = platformSpecific
-            self.options = options
-            self.origin = origin
+        init(_ fields: Fields) {
+            self.fields = fields
         }
 
-        func copy() -> Storage {
-            Storage(key: key, name: name, delivery: delivery, content: content, platformSpecific: platformSpecific, options: options, origin: origin)
-        }
-
-        /// Every field, for equality and hashing.
-        var fields: Fields { Fields(key: key, name: name, delivery: delivery, content: content, platformSpecific: platformSpecific, options: options, origin: origin) }
+        func copy() -> Storage { Storage(fields) }
     }
 
     private struct Fields: Hashable {
