@@ -61,14 +61,12 @@ public enum ProjectRules {
         return true
     }
 
-    /// Records `index` as the first use of `value` and returns nil, or returns the earlier use; one hash lookup.
+    /// Records `index` as the first use of `value` and returns nil, or returns the earlier use.
     private static func firstUse(of value: String, _ index: Int, in seen: inout [String: Int]) -> Int? {
-        var first = index
-        read(&seen[value, default: index]) { first = $0 }
-        return first == index ? nil : first
+        if let first = seen[value] { return first }
+        seen[value] = index
+        return nil
     }
-
-    private static func read(_ value: inout Int, _ body: (Int) -> Void) { body(value) }
 
     /// The error for a second use of `value`, naming both places.
     private static func duplicate(

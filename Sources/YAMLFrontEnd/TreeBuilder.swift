@@ -177,6 +177,13 @@ struct TreeBuilder {
         scratch.append(id)
     }
 
+    /// Node `id` as a scalar, if it is one.
+    private func scalar(_ id: Int32) -> YAMLScalar? {
+        let record = records[Int(id)]
+        guard record.kind == .scalar else { return nil }
+        return YAMLScalar(values[Int(record.start)], style: record.style, tag: record.tag < 0 ? nil : tags[Int(record.tag)])
+    }
+
     /// The scalar text of node `id`, if it is a scalar.
     private func scalarValue(_ id: Int32) -> String? {
         let record = records[Int(id)]
@@ -184,10 +191,8 @@ struct TreeBuilder {
     }
 
     private func isMergeKey(_ id: Int32) -> Bool {
-        let record = records[Int(id)]
-        guard record.kind == .scalar, values[Int(record.start)] == "<<" else { return false }
-        let tag = record.tag < 0 ? nil : tags[Int(record.tag)]
-        return (record.style == .plain && tag == nil) || tag == "tag:yaml.org,2002:merge"
+        guard let scalar = scalar(id), scalar.value == "<<" else { return false }
+        return (scalar.style == .plain && scalar.tag == nil) || scalar.tag == "tag:yaml.org,2002:merge"
     }
 
     /// Mappings up to this many keys find duplicates by scanning their pairs; larger ones use a dictionary.
@@ -222,7 +227,7 @@ struct TreeBuilder {
                 if index != nil {
                     index?[name] = key
                 } else if (links.count - start) / 2 >= Self.linearScanLimit {
-                    index = keyIndex(from: start)
+                    index = keyIndex(pairs: Array(links[start...]))
                     index?[name] = key
                 }
             }
@@ -248,7 +253,7 @@ struct TreeBuilder {
             case .sequence where (0..<Int(source.count)).allSatisfy({ records[Int(links[Int(source.start) + $0])].kind == .mapping }):
                 sources = (0..<Int(source.count)).map { records[Int(links[Int(source.start) + $0])] }
             default:
-                let kind = source.kind == .sequence ? "a list" : (isNullScalar(source) ? "null" : "a scalar")
+                let kind = source.kind == .sequence ? "a list" : (scalar(merge.value)?.isNull == true ? "null" : "a scalar")
                 report(.error(
                     YAMLDiagnosticCode.invalidMerge, "the merge key `<<` needs a mapping or a list of mappings, not \(kind)",
                     at: location(source.line, source.column), hint: "write `<<: *anchor` where `&anchor` names a mapping"))
@@ -275,10 +280,6 @@ struct TreeBuilder {
         return Int32((links.count - start) / 2)
     }
 
-    private func isNullScalar(_ record: Record) -> Bool {
-        YAMLScalar(values[Int(record.start)], style: record.style, tag: record.tag < 0 ? nil : tags[Int(record.tag)]).isNull
-    }
-
     /// The key node named `name` among the pairs written since `start`, if any.
     private func firstKey(_ name: String, from start: Int, index: [String: Int32]?) -> Int32? {
         if let index { return index[name] }
@@ -288,10 +289,6 @@ struct TreeBuilder {
             link += 2
         }
         return nil
-    }
-
-    private func keyIndex(from start: Int) -> [String: Int32] {
-        keyIndex(pairs: Array(links[start...]))
     }
 
     /// Scalar keys of alternating key/value links, first occurrence kept.

@@ -127,38 +127,20 @@ public struct YAMLNode: Sendable {
 
     /// The scalar, if this node is one.
     public var scalar: YAMLScalar? {
-        switch storage {
-        case .built(let node):
-            if case .scalar(let s) = node.content { return s }
-            return nil
-        case .tree(let tree, let id):
-            let record = tree.records[Int(id)]
-            return record.kind == .scalar ? tree.scalar(record) : nil
-        }
+        if case .scalar(let scalar) = content { return scalar }
+        return nil
     }
 
     /// The items, if this node is a sequence.
     public var sequence: YAMLSequence? {
-        switch storage {
-        case .built(let node):
-            if case .sequence(let items) = node.content { return items }
-            return nil
-        case .tree(let tree, let id):
-            let record = tree.records[Int(id)]
-            return record.kind == .sequence ? YAMLSequence(tree: tree, start: record.start, count: record.count) : nil
-        }
+        if case .sequence(let items) = content { return items }
+        return nil
     }
 
     /// The pairs, if this node is a mapping.
     public var mapping: YAMLMapping? {
-        switch storage {
-        case .built(let node):
-            if case .mapping(let pairs) = node.content { return pairs }
-            return nil
-        case .tree(let tree, let id):
-            let record = tree.records[Int(id)]
-            return record.kind == .mapping ? YAMLMapping(tree: tree, start: record.start, count: record.count) : nil
-        }
+        if case .mapping(let pairs) = content { return pairs }
+        return nil
     }
 
     /// True for a null scalar (see ``YAMLScalar/isNull``).
