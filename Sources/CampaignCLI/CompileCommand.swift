@@ -48,14 +48,10 @@ struct CompileCommand: ParsableCommand {
             // slices written in order: no 14 MB buffer to assemble and copy, no 10,000 request trees kept.
             let writer = JSONWriter(indent: 2)
             let parts = ordered.parallelSlices { range -> [UInt8] in
-                var out: [UInt8] = []
-                out.reserveCapacity(range.count * 1536)
-                for index in range {
-                    for request in CleverTapCompiler.compile(ordered[index]) {
-                        writer.appendArrayItem(request.json, isFirst: range.lowerBound == 0 && out.isEmpty, into: &out)
-                    }
-                }
-                return out
+                // Each slice continues the array: its first item needs a separator unless it holds the first campaign.
+                var emitter = JSONTextEmitter.continuingArray(indent: 2, itemLevel: 2, hasItems: range.lowerBound > 0, capacity: range.count * 1536)
+                for index in range { CleverTapCompiler.writeRequests(ordered[index], into: &emitter) }
+                return emitter.bytes
             }
             let isEmpty = parts.allSatisfy(\.isEmpty)
             StandardOutput.write(writer.objectWithArrayHead(key: "requests", isEmpty: isEmpty))

@@ -38,10 +38,10 @@ public enum CleverTapBinding {
         return result
     }
 
-    /// Hex sha256 of the compact JSON of `body`, serialized into `buffer`.
-    static func compactHash(_ body: JSONValue, buffer: inout [UInt8]) -> String {
+    /// Hex sha256 of the compact JSON text that `write` produces, written into `buffer` (reused between calls).
+    static func compactHash(buffer: inout [UInt8], _ write: (inout JSONTextEmitter) -> Void) -> String {
         buffer.removeAll(keepingCapacity: true)
-        JSONWriter(indent: nil).append(body, into: &buffer)
+        JSONWriter(indent: nil).append(into: &buffer, write)
         return sha256(buffer)
     }
 
@@ -56,8 +56,9 @@ public enum CleverTapBinding {
     static func desired(_ campaign: Campaign, zone: TimeZone, buffer: inout [UInt8]) -> DesiredCampaign {
         switch campaign.delivery {
         case .segment(let segment):
-            let compiled = CleverTapCompiler.compile(campaign)[0]
-            let request = ProviderRequest(method: compiled.method, path: compiled.path, body: compiled.body)
+            // Only the hash is needed to plan an unchanged campaign: it is taken from the text written directly, and
+            // the request tree is built only when asked for (a create or replace).
+            let hash = compactHash(buffer: &buffer) { CleverTapCompiler.writeCreateBody(campaign, segment, into: &$0) }
             var when = "now"
             var startsAt: Date?
             var date: Int?
@@ -66,16 +67,18 @@ public enum CleverTapBinding {
                 date = time.date.yyyymmdd
                 startsAt = instant(time, in: zone)
             }
-            let scheduled = DesiredCampaign.Scheduled(
-                request: request, requestHash: compactHash(compiled.body, buffer: &buffer), when: when, startsAt: startsAt,
-                scheduledDate: date, stopped: segment.stopped)
+            let scheduled = DesiredCampaign.Scheduled(requestHash: hash, when: when, startsAt: startsAt, scheduledDate: date, stopped: segment.stopped) {
+                let compiled = CleverTapCompiler.compile(campaign)[0]
+                return ProviderRequest(method: compiled.method, path: compiled.path, body: compiled.body)
+            }
             return DesiredCampaign(key: campaign.key, name: campaign.name, file: campaign.origin.file, kind: .scheduled(scheduled))
         case .identity(let identity):
             // Everything but the recipients identifies the send: the body without `to`, and the endpoint.
-            let probe = CleverTapCompiler.compile(campaign)[0]
-            var content = probe.body.objectValue ?? []
-            content.removeAll { $0.0 == "to" }
-            let contentHash = sha256(Array(probe.path.utf8) + JSONWriter(indent: nil).bytes(.object(content)))
+            let path = identity.channel == .email ? CleverTapEndpoint.sendEmail : CleverTapEndpoint.sendPush
+            let contentHash = compactHash(buffer: &buffer) { emitter in
+                emitter.bytes += path.utf8
+                CleverTapCompiler.writeSendBodyWithoutRecipients(campaign, into: &emitter)
+            }
             var lists: [String: [String]] = [:]
             for kind in RecipientKind.allCases where !identity.recipients[kind].isEmpty { lists[kind.rawValue] = identity.recipients[kind] }
             let send = DesiredCampaign.Send(contentHash: contentHash, recipients: lists) { subset in

@@ -17,8 +17,10 @@ public struct DesiredCampaign: Sendable {
 
     /// A scheduled campaign.
     public struct Scheduled: Sendable {
-        /// The create request.
-        public var request: ProviderRequest
+        /// The create request (made when asked for: most plans need only the hash).
+        public var request: ProviderRequest { makeRequest() }
+        /// Makes ``request``.
+        public var makeRequest: @Sendable () -> ProviderRequest
         /// sha256 of the request, the campaign's identity for change detection.
         public var requestHash: String
         /// `now` or the wall-clock time as the provider takes it (`YYYYMMDD HH:MM`).
@@ -30,8 +32,18 @@ public struct DesiredCampaign: Sendable {
         /// The files ask for it to be stopped.
         public var stopped: Bool
 
+        /// A scheduled campaign whose create request is `request`.
         public init(request: ProviderRequest, requestHash: String, when: String, startsAt: Date?, scheduledDate: Int?, stopped: Bool) {
-            self.request = request
+            self.init(requestHash: requestHash, when: when, startsAt: startsAt, scheduledDate: scheduledDate, stopped: stopped) { request }
+        }
+
+        /// A scheduled campaign whose create request `makeRequest` makes, when asked for; `requestHash` must be the
+        /// hash of that request.
+        public init(
+            requestHash: String, when: String, startsAt: Date?, scheduledDate: Int?, stopped: Bool,
+            makeRequest: @escaping @Sendable () -> ProviderRequest
+        ) {
+            self.makeRequest = makeRequest
             self.requestHash = requestHash
             self.when = when
             self.startsAt = startsAt

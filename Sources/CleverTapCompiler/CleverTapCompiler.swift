@@ -20,71 +20,153 @@ public enum CleverTapCompiler {
             let batches = batchRecipients(identity.recipients)
             let path = identity.channel == .email ? CleverTapEndpoint.sendEmail : CleverTapEndpoint.sendPush
             return batches.enumerated().map { index, to in
-                CleverTapRequest(key: campaign.key, path: path, body: sendBody(campaign, to: to), batch: index + 1, batchCount: batches.count)
+                CleverTapRequest(key: campaign.key, path: path, body: tree { emitSendBody(campaign, to: to, into: &$0) }, batch: index + 1, batchCount: batches.count)
             }
         }
     }
 
     /// The body of `POST /1/targets/create.json`; `estimateOnly` adds `"estimate_only": true`.
     public static func createBody(_ campaign: Campaign, _ segment: SegmentDelivery, estimateOnly: Bool = false) -> JSONValue {
-        var members: [(String, JSONValue)] = []
-        members.reserveCapacity(9)
-        members.append(("name", .string(campaign.name)))
-        if estimateOnly { members.append(("estimate_only", .bool(true))) }
-        members.append(("where", whereClause(segment.audience)))
-        members.append(("content", content(campaign)))
-        members.append(("devices", .array(segment.devices.map { .string($0.rawValue) })))
+        tree { emitCreateBody(campaign, segment, estimateOnly: estimateOnly, into: &$0) }
+    }
+
+    /// Writes the requests of `campaign` (see ``compile(_:)-swift.type.method``), each as ``CleverTapRequest/json``
+    /// shows it, straight into `emitter`: no tree is built. The text is byte-identical to writing the trees.
+    public static func writeRequests(_ campaign: Campaign, into emitter: inout JSONTextEmitter) {
+        emitRequests(campaign, into: &emitter)
+    }
+
+    /// Writes the body of a segment campaign's create request into `emitter` (no tree is built).
+    public static func writeCreateBody(_ campaign: Campaign, _ segment: SegmentDelivery, into emitter: inout JSONTextEmitter) {
+        emitCreateBody(campaign, segment, estimateOnly: false, into: &emitter)
+    }
+
+    /// Writes what every send request of an identity send shares — its body without `to` — into `emitter`.
+    public static func writeSendBodyWithoutRecipients(_ campaign: Campaign, into emitter: inout JSONTextEmitter) {
+        emitSendBody(campaign, to: nil, into: &emitter)
+    }
+
+    /// The tree that `emit` produces.
+    static func tree(_ emit: (inout JSONTreeEmitter) -> Void) -> JSONValue {
+        var emitter = JSONTreeEmitter()
+        emit(&emitter)
+        return emitter.value ?? .null
+    }
+
+    static func emitRequests<E: JSONEmitter>(_ campaign: Campaign, into e: inout E) {
+        switch campaign.delivery {
+        case .segment(let segment):
+            CleverTapRequest.emitEnvelope(key: campaign.key, method: "POST", path: CleverTapEndpoint.createTarget, batch: 1, batchCount: 1, into: &e) {
+                emitCreateBody(campaign, segment, estimateOnly: false, into: &$0)
+            }
+        case .identity(let identity):
+            let batches = batchRecipients(identity.recipients)
+            let path = identity.channel == .email ? CleverTapEndpoint.sendEmail : CleverTapEndpoint.sendPush
+            for (index, to) in batches.enumerated() {
+                CleverTapRequest.emitEnvelope(key: campaign.key, method: "POST", path: path, batch: index + 1, batchCount: batches.count, into: &e) {
+                    emitSendBody(campaign, to: to, into: &$0)
+                }
+            }
+        }
+    }
+
+    static func emitCreateBody<E: JSONEmitter>(_ campaign: Campaign, _ segment: SegmentDelivery, estimateOnly: Bool, into e: inout E) {
+        e.beginObject()
+        e.member("name", campaign.name)
+        if estimateOnly { e.member("estimate_only", true) }
+        e.key("where")
+        emitWhere(segment.audience, into: &e)
+        e.key("content")
+        emitContent(campaign, into: &e)
+        e.key("devices")
+        e.beginArray()
+        for device in segment.devices { e.string(device.rawValue) }
+        e.endArray()
         switch segment.schedule {
-        case .now: members.append(("when", .string("now")))
-        case .at(let time): members.append(("when", .string(time.apiValue)))
+        case .now: e.member("when", "now")
+        case .at(let time): e.member("when", time.apiValue)
         }
-        members += options(campaign.options)
-        return .object(members)
+        emitOptions(campaign.options, into: &e)
+        e.endObject()
     }
 
-    private static func whereClause(_ audience: SegmentAudience) -> JSONValue {
-        guard case .filtered(let filter) = audience else { return .object([]) }
-        var members: [(String, JSONValue)] = []
-        if let event = filter.event { members.append(("event_name", .string(event))) }
-        if let dates = filter.dates {
-            members.append(("from", .int(dates.lowerBound.yyyymmdd)))
-            members.append(("to", .int(dates.upperBound.yyyymmdd)))
+    private static func emitWhere<E: JSONEmitter>(_ audience: SegmentAudience, into e: inout E) {
+        e.beginObject()
+        if case .filtered(let filter) = audience {
+            if let event = filter.event { e.member("event_name", event) }
+            if let dates = filter.dates {
+                e.member("from", dates.lowerBound.yyyymmdd)
+                e.member("to", dates.upperBound.yyyymmdd)
+            }
+            if !filter.profile.isEmpty {
+                e.key("common_profile_properties")
+                e.beginObject()
+                e.key("profile_fields")
+                e.beginArray()
+                for field in filter.profile {
+                    e.beginObject()
+                    e.member("Key", field.key)
+                    e.key("value")
+                    emitScalar(field.value, into: &e)
+                    e.endObject()
+                }
+                e.endArray()
+                e.endObject()
+            }
         }
-        if !filter.profile.isEmpty {
-            let fields = filter.profile.map { JSONValue.object([("Key", .string($0.key)), ("value", json($0.value))]) }
-            members.append(("common_profile_properties", .object([("profile_fields", .array(fields))])))
-        }
-        return .object(members)
+        e.endObject()
     }
 
-    private static func content(_ campaign: Campaign) -> JSONValue {
-        var members: [(String, JSONValue)]
+    private static func emitContent<E: JSONEmitter>(_ campaign: Campaign, into e: inout E) {
+        e.beginObject()
         switch campaign.content {
-        case .push(let title, let body): members = [("title", .string(title)), ("body", .string(body))]
-        case .email(let subject, let body): members = [("subject", .string(subject)), ("body", .string(body))]
+        case .push(let title, let body):
+            e.member("title", title)
+            e.member("body", body)
+        case .email(let subject, let body):
+            e.member("subject", subject)
+            e.member("body", body)
         }
         if !campaign.platformSpecific.isEmpty {
-            let platforms = campaign.platformSpecific.platforms.map { platform, entries in
-                (platform.rawValue, JSONValue.object(entries.map { ($0.key, json($0.value)) }))
+            e.key("platform_specific")
+            e.beginObject()
+            for (platform, entries) in campaign.platformSpecific.platforms {
+                e.key(platform.rawValue)
+                e.beginObject()
+                for entry in entries {
+                    e.key(entry.key)
+                    emitScalar(entry.value, into: &e)
+                }
+                e.endObject()
             }
-            members.append(("platform_specific", .object(platforms)))
+            e.endObject()
         }
-        return .object(members)
+        e.endObject()
     }
 
-    private static func options(_ options: Options) -> [(String, JSONValue)] {
-        var members: [(String, JSONValue)] = []
-        if let tagGroup = options.tagGroup { members.append(("tag_group", .string(tagGroup))) }
-        if let caps = options.respectFrequencyCaps { members.append(("respect_frequency_caps", .bool(caps))) }
-        return members
+    private static func emitOptions<E: JSONEmitter>(_ options: Options, into e: inout E) {
+        if let tagGroup = options.tagGroup { e.member("tag_group", tagGroup) }
+        if let caps = options.respectFrequencyCaps { e.member("respect_frequency_caps", caps) }
     }
 
-    private static func sendBody(_ campaign: Campaign, to: [(RecipientKind, [String])]) -> JSONValue {
-        let lists = to.map { kind, ids in (apiName(kind), JSONValue.array(ids.map(JSONValue.string))) }
-        var members: [(String, JSONValue)] = [("to", .object(lists))]
-        members += options(campaign.options)
-        members.append(("content", content(campaign)))
-        return .object(members)
+    /// A send body; without `to` when `to` is nil.
+    private static func emitSendBody<E: JSONEmitter>(_ campaign: Campaign, to: [(RecipientKind, [String])]?, into e: inout E) {
+        e.beginObject()
+        if let to {
+            e.key("to")
+            e.beginObject()
+            for (kind, ids) in to {
+                e.key(apiName(kind))
+                e.beginArray()
+                for id in ids { e.string(id) }
+                e.endArray()
+            }
+            e.endObject()
+        }
+        emitOptions(campaign.options, into: &e)
+        e.key("content")
+        emitContent(campaign, into: &e)
+        e.endObject()
     }
 
     /// The API's name for a recipient list.
@@ -122,11 +204,11 @@ public enum CleverTapCompiler {
         return batches
     }
 
-    static func json(_ value: ScalarValue) -> JSONValue {
+    private static func emitScalar<E: JSONEmitter>(_ value: ScalarValue, into e: inout E) {
         switch value {
-        case .string(let s): .string(s)
-        case .number(let n): .number(n)
-        case .bool(let b): .bool(b)
+        case .string(let s): e.string(s)
+        case .number(let n): e.number(n)
+        case .bool(let b): e.bool(b)
         }
     }
 }

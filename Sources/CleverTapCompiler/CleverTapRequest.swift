@@ -24,13 +24,26 @@ public struct CleverTapRequest: Sendable, Hashable {
 
     /// `{"key", "method", "path", ["batch", "batches",] "body"}`; batch fields only for identity sends.
     public var json: JSONValue {
-        var members: [(String, JSONValue)] = [("key", .string(key)), ("method", .string(method)), ("path", .string(path))]
-        if path.hasPrefix("/1/send/") {
-            members.append(("batch", .int(batch)))
-            members.append(("batches", .int(batchCount)))
+        CleverTapCompiler.tree { emitter in
+            Self.emitEnvelope(key: key, method: method, path: path, batch: batch, batchCount: batchCount, into: &emitter) { $0.value(body) }
         }
-        members.append(("body", body))
-        return .object(members)
+    }
+
+    /// Emits the request object with the body that `body` emits.
+    static func emitEnvelope<E: JSONEmitter>(
+        key: String, method: String, path: String, batch: Int, batchCount: Int, into e: inout E, body: (inout E) -> Void
+    ) {
+        e.beginObject()
+        e.member("key", key)
+        e.member("method", method)
+        e.member("path", path)
+        if path.hasPrefix("/1/send/") {
+            e.member("batch", batch)
+            e.member("batches", batchCount)
+        }
+        e.key("body")
+        body(&e)
+        e.endObject()
     }
 }
 

@@ -28,9 +28,19 @@ public struct JSONWriter: Sendable {
         write(value, level: 0, into: &out)
     }
 
-    /// The start of `{"<key>": [items...]}`, for writing a large array in parts: the head, then each item with
-    /// ``appendArrayItem(_:isFirst:into:)`` (in any number of buffers, serialized in parallel if wanted), then
-    /// ``objectWithArrayTail(isEmpty:)``. The parts joined are byte-identical to writing the whole document at once.
+    /// Appends the JSON text that `emit` produces to `out`, formatted as this writer formats trees; `level` is the
+    /// nesting level the value sits at.
+    public func append(level: Int = 0, into out: inout [UInt8], _ emit: (inout JSONTextEmitter) -> Void) {
+        var emitter = JSONTextEmitter(indent: indent, level: level)
+        swap(&emitter.bytes, &out)
+        emit(&emitter)
+        swap(&emitter.bytes, &out)
+    }
+
+    /// The start of `{"<key>": [items...]}`, for writing a large array in parts: the head, then the items with
+    /// ``JSONTextEmitter/continuingArray(indent:itemLevel:hasItems:capacity:)`` at item level 2 (in any number of
+    /// buffers, serialized in parallel if wanted), then ``objectWithArrayTail(isEmpty:)``. The parts joined are
+    /// byte-identical to writing the whole document at once.
     public func objectWithArrayHead(key: String, isEmpty: Bool) -> [UInt8] {
         var out: [UInt8] = [UInt8(ascii: "{")]
         newline(1, into: &out)
@@ -39,14 +49,6 @@ public struct JSONWriter: Sendable {
         if indent != nil { out.append(0x20) }
         out.append(contentsOf: isEmpty ? "[]".utf8 : "[".utf8)
         return out
-    }
-
-    /// One item of the array started by ``objectWithArrayHead(key:isEmpty:)``, with the separator before it
-    /// unless it is the first.
-    public func appendArrayItem(_ value: JSONValue, isFirst: Bool, into out: inout [UInt8]) {
-        if !isFirst { out.append(UInt8(ascii: ",")) }
-        newline(2, into: &out)
-        write(value, level: 2, into: &out)
     }
 
     /// The end of the document started by ``objectWithArrayHead(key:isEmpty:)``, without a trailing newline.
@@ -62,61 +64,28 @@ public struct JSONWriter: Sendable {
     }
 
     private func newline(_ level: Int, into out: inout [UInt8]) {
-        guard let indent else { return }
-        out.append(0x0A)
-        var count = indent * level
-        while count > 0 {
-            let run = min(count, JSONWriter.spaces.count)
-            JSONWriter.spaces.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[0..<run])) }
-            count -= run
-        }
+        append(level: level, into: &out) { $0.newline(level) }
     }
 
     private func write(_ value: JSONValue, level: Int, into out: inout [UInt8]) {
-        switch value {
-        case .null: out.append(contentsOf: "null".utf8)
-        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .number(let n): out.append(contentsOf: n.utf8)
-        case .string(let s): JSONWriter.appendQuoted(s, into: &out)
-        case .array(let items):
-            if items.isEmpty {
-                out.append(contentsOf: "[]".utf8)
-                return
-            }
-            out.append(UInt8(ascii: "["))
-            var first = true
-            for item in items {
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                newline(level + 1, into: &out)
-                write(item, level: level + 1, into: &out)
-            }
-            newline(level, into: &out)
-            out.append(UInt8(ascii: "]"))
-        case .object(let members):
-            if members.isEmpty {
-                out.append(contentsOf: "{}".utf8)
-                return
-            }
-            out.append(UInt8(ascii: "{"))
-            var first = true
-            for (key, member) in members {
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                newline(level + 1, into: &out)
-                JSONWriter.appendQuoted(key, into: &out)
-                out.append(UInt8(ascii: ":"))
-                if indent != nil { out.append(0x20) }
-                write(member, level: level + 1, into: &out)
-            }
-            newline(level, into: &out)
-            out.append(UInt8(ascii: "}"))
-        }
+        append(level: level, into: &out) { $0.value(value) }
     }
 
-    private static let spaces = [UInt8](repeating: 0x20, count: 64)
-
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// Whether any of the eight bytes in `word` is a control character, `"`, `\\` or not ASCII.
+    @inline(__always)
+    static func needsLook(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        // A byte below 0x20 (only for ASCII bytes; non-ASCII ones are caught by `word & high`).
+        let control = (word &- ones &* 0x20) & ~word
+        let quote = word ^ (ones &* 0x22)
+        let backslash = word ^ (ones &* 0x5C)
+        let hasQuote = (quote &- ones) & ~quote
+        let hasBackslash = (backslash &- ones) & ~backslash
+        return (control | hasQuote | hasBackslash | word) & high != 0
+    }
 
     /// Appends `string` as a quoted JSON string: runs that need no escaping are copied whole.
     public static func appendQuoted(_ string: String, into out: inout [UInt8]) {
@@ -127,6 +96,11 @@ public struct JSONWriter: Sendable {
             var index = 0
             let count = bytes.count
             while index < count {
+                // Eight bytes at a time while none of them needs a look (plain ASCII, no quote, backslash or control).
+                while index + 8 <= count, !JSONWriter.needsLook(UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)) {
+                    index += 8
+                }
+                guard index < count else { break }
                 let byte = bytes[index]
                 // The common case: a byte that is copied as it is.
                 if byte >= 0x20, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\"), byte != 0xE2 {

@@ -1,3 +1,5 @@
+import CampaignDeploy
+import CampaignEngine
 import CampaignLanguage
 import CampaignModel
 import CleverTapCompiler
@@ -48,6 +50,44 @@ struct CompileTests {
         #expect(rebuilt == original && rebuilt.hashValue == original.hashValue)
         rebuilt.key = "changed"
         #expect(rebuilt != original)
+    }
+
+    @Test func requestsWrittenDirectlyAreByteIdenticalToTheirTrees() throws {
+        let loaded = ProjectLoader.load([Self.campaigns])
+        #expect(loaded.campaigns.count == 9)
+        for campaign in loaded.campaigns {
+            let trees = CleverTapCompiler.compile(campaign)
+            for indent in [nil, 2] as [Int?] {
+                var emitter = JSONTextEmitter(indent: indent)
+                emitter.beginArray()
+                CleverTapCompiler.writeRequests(campaign, into: &emitter)
+                emitter.endArray()
+                #expect(emitter.bytes == JSONWriter(indent: indent).bytes(.array(trees.map(\.json))), "\(campaign.key)")
+            }
+            var body = JSONTextEmitter(indent: nil)
+            switch campaign.delivery {
+            case .segment(let segment):
+                CleverTapCompiler.writeCreateBody(campaign, segment, into: &body)
+                #expect(body.bytes == JSONWriter(indent: nil).bytes(trees[0].body), "\(campaign.key)")
+            case .identity:
+                CleverTapCompiler.writeSendBodyWithoutRecipients(campaign, into: &body)
+                let shared = (trees[0].body.objectValue ?? []).filter { $0.0 != "to" }
+                #expect(body.bytes == JSONWriter(indent: nil).bytes(.object(shared)), "\(campaign.key)")
+            }
+        }
+    }
+
+    @Test func theHashPlansCompareIsTheHashOfTheRequestApplySends() throws {
+        // Binding hashes text written directly and builds the request only when asked: both must agree.
+        let loaded = ProjectLoader.load([Self.campaigns])
+        var scheduled = 0
+        for desired in CleverTapBinding.desired(loaded.campaigns, timezone: "Europe/Berlin") {
+            guard case .scheduled(let campaign) = desired.kind else { continue }
+            scheduled += 1
+            #expect(campaign.requestHash == CleverTapBinding.sha256(JSONWriter(indent: nil).bytes(campaign.request.body)), "\(desired.key)")
+            #expect(campaign.request.path == "/1/targets/create.json")
+        }
+        #expect(scheduled >= 5)
     }
 
     @Test func theCSVOf2500RecipientsIsThreeRequests() throws {

@@ -51,19 +51,113 @@ struct JSONAssemblyTests {
         let writer = JSONWriter(indent: 2)
         let whole = writer.bytes(.object([("requests", .array(items))]))
         // Items in two separately written parts, as `compile` does in parallel.
-        var first: [UInt8] = []
-        writer.appendArrayItem(items[0], isFirst: true, into: &first)
-        var rest: [UInt8] = []
-        for item in items.dropFirst() { writer.appendArrayItem(item, isFirst: false, into: &rest) }
-        let assembled = writer.objectWithArrayHead(key: "requests", isEmpty: false) + first + rest + writer.objectWithArrayTail(isEmpty: false)
+        var first = JSONTextEmitter.continuingArray(indent: 2, itemLevel: 2, hasItems: false)
+        first.value(items[0])
+        var rest = JSONTextEmitter.continuingArray(indent: 2, itemLevel: 2, hasItems: true)
+        for item in items.dropFirst() { rest.value(item) }
+        let assembled = writer.objectWithArrayHead(key: "requests", isEmpty: false) + first.bytes + rest.bytes + writer.objectWithArrayTail(isEmpty: false)
         #expect(assembled == whole)
         let empty = writer.objectWithArrayHead(key: "requests", isEmpty: true) + writer.objectWithArrayTail(isEmpty: true)
         #expect(empty == writer.bytes(.object([("requests", .array([]))])))
         let compact = JSONWriter(indent: nil)
-        var compactItems: [UInt8] = []
-        for (index, item) in items.enumerated() { compact.appendArrayItem(item, isFirst: index == 0, into: &compactItems) }
-        #expect(compact.objectWithArrayHead(key: "requests", isEmpty: false) + compactItems + compact.objectWithArrayTail(isEmpty: false)
+        var compactItems = JSONTextEmitter.continuingArray(indent: nil, itemLevel: 2, hasItems: false)
+        for item in items { compactItems.value(item) }
+        #expect(compact.objectWithArrayHead(key: "requests", isEmpty: false) + compactItems.bytes + compact.objectWithArrayTail(isEmpty: false)
                 == compact.bytes(.object([("requests", .array(items))])))
         #expect(JSONWriter(indent: nil).string(.string("a\u{2028}b")) == "\"a\\u2028b\"")
+    }
+}
+
+@Suite("JSON emitters")
+struct JSONEmitterTests {
+    /// The plain, byte-at-a-time escaping the writer's fast path must agree with.
+    static func reference(_ string: String) -> String {
+        var out = "\""
+        for scalar in string.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
+            case "\u{2028}": out += "\\u2028"
+            case "\u{2029}": out += "\\u2029"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u00" + (hex.count == 1 ? "0" : "") + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    @Test func escapingAgreesWithTheReferenceWhereverTheSpecialCharacterSits() {
+        // Runs of plain text of every length up to 24 with one special character at every position: the
+        // eight-bytes-at-a-time scan must stop for each of them, whatever its offset in the word.
+        let specials: [String] = ["\"", "\\", "\n", "\u{01}", "\u{1F}", "\u{7F}", "é", "\u{2028}", "€", "😀", "\u{0}"]
+        let writer = JSONWriter(indent: nil)
+        for length in 0...24 {
+            let plain = String(repeating: "a", count: length)
+            #expect(writer.string(.string(plain)) == Self.reference(plain))
+            for special in specials {
+                for position in 0...length {
+                    let text = String(plain.prefix(position)) + special + String(plain.dropFirst(position))
+                    #expect(writer.string(.string(text)) == Self.reference(text), "\(Array(text.utf8))")
+                }
+            }
+        }
+        // Bytes just around the thresholds the scan tests (0x1F/0x20, 0x21/0x22/0x23, 0x5B/0x5C/0x5D, 0x7F).
+        let edges = String(decoding: [0x20, 0x21, 0x23, 0x5B, 0x5D, 0x7E, 0x20, 0x21, 0x23, 0x5B, 0x5D, 0x7E], as: UTF8.self)
+        #expect(writer.string(.string(edges)) == "\"" + edges + "\"")
+    }
+
+    @Test func textEmitterWritesWhatTheWriterWrites() throws {
+        let value = try JSONParser().parse(#"{"a":[1,-2,10,1234567890,{"b":{},"c":[]}],"d":"x","e":null,"f":true,"g":false,"h":[[],[{}]]}"#)
+        for indent in [nil, 2, 4] as [Int?] {
+            var emitter = JSONTextEmitter(indent: indent)
+            emitter.value(value)
+            #expect(emitter.bytes == JSONWriter(indent: indent).bytes(value))
+        }
+        var numbers = JSONTextEmitter(indent: nil)
+        numbers.beginArray()
+        for number in [0, 9, 10, 99, 100, 20260101, -1, -10, Int.max, Int.min] { numbers.int(number) }
+        numbers.endArray()
+        #expect(String(decoding: numbers.bytes, as: UTF8.self) == "[0,9,10,99,100,20260101,-1,-10,\(Int.max),\(Int.min)]")
+    }
+
+    @Test func deepNestingBeyondSixtyFourLevelsKeepsSeparators() {
+        // Each level holds an item before the nested array and one after it: a lost "has items" flag would drop or
+        // add a comma.
+        for depth in [63, 64, 65, 128, 129, 200] {
+            var emitter = JSONTextEmitter(indent: nil)
+            for _ in 0..<depth {
+                emitter.beginArray()
+                emitter.int(1)
+            }
+            for level in 0..<depth {
+                emitter.endArray()
+                if level < depth - 1 { emitter.int(2) }
+            }
+            let expected = String(repeating: "[1,", count: depth - 1) + "[1]" + String(repeating: ",2]", count: depth - 1)
+            #expect(String(decoding: emitter.bytes, as: UTF8.self) == expected, "depth \(depth)")
+            var tree = JSONValue.array([.int(1)])
+            for _ in 1..<depth { tree = .array([.int(1), tree, .int(2)]) }
+            var pretty = JSONTextEmitter(indent: 1)
+            pretty.value(tree)
+            #expect(pretty.bytes == JSONWriter(indent: 1).bytes(tree), "depth \(depth)")
+            #expect((try? JSONParser().parse(pretty.bytes)) == tree)
+        }
+    }
+
+    @Test func treeEmitterBuildsTheTreeEmitted() throws {
+        let value = try JSONParser().parse(#"{"a":[1,{"b":{},"c":[]}],"d":"x","e":null,"f":true,"g":[[],[{"h":-1.5e3}]]}"#)
+        var emitter = JSONTreeEmitter()
+        emitter.value(value)
+        #expect(emitter.value == value)
     }
 }

@@ -1,0 +1,147 @@
+/// A ``JSONEmitter`` that writes JSON text into ``bytes``, formatted exactly as ``JSONWriter`` formats a tree:
+/// compact on one line (`indent: nil`), or pretty-printed with `indent` spaces per level.
+public struct JSONTextEmitter: JSONEmitter {
+    /// The text written so far (UTF-8).
+    public var bytes: [UInt8]
+    /// Indentation per level; nil for compact text.
+    public let indent: Int?
+    /// The nesting level of the values written next.
+    private var level: Int
+    /// For each open container, one bit: set while it has no member or item yet. The innermost container is bit 0
+    /// of ``emptyBits``; containers nested deeper than 64 levels keep their bits in ``deepEmptyBits``.
+    private var emptyBits: UInt64 = 0
+    private var deepEmptyBits: [UInt64] = []
+    /// How many containers are open.
+    private var depth = 0
+    /// A key was just written: the next value follows it directly.
+    private var afterKey = false
+
+    /// An emitter appending to `bytes`; `level` is the nesting level the first value sits at (to pretty-print a part
+    /// of a larger document).
+    public init(indent: Int?, level: Int = 0, bytes: [UInt8] = []) {
+        self.indent = indent
+        self.level = level
+        self.bytes = bytes
+    }
+
+    /// An emitter whose values become items of an array already open in the text (written up to its last item, or
+    /// its `[`): items sit at `itemLevel`; `hasItems` says whether the array has items already (so a separator comes
+    /// first). Used to write one large array in parts, each part on its own; the parts joined in order are the array.
+    public static func continuingArray(indent: Int?, itemLevel: Int, hasItems: Bool, capacity: Int = 0) -> JSONTextEmitter {
+        var emitter = JSONTextEmitter(indent: indent, level: itemLevel)
+        emitter.bytes.reserveCapacity(capacity)
+        emitter.push(empty: !hasItems)
+        return emitter
+    }
+
+    /// Writes the separator and indentation that go before a value or key.
+    @inline(__always)
+    private mutating func separate() {
+        if afterKey {
+            afterKey = false
+            return
+        }
+        guard depth > 0 else { return }
+        if emptyBits & 1 != 0 {
+            emptyBits &= ~1
+        } else {
+            bytes.append(UInt8(ascii: ","))
+        }
+        newline(level)
+    }
+
+    private mutating func push(empty: Bool) {
+        if depth >= 64, depth % 64 == 0 { deepEmptyBits.append(emptyBits) }
+        emptyBits = emptyBits << 1 | (empty ? 1 : 0)
+        depth += 1
+    }
+
+    /// Closes the innermost container; returns whether it stayed empty.
+    private mutating func pop() -> Bool {
+        let wasEmpty = emptyBits & 1 != 0
+        emptyBits >>= 1
+        depth -= 1
+        if depth >= 64, depth % 64 == 0 { emptyBits = deepEmptyBits.removeLast() }
+        return wasEmpty
+    }
+
+    /// A newline and the indentation of `level` (nothing when compact).
+    mutating func newline(_ level: Int) {
+        guard let indent else { return }
+        bytes.append(0x0A)
+        var count = indent * level
+        while count > 0 {
+            let run = min(count, JSONTextEmitter.spaces.count)
+            JSONTextEmitter.spaces.withUnsafeBufferPointer { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[0..<run])) }
+            count -= run
+        }
+    }
+
+    private mutating func open(_ bracket: UInt8) {
+        separate()
+        bytes.append(bracket)
+        push(empty: true)
+        level += 1
+    }
+
+    private mutating func close(_ bracket: UInt8) {
+        level -= 1
+        if !pop() { newline(level) }
+        bytes.append(bracket)
+    }
+
+    public mutating func beginObject() { open(UInt8(ascii: "{")) }
+    public mutating func endObject() { close(UInt8(ascii: "}")) }
+    public mutating func beginArray() { open(UInt8(ascii: "[")) }
+    public mutating func endArray() { close(UInt8(ascii: "]")) }
+
+    public mutating func key(_ key: String) {
+        separate()
+        JSONWriter.appendQuoted(key, into: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        if indent != nil { bytes.append(0x20) }
+        afterKey = true
+    }
+
+    public mutating func string(_ value: String) {
+        separate()
+        JSONWriter.appendQuoted(value, into: &bytes)
+    }
+
+    public mutating func number(_ text: String) {
+        separate()
+        bytes.append(contentsOf: text.utf8)
+    }
+
+    public mutating func int(_ value: Int) {
+        separate()
+        if value < 0 {
+            bytes.append(contentsOf: String(value).utf8)
+            return
+        }
+        // Digits into a small buffer from the right: no String is made.
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var index = buffer.count
+            var rest = UInt(value)
+            repeat {
+                index -= 1
+                buffer[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            } while rest > 0
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[index...]))
+        }
+    }
+
+    public mutating func bool(_ value: Bool) {
+        separate()
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+    }
+
+    public mutating func null() {
+        separate()
+        bytes.append(contentsOf: "null".utf8)
+    }
+
+    private static let spaces = [UInt8](repeating: 0x20, count: 64)
+}
