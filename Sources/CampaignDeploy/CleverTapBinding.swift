@@ -26,16 +26,10 @@ public enum CleverTapBinding {
     /// The engine's view of `campaigns` in a project whose account time zone is `timezone`.
     public static func desired(_ campaigns: [Campaign], timezone: String) -> [DesiredCampaign] {
         let zone = TimeZone(identifier: timezone) ?? TimeZone(identifier: "UTC")!
-        let parts = campaigns.parallelSlices { range in
-            // One serialization buffer per slice, reused for every campaign's hash.
-            var buffer: [UInt8] = []
-            buffer.reserveCapacity(4096)
-            return range.map { desired(campaigns[$0], zone: zone, buffer: &buffer) }
+        // One serialization buffer per worker's chunk, reused for every campaign's hash.
+        return campaigns.parallelMap(sliceState: { [UInt8]() }) { buffer, campaign in
+            desired(campaign, zone: zone, buffer: &buffer)
         }
-        var result: [DesiredCampaign] = []
-        result.reserveCapacity(campaigns.count)
-        for part in parts { result += part }
-        return result
     }
 
     /// Hex sha256 of the compact JSON text that `write` produces, written into `buffer` (reused between calls).

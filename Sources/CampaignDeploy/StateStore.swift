@@ -29,15 +29,12 @@ public struct StateStore: Sendable {
         case .success(let read): bytes = read
         case .failure(let problem): throw DeployError("S001", "state file: \(problem.message)")
         }
-        let json: JSONValue
         do {
-            json = try JSONParser().parse(bytes)
+            return try EngineState(jsonText: bytes)
         } catch {
-            throw DeployError("S002", "the state file \(path) is not valid JSON: \(error)", hint: "restore it from version control or a backup")
-        }
-        do {
-            return try EngineState(json: json)
-        } catch {
+            if let syntax = error.syntax {
+                throw DeployError("S002", "the state file \(path) is not valid JSON: \(syntax)", hint: "restore it from version control or a backup")
+            }
             throw DeployError("S003", "\(path): \(error.description)")
         }
     }

@@ -4,7 +4,14 @@ import JSON
 /// Why a state file cannot be used.
 public struct StateFileError: Error, Sendable, CustomStringConvertible {
     public var description: String
+    /// Set when the text is not JSON at all.
+    public var syntax: JSONParser.Failure?
     public init(_ description: String) { self.description = description }
+
+    init(syntax: JSONParser.Failure) {
+        self.description = "not valid JSON: \(syntax)"
+        self.syntax = syntax
+    }
 }
 
 extension EngineState {
@@ -21,22 +28,93 @@ extension EngineState {
 
     /// Reads a state file's JSON; refuses newer formats.
     public init(json: JSONValue) throws(StateFileError) {
-        guard let version = json["format_version"]?.intValue else { throw StateFileError("not a campaign state file (no format_version)") }
+        try self.init(jsonText: JSONWriter(indent: nil).bytes(json))
+    }
+
+    /// Reads a state file's text; refuses newer formats. Records are decoded straight from the text (state files
+    /// hold thousands), without a tree in between.
+    public init(jsonText bytes: [UInt8]) throws(StateFileError) {
+        do {
+            try self.init(reading: bytes)
+        } catch let failure as JSONParser.Failure {
+            throw StateFileError(syntax: failure)
+        } catch let error as StateFileError {
+            throw error
+        } catch {
+            throw StateFileError("\(error)")
+        }
+    }
+
+    private init(reading bytes: [UInt8]) throws {
+        var reader = JSONReader(bytes)
+        guard try reader.peek() == .object else { throw StateFileError("not a campaign state file (no format_version)") }
+        try reader.beginObject()
+        // The first of repeated members counts. Campaigns written before `format_version` (a hand-edited file) are
+        // skipped and read once the version is known to be one this build understands.
+        var version: Int??, lineage: String??, serial: Int??, appliedPlans: [String]?
+        var campaignsAt: Int?
+        var records: [String: StateRecord]?
+        while let key = try reader.nextKey() {
+            switch key {
+            case "format_version" where version == nil:
+                version = .some(try reader.intIfAny())
+            case "lineage" where lineage == nil:
+                lineage = .some(try reader.stringIfAny())
+            case "serial" where serial == nil:
+                serial = .some(try reader.intIfAny())
+            case "applied_plans" where appliedPlans == nil:
+                var plans: [String] = []
+                if try reader.peek() == .array {
+                    try reader.beginArray()
+                    while try reader.nextItem() {
+                        if let plan = try reader.stringIfAny() { plans.append(plan) }
+                    }
+                }  else {
+                    try reader.skipValue()
+                }
+                appliedPlans = plans
+            case "campaigns" where campaignsAt == nil:
+                campaignsAt = reader.offset
+                if let known = version ?? nil, known <= Self.currentFormatVersion {
+                    records = try Self.readRecords(&reader)
+                } else {
+                    try reader.skipValue()
+                }
+            default:
+                try reader.skipValue()
+            }
+        }
+        try reader.finish()
+        guard let version = version ?? nil else { throw StateFileError("not a campaign state file (no format_version)") }
         guard version <= Self.currentFormatVersion else {
             throw StateFileError("the state file has format_version \(version); this campaign understands up to \(Self.currentFormatVersion): upgrade campaign")
         }
-        guard let lineage = json["lineage"]?.stringValue, let serial = json["serial"]?.intValue else {
+        guard let lineage = lineage ?? nil, let serial = serial ?? nil else {
             throw StateFileError("the state file has no lineage or serial")
         }
         self.init(lineage: lineage)
         formatVersion = version
         self.serial = serial
-        appliedPlans = json["applied_plans"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        let records = json["campaigns"]?.objectValue ?? []
-        campaigns.reserveCapacity(records.count)
-        for (key, value) in records {
-            campaigns[key] = try StateRecord(json: value, key: key)
+        self.appliedPlans = appliedPlans ?? []
+        if records == nil, let campaignsAt {
+            var again = JSONReader(bytes, offset: campaignsAt)
+            records = try Self.readRecords(&again)
         }
+        campaigns = records ?? [:]
+    }
+
+    /// The `campaigns` object: a record per key (a later repeat of a key wins); anything but an object is none.
+    private static func readRecords(_ reader: inout JSONReader) throws -> [String: StateRecord] {
+        guard try reader.peek() == .object else {
+            try reader.skipValue()
+            return [:]
+        }
+        var records: [String: StateRecord] = [:]
+        try reader.beginObject()
+        while let key = try reader.nextKey() {
+            records[key] = try StateRecord(reading: &reader, key: key)
+        }
+        return records
     }
 }
 
@@ -78,31 +156,38 @@ extension StateRecord {
         return .object(members)
     }
 
-    init(json: JSONValue, key: String) throws(StateFileError) {
-        // One pass over the members, matching names without hashing (state files hold thousands of records).
+    /// A record read from the text of its JSON object.
+    init(reading reader: inout JSONReader, key: String) throws {
+        // One pass over the members, matching names without hashing (state files hold thousands of records); a
+        // member of the wrong type counts as absent.
         var kindText: String?, statusText: String?, name: String?, file: String?, hash: String?, contentHash: String?
         var createdAt: String?, updatedAt: String?, when: String?, scheduledDate: Int?, startsAt: String?, id: Int?
-        var stats: JSONValue?, batchesSent: Int?, delivered: JSONValue?, intent: JSONValue?
-        for (member, value) in json.objectValue ?? [] {
-            switch member {
-            case "type": kindText = value.stringValue
-            case "status": statusText = value.stringValue
-            case "name": name = value.stringValue
-            case "file": file = value.stringValue
-            case "request_sha256": hash = value.stringValue
-            case "content_sha256": contentHash = value.stringValue
-            case "created_at": createdAt = value.stringValue
-            case "updated_at": updatedAt = value.stringValue
-            case "when": when = value.stringValue
-            case "scheduled_date": scheduledDate = value.intValue
-            case "starts_at": startsAt = value.stringValue
-            case "id": id = value.intValue
-            case "stats": stats = value
-            case "batches_sent": batchesSent = value.intValue
-            case "delivered": delivered = value
-            case "intent": intent = value
-            default: break
+        var stats: (sent: Int?, clicked: Int?)?, batchesSent: Int?, delivered: JSONValue?, intent: JSONValue?
+        if try reader.peek() == .object {
+            try reader.beginObject()
+            while let member = try reader.nextKey() {
+                switch member {
+                case "type": kindText = try reader.stringIfAny()
+                case "status": statusText = try reader.stringIfAny()
+                case "name": name = try reader.stringIfAny()
+                case "file": file = try reader.stringIfAny()
+                case "request_sha256": hash = try reader.stringIfAny()
+                case "content_sha256": contentHash = try reader.stringIfAny()
+                case "created_at": createdAt = try reader.stringIfAny()
+                case "updated_at": updatedAt = try reader.stringIfAny()
+                case "when": when = try reader.stringIfAny()
+                case "scheduled_date": scheduledDate = try reader.intIfAny()
+                case "starts_at": startsAt = try reader.stringIfAny()
+                case "id": id = try reader.intIfAny()
+                case "stats": stats = try Self.readStats(&reader)
+                case "batches_sent": batchesSent = try reader.intIfAny()
+                case "delivered": delivered = try reader.value()
+                case "intent": intent = try reader.value()
+                default: try reader.skipValue()
+                }
             }
+        } else {
+            try reader.skipValue()
         }
         guard let kindText, let kind = Kind(rawValue: kindText), let statusText, let status = RecordStatus(rawValue: statusText)
         else { throw StateFileError("campaign `\(key)` in the state file has no valid type or status") }
@@ -112,7 +197,7 @@ extension StateRecord {
         self.scheduledDate = scheduledDate
         self.startsAt = startsAt.flatMap { try? Date($0, strategy: .iso8601) }
         self.id = id
-        if let sent = stats?["sent"]?.intValue, let clicked = stats?["clicked"]?.intValue { self.stats = (sent, clicked) }
+        if let sent = stats?.sent, let clicked = stats?.clicked { self.stats = (sent, clicked) }
         self.batchesSent = batchesSent ?? 0
         if let delivered { self.delivered = Self.recipients(delivered) }
         if let intent, let action = intent["action"]?.stringValue.flatMap(Intent.Action.init(rawValue:)) {
@@ -120,5 +205,23 @@ extension StateRecord {
                 action: action, startedAt: intent["started_at"]?.stringValue ?? "", batch: intent["batch"]?.intValue,
                 recipients: Self.recipients(intent["recipients"]), requestHash: intent["request_sha256"]?.stringValue)
         }
+    }
+
+    /// `{"sent": N, "clicked": M}`, read in place (every completed campaign has one).
+    private static func readStats(_ reader: inout JSONReader) throws -> (sent: Int?, clicked: Int?)? {
+        guard try reader.peek() == .object else {
+            try reader.skipValue()
+            return nil
+        }
+        var stats: (sent: Int?, clicked: Int?) = (nil, nil)
+        try reader.beginObject()
+        while let member = try reader.nextKey() {
+            switch member {
+            case "sent": stats.sent = try reader.intIfAny()
+            case "clicked": stats.clicked = try reader.intIfAny()
+            default: try reader.skipValue()
+            }
+        }
+        return stats
     }
 }

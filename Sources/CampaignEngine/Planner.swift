@@ -34,7 +34,8 @@ public struct Planner: Sendable {
         }
         // Moves: a new key whose request is identical to that of a key no longer in the files.
         var movedAway: [String: String] = [:]  // old key -> new key
-        let newKeys = desired.filter { records[$0.key] == nil }
+        // By index: iterating the campaigns would copy each one.
+        let newKeys = desired.indices.filter { records.index(forKey: desired[$0].key) == nil }.map { desired[$0] }
         let orphans = newKeys.isEmpty ? [:] : records.filter { !desiredKeys.contains($0.key) && $0.value.status != .unknown && $0.value.intent == nil }
         for campaign in newKeys where !orphans.isEmpty {
             let hash: String

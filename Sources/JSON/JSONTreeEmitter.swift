@@ -1,11 +1,11 @@
 /// A ``JSONEmitter`` that builds a ``JSONValue`` tree.
 public struct JSONTreeEmitter: JSONEmitter {
-    private enum Container {
-        case array([JSONValue])
-        case object([(String, JSONValue)], key: String?)
-    }
-
-    private var open: [Container] = []
+    /// Open containers, innermost last: true for an object. Their contents are kept in separate stacks so that
+    /// appending mutates in place (no copy of a growing array per element).
+    private var levels: [Bool] = []
+    private var arrays: [[JSONValue]] = []
+    private var objects: [[(String, JSONValue)]] = []
+    private var keys: [String] = []
     private var finished: JSONValue?
 
     public init() {}
@@ -14,41 +14,38 @@ public struct JSONTreeEmitter: JSONEmitter {
     public var value: JSONValue? { finished }
 
     private mutating func add(_ value: JSONValue) {
-        guard let last = open.indices.last else {
+        guard let isObject = levels.last else {
             finished = value
             return
         }
-        switch open[last] {
-        case .array(var items):
-            open[last] = .array([])
-            items.append(value)
-            open[last] = .array(items)
-        case .object(var members, let key):
-            open[last] = .object([], key: nil)
-            members.append((key ?? "", value))
-            open[last] = .object(members, key: nil)
+        if isObject {
+            objects[objects.count - 1].append((keys.popLast() ?? "", value))
+        } else {
+            arrays[arrays.count - 1].append(value)
         }
     }
 
-    public mutating func beginObject() { open.append(.object([], key: nil)) }
-    public mutating func beginArray() { open.append(.array([])) }
+    public mutating func beginObject() {
+        levels.append(true)
+        objects.append([])
+    }
+
+    public mutating func beginArray() {
+        levels.append(false)
+        arrays.append([])
+    }
 
     public mutating func endObject() {
-        guard case .object(let members, _) = open.popLast() else { return }
-        add(.object(members))
+        guard levels.popLast() == true else { return }
+        add(.object(objects.removeLast()))
     }
 
     public mutating func endArray() {
-        guard case .array(let items) = open.popLast() else { return }
-        add(.array(items))
+        guard levels.popLast() == false else { return }
+        add(.array(arrays.removeLast()))
     }
 
-    public mutating func key(_ key: String) {
-        guard let last = open.indices.last, case .object(let members, _) = open[last] else { return }
-        open[last] = .object([], key: nil)
-        open[last] = .object(members, key: key)
-    }
-
+    public mutating func key(_ key: String) { keys.append(key) }
     public mutating func string(_ value: String) { add(.string(value)) }
     public mutating func number(_ text: String) { add(.number(text)) }
     public mutating func int(_ value: Int) { add(.int(value)) }

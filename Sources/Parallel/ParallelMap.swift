@@ -7,18 +7,24 @@ extension Array where Element: Sendable {
     /// many independent items (parsing files); the work is split into a few chunks per core to keep overhead low.
     @inlinable
     public func parallelMap<T: Sendable>(_ transform: @Sendable (Element) -> T) -> [T] {
-        if count < 2 { return map(transform) }
+        parallelMap(sliceState: {}) { _, element in transform(element) }
+    }
+
+    /// `transform` applied to every element on all cores, results in the original order, each worker's chunk
+    /// sharing one `sliceState()` (a scratch buffer, say) that `transform` may change. Results are written in place
+    /// into the array returned: nothing is copied or joined afterwards.
+    @inlinable
+    public func parallelMap<S, T: Sendable>(sliceState: @Sendable () -> S, _ transform: @Sendable (inout S, Element) -> T) -> [T] {
+        let count = self.count
         let items = self
-        let parts = parallelSlices { range in
-            var part: [T] = []
-            part.reserveCapacity(range.count)
-            for index in range { part.append(transform(items[index])) }
-            return part
+        return [T](unsafeUninitializedCapacity: count) { buffer, initializedCount in
+            let results = ResultSlots(buffer)
+            forEachChunk(count: count) { _, range in
+                var state = sliceState()
+                for index in range { results.initialize(index, to: transform(&state, items[index])) }
+            }
+            initializedCount = count
         }
-        var result: [T] = []
-        result.reserveCapacity(count)
-        for part in parts { result.append(contentsOf: part) }
-        return result
     }
 
     /// `transform` applied on all cores to consecutive index ranges that together cover the array (a few per
@@ -27,21 +33,57 @@ extension Array where Element: Sendable {
     @inlinable
     public func parallelSlices<T: Sendable>(_ transform: @Sendable (Range<Int>) -> T) -> [T] {
         let count = self.count
-        if count == 0 { return [] }
-        let chunks = Swift.min(count, 8 * Swift.max(1, System.coreCount))
-        if chunks == 1 { return [transform(0..<count)] }
-        let results = Mutex<[Int: T]>([:])
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            let part = transform(count * chunk / chunks ..< count * (chunk + 1) / chunks)
-            results.withLock { $0[chunk] = part }
+        let chunks = Parallel.chunks(count: count)
+        return [T](unsafeUninitializedCapacity: chunks.count) { buffer, initializedCount in
+            let results = ResultSlots(buffer)
+            forEachChunk(count: count) { chunk, range in
+                results.initialize(chunk, to: transform(range))
+            }
+            initializedCount = chunks.count
         }
-        return results.withLock { parts in (0..<chunks).compactMap { parts[$0] } }
     }
 }
 
-/// The machine, as far as fanning out is concerned.
+/// How work on `count` items is split: a few consecutive ranges per core.
 @usableFromInline
-enum System {
+enum Parallel {
     @usableFromInline
     static let coreCount = ProcessInfo.processInfo.activeProcessorCount
+
+    @usableFromInline
+    static func chunks(count: Int) -> [Range<Int>] {
+        if count == 0 { return [] }
+        let chunks = Swift.min(count, 8 * Swift.max(1, coreCount))
+        return (0..<chunks).map { count * $0 / chunks ..< count * ($0 + 1) / chunks }
+    }
+}
+
+/// Runs `body` with the number and range of each of ``Parallel/chunks(count:)``, on all cores (inline when
+/// there is only one).
+@inlinable
+func forEachChunk(count: Int, _ body: @Sendable (Int, Range<Int>) -> Void) {
+    let chunks = Parallel.chunks(count: count)
+    if chunks.count == 1 {
+        body(0, chunks[0])
+        return
+    }
+    DispatchQueue.concurrentPerform(iterations: chunks.count) { body($0, chunks[$0]) }
+}
+
+/// The uninitialized storage of an array being built, written from several threads: each slot exactly once, by
+/// one thread (callers hand disjoint index ranges to the workers), and read only after all have finished.
+@usableFromInline
+struct ResultSlots<T>: @unchecked Sendable {
+    @usableFromInline
+    let base: UnsafeMutablePointer<T>?
+
+    @inlinable
+    init(_ buffer: UnsafeMutableBufferPointer<T>) {
+        base = buffer.baseAddress
+    }
+
+    @inlinable
+    func initialize(_ index: Int, to value: T) {
+        (base! + index).initialize(to: value)
+    }
 }

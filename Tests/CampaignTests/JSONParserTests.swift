@@ -161,3 +161,36 @@ struct JSONEmitterTests {
         #expect(emitter.value == value)
     }
 }
+
+@Suite("JSON reader")
+struct JSONReaderTests {
+    @Test func readsPieceByPieceAndSkipsWhatIsNotWanted() throws {
+        var reader = JSONReader(Array(#" {"a": "x", "b": 12, "c": [1, {"d": [true, null]}], "e": "not a number", "f": 1.5, "g": []} "#.utf8))
+        try reader.beginObject()
+        var seen: [String: String] = [:]
+        while let key = try reader.nextKey() {
+            switch key {
+            case "a": seen[key] = try reader.string()
+            case "b", "e", "f": seen[key] = (try reader.intIfAny()).map(String.init) ?? "-"
+            case "g":
+                try reader.beginArray()
+                #expect(try reader.nextItem() == false)
+                seen[key] = "[]"
+            default:
+                try reader.skipValue()
+                seen[key] = "skipped"
+            }
+        }
+        try reader.finish()
+        #expect(seen == ["a": "x", "b": "12", "c": "skipped", "e": "-", "f": "-", "g": "[]"])
+    }
+
+    @Test(arguments: [#"{"a" 1}"#, #"{"a": 1,}"#, #"{"a": 1 "b": 2}"#, #"[1 2]"#, #"{"a": [1,]}"#, #"{"a": {"#])
+    func skippingStillValidates(text: String) {
+        #expect(throws: JSONReader.Failure.self) {
+            var reader = JSONReader(Array(text.utf8))
+            try reader.skipValue()
+            try reader.finish()
+        }
+    }
+}

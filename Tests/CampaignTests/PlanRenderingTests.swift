@@ -63,6 +63,33 @@ struct PlanRenderingTests {
         #expect(back.campaigns["s"]?.delivered == ["identity": ["u1", "u2"]])
         #expect(JSONWriter().string(back.json) == text)
     }
+
+    @Test func stateFilesAreReadInAnyMemberOrderAndRefusedWhenNewer() throws {
+        let record = #"{"type": "scheduled", "status": "completed", "name": "A", "file": "a.yaml", "request_sha256": "h", "id": 7, "stats": {"clicked": 2, "sent": 9}, "extra": [1, {"x": null}], "created_at": "t"}"#
+        // Campaigns before the version (a hand-edited file), unknown members anywhere.
+        let reordered = try EngineState(jsonText: Array(#"{"campaigns": {"a": \#(record)}, "note": {"k": [true]}, "serial": 3, "lineage": "l", "format_version": 1}"#.utf8))
+        #expect(reordered.serial == 3 && reordered.lineage == "l")
+        let a = try #require(reordered.campaigns["a"])
+        #expect(a.id == 7 && a.status == .completed && a.hash == "h" && a.stats?.sent == 9 && a.stats?.clicked == 2 && a.updatedAt == "t")
+        // A newer format is refused for its version, whatever its campaigns look like and wherever they are.
+        for text in [#"{"campaigns": {"a": {"type": "rocket"}}, "format_version": 2, "lineage": "l", "serial": 1}"#,
+                     #"{"format_version": 2, "lineage": "l", "serial": 1, "campaigns": {"a": {"type": "rocket"}}}"#] {
+            #expect { try EngineState(jsonText: Array(text.utf8)) } throws: { error in
+                (error as? StateFileError)?.description.contains("format_version 2") == true && (error as? StateFileError)?.syntax == nil
+            }
+        }
+        // Members of the wrong type count as absent; a record without a valid type or status is refused by key.
+        let loose = try EngineState(jsonText: Array(#"{"format_version": 1, "lineage": "l", "serial": 1, "campaigns": {"a": {"type": "scheduled", "status": "scheduled", "id": "7", "name": 5, "stats": [1]}}}"#.utf8))
+        #expect(loose.campaigns["a"]?.id == nil && loose.campaigns["a"]?.name == "" && loose.campaigns["a"]?.stats == nil)
+        #expect { try EngineState(jsonText: Array(#"{"format_version": 1, "lineage": "l", "serial": 1, "campaigns": {"b": {"type": "scheduled"}}}"#.utf8)) } throws: { error in
+            (error as? StateFileError)?.description.contains("campaign `b`") == true
+        }
+        // Text that is not JSON says so (and where), even after valid records.
+        for text in [#"{"format_version": 1, "lineage": "l", "serial": 1, "campaigns": {"a": \#(record),}}"#, #"{"format_version": 1} x"#, "[", ""] {
+            #expect { try EngineState(jsonText: Array(text.utf8)) } throws: { error in (error as? StateFileError)?.syntax != nil }
+        }
+        #expect { try EngineState(jsonText: Array("[1]".utf8)) } throws: { error in (error as? StateFileError)?.description.contains("no format_version") == true }
+    }
 }
 
 @Suite("CleverTap binding")
