@@ -47,7 +47,12 @@ extension EngineState {
 
     private init(reading bytes: [UInt8]) throws {
         var reader = JSONReader(bytes)
-        guard try reader.peek() == .object else { throw StateFileError("not a campaign state file (no format_version)") }
+        guard try reader.peek() == .object else {
+            // Valid JSON of another shape is not a state file; invalid JSON is reported as such.
+            try reader.skipValue()
+            try reader.finish()
+            throw StateFileError("not a campaign state file (no format_version)")
+        }
         try reader.beginObject()
         // The first of repeated members counts. Campaigns written before `format_version` (a hand-edited file) are
         // skipped and read once the version is known to be one this build understands.
