@@ -127,15 +127,17 @@ public enum CleverTapCompiler {
             e.member("subject", subject)
             e.member("body", body)
         }
-        if !campaign.platformSpecific.isEmpty {
+        let specific = campaign.platformSpecific
+        if !specific.isEmpty {
             e.key("platform_specific")
             e.beginObject()
-            for (platform, entries) in campaign.platformSpecific.platforms {
-                e.key(platform.rawValue)
+            // By index: iterating would copy every list and entry (this runs for every campaign compiled).
+            for platform in specific.platforms.indices {
+                e.key(specific.platforms[platform].0.rawValue)
                 e.beginObject()
-                for entry in entries {
-                    e.key(entry.key)
-                    emitScalar(entry.value, into: &e)
+                for entry in specific.platforms[platform].1.indices {
+                    e.key(specific.platforms[platform].1[entry].key)
+                    emitScalar(specific.platforms[platform].1[entry].value, into: &e)
                 }
                 e.endObject()
             }

@@ -6,15 +6,15 @@ public struct JSONTextEmitter: JSONEmitter {
     /// Indentation per level; nil for compact text.
     public let indent: Int?
     /// The nesting level of the values written next.
-    private var level: Int
+    @usableFromInline var level: Int
     /// For each open container, one bit: set while it has no member or item yet. The innermost container is bit 0
     /// of ``emptyBits``; containers nested deeper than 64 levels keep their bits in ``deepEmptyBits``.
-    private var emptyBits: UInt64 = 0
-    private var deepEmptyBits: [UInt64] = []
+    @usableFromInline var emptyBits: UInt64 = 0
+    @usableFromInline var deepEmptyBits: [UInt64] = []
     /// How many containers are open.
-    private var depth = 0
+    @usableFromInline var depth = 0
     /// A key was just written: the next value follows it directly.
-    private var afterKey = false
+    @usableFromInline var afterKey = false
 
     /// An emitter appending to `bytes`; `level` is the nesting level the first value sits at (to pretty-print a part
     /// of a larger document).
@@ -35,8 +35,8 @@ public struct JSONTextEmitter: JSONEmitter {
     }
 
     /// Writes the separator and indentation that go before a value or key.
-    @inline(__always)
-    private mutating func separate() {
+    @inlinable
+    mutating func separate() {
         if afterKey {
             afterKey = false
             return
@@ -50,14 +50,16 @@ public struct JSONTextEmitter: JSONEmitter {
         newline(level)
     }
 
-    private mutating func push(empty: Bool) {
+    @inlinable
+    mutating func push(empty: Bool) {
         if depth >= 64, depth % 64 == 0 { deepEmptyBits.append(emptyBits) }
         emptyBits = emptyBits << 1 | (empty ? 1 : 0)
         depth += 1
     }
 
     /// Closes the innermost container; returns whether it stayed empty.
-    private mutating func pop() -> Bool {
+    @inlinable
+    mutating func pop() -> Bool {
         let wasEmpty = emptyBits & 1 != 0
         emptyBits >>= 1
         depth -= 1
@@ -66,35 +68,41 @@ public struct JSONTextEmitter: JSONEmitter {
     }
 
     /// A newline and the indentation of `level` (nothing when compact).
+    @inlinable
     mutating func newline(_ level: Int) {
         guard let indent else { return }
-        bytes.append(0x0A)
+        // A newline and up to 64 spaces in one copy, from a constant.
+        let run: StaticString = "\n                                                                "
         var count = indent * level
+        bytes.append(contentsOf: UnsafeBufferPointer(start: run.utf8Start, count: 1 + Swift.min(count, run.utf8CodeUnitCount - 1)))
+        count -= run.utf8CodeUnitCount - 1
         while count > 0 {
-            let run = min(count, JSONTextEmitter.spaces.count)
-            JSONTextEmitter.spaces.withUnsafeBufferPointer { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[0..<run])) }
-            count -= run
+            bytes.append(contentsOf: UnsafeBufferPointer(start: run.utf8Start + 1, count: Swift.min(count, run.utf8CodeUnitCount - 1)))
+            count -= run.utf8CodeUnitCount - 1
         }
     }
 
-    private mutating func open(_ bracket: UInt8) {
+    @inlinable
+    mutating func open(_ bracket: UInt8) {
         separate()
         bytes.append(bracket)
         push(empty: true)
         level += 1
     }
 
-    private mutating func close(_ bracket: UInt8) {
+    @inlinable
+    mutating func close(_ bracket: UInt8) {
         level -= 1
         if !pop() { newline(level) }
         bytes.append(bracket)
     }
 
-    public mutating func beginObject() { open(UInt8(ascii: "{")) }
-    public mutating func endObject() { close(UInt8(ascii: "}")) }
-    public mutating func beginArray() { open(UInt8(ascii: "[")) }
-    public mutating func endArray() { close(UInt8(ascii: "]")) }
+    @inlinable public mutating func beginObject() { open(UInt8(ascii: "{")) }
+    @inlinable public mutating func endObject() { close(UInt8(ascii: "}")) }
+    @inlinable public mutating func beginArray() { open(UInt8(ascii: "[")) }
+    @inlinable public mutating func endArray() { close(UInt8(ascii: "]")) }
 
+    @inlinable
     public mutating func key(_ key: String) {
         separate()
         JSONWriter.appendQuoted(key, into: &bytes)
@@ -103,6 +111,7 @@ public struct JSONTextEmitter: JSONEmitter {
         afterKey = true
     }
 
+    @inlinable
     public mutating func string(_ value: String) {
         separate()
         JSONWriter.appendQuoted(value, into: &bytes)
@@ -142,6 +151,4 @@ public struct JSONTextEmitter: JSONEmitter {
         separate()
         bytes.append(contentsOf: "null".utf8)
     }
-
-    private static let spaces = [UInt8](repeating: 0x20, count: 64)
 }

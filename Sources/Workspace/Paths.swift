@@ -46,9 +46,14 @@ public enum Paths {
 
     /// True when `path` (absolute) has no `.` or `..` component, no repeated or trailing slash: nothing to resolve.
     static func isNormal(_ path: String) -> Bool {
-        var previous: UInt8 = 0
+        isNormal(path.utf8, afterSlash: false)
+    }
+
+    /// `isNormal` for path bytes; `afterSlash` when they continue a path after a `/` (a relative remainder).
+    private static func isNormal<Bytes: Sequence<UInt8>>(_ bytes: Bytes, afterSlash: Bool) -> Bool {
+        var previous: UInt8 = afterSlash ? UInt8(ascii: "/") : 0
         var dots = 0
-        for byte in path.utf8 {
+        for byte in bytes {
             if byte == UInt8(ascii: "/") {
                 if previous == UInt8(ascii: "/") || (dots > 0 && dots <= 2) { return false }
                 dots = 0
@@ -60,6 +65,21 @@ public enum Paths {
             previous = byte
         }
         return previous != UInt8(ascii: "/") && !(dots > 0 && dots <= 2)
+    }
+
+    /// The rest of `path` after `folder/` when `path` starts with it and the rest needs no resolving (no `.`, `..`
+    /// or empty component), else nil. Spares making both absolute when a file was found by walking `folder`.
+    static func remainder(of path: String, below folder: String) -> String? {
+        let bytes = path.utf8
+        guard !folder.isEmpty, bytes.starts(with: folder.utf8) else { return nil }
+        var start = bytes.index(bytes.startIndex, offsetBy: folder.utf8.count)
+        if !folder.hasSuffix("/") {
+            guard start < bytes.endIndex, bytes[start] == UInt8(ascii: "/") else { return nil }
+            start = bytes.index(after: start)
+        }
+        let rest = bytes[start...]
+        guard !rest.isEmpty, isNormal(rest, afterSlash: true) else { return nil }
+        return String(Substring(rest))
     }
 
     /// What kind of thing is at `path` (following symbolic links), or nil when nothing is.

@@ -97,7 +97,7 @@ public enum ProjectLoader {
                     case .failure(let problem):
                         slice.problems.append(FileProblems(path: path, diagnostics: [problem], bytes: nil, resources: []))
                     case .success(let bytes):
-                        let relative = relativePath(of: path, under: absoluteRoot)
+                        let relative = Paths.remainder(of: path, below: root) ?? relativePath(of: path, under: absoluteRoot)
                         let file = SourceFile(path: path, bytes: bytes)
                         let decoded = CampaignDecoder.decode(file, relativePath: relative, context: projectContext, resources: reader, limits: limits)
                         slice.campaigns += decoded.campaigns

@@ -18,4 +18,22 @@ struct PathsTests {
         #expect(Paths.parent("b.yaml") == ".")
         #expect(Paths.lastComponent("a/b.yaml") == "b.yaml")
     }
+
+    @Test(arguments: [
+        ("campaigns/promos/a.yaml", "campaigns", "promos/a.yaml"), ("./a.yaml", ".", "a.yaml"), ("/r/a.yaml", "/", "r/a.yaml"),
+        ("/x/y/.hidden/a.yaml", "/x/y", ".hidden/a.yaml"), ("c/.../a.yaml", "c", ".../a.yaml"),
+        // Anything that would need resolving, or is not below the folder, takes the slow path (nil here).
+        ("campaigns/../x/a.yaml", "campaigns", nil), ("campaigns/./a.yaml", "campaigns", nil), ("campaigns//a.yaml", "campaigns", nil),
+        ("campaigns-old/a.yaml", "campaigns", nil), ("campaigns", "campaigns", nil), ("campaigns/", "campaigns", nil),
+        ("a.yaml", ".", nil), ("campaigns/a/..", "campaigns", nil),
+    ] as [(String, String, String?)])
+    func remaindersBelowAFolderNeedNoResolving(path: String, folder: String, expected: String?) {
+        #expect(Paths.remainder(of: path, below: folder) == expected)
+        // Where there is one, it is what the general (absolute) computation gives.
+        if let expected {
+            let root = Paths.absolute(folder)
+            #expect(Paths.absolute(path).hasPrefix(root == "/" ? root : root + "/"))
+            #expect(String(Paths.absolute(path).dropFirst(root == "/" ? 1 : root.count + 1)) == expected)
+        }
+    }
 }

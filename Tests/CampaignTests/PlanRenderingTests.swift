@@ -94,6 +94,15 @@ struct PlanRenderingTests {
 
 @Suite("CleverTap binding")
 struct BindingTests {
+    @Test(arguments: [(2030, 2, 2, 10, 7, "20300202 10:07"), (2026, 12, 31, 0, 0, "20261231 00:00"), (2026, 1, 9, 23, 59, "20260109 23:59"),
+                      (999, 1, 1, 9, 5, "9990101 09:05"), (1, 1, 1, 0, 1, "10101 00:01"), (9999, 12, 31, 12, 30, "99991231 12:30")])
+    func whenIsWrittenAsTheAPITakesIt(year: Int, month: Int, day: Int, hour: Int, minute: Int, expected: String) throws {
+        let date = try #require(CalendarDate(year: year, month: month, day: day))
+        let time = try #require(LocalDateTime(date: date, hour: hour, minute: minute))
+        #expect(time.apiValue == expected)
+        #expect(time.apiValue == "\(date.yyyymmdd) \(hour < 10 ? "0" : "")\(hour):\(minute < 10 ? "0" : "")\(minute)")
+    }
+
     @Test func wallClockTimesBecomeInstantsInTheAccountZone() throws {
         let winter = try #require(CalendarDate(year: 2027, month: 1, day: 15))
         let summer = try #require(CalendarDate(year: 2027, month: 7, day: 1))
