@@ -63,7 +63,7 @@ struct PlanCommand: AsyncParsableCommand {
         }
         let plan = try await Self.makePlan(context: context, deploy: deploy, refresh: refresh, estimate: estimate, preloaded: await preload?.value)
         switch format {
-        case .text: printOut(PlanRenderer.text(plan.plan, colors: output.useColorsOnStdout))
+        case .text: StandardOutput.write(PlanRenderer.textBytes(plan.plan, colors: output.useColorsOnStdout))
         case .markdown: printOut(PlanRenderer.markdown(plan.plan))
         case .json: printOut(JSONWriter(indent: 2).string(PlanRenderer.json(plan.plan)) + "\n")
         }

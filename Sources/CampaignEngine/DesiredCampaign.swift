@@ -1,12 +1,15 @@
 import Foundation
 
 /// What the campaign files say should exist, in provider-neutral terms.
-public struct DesiredCampaign: Sendable {
-    public var key: String
-    public var name: String
+///
+/// Immutable, and shared by reference: a plan passes 10,000 of these between stages and actions, and a copy then
+/// costs one reference count instead of one per string it holds.
+public final class DesiredCampaign: Sendable {
+    public let key: String
+    public let name: String
     /// The file it is written in.
-    public var file: String
-    public var kind: Kind
+    public let file: String
+    public let kind: Kind
 
     public enum Kind: Sendable {
         /// A campaign created once and delivered by the provider on schedule (CleverTap: a segment campaign).

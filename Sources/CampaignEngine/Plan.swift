@@ -33,14 +33,14 @@ public struct PlanAction: Sendable {
     /// What state records once the action is applied (nil for forget and removals).
     public var facts: RecordFacts?
 
-    public init(key: String, kind: ActionKind, reason: String, id: Int? = nil, requests: [ProviderRequest] = [], movedFrom: String? = nil, desired: DesiredCampaign? = nil) {
+    public init(key: String, kind: ActionKind, reason: String, id: Int? = nil, requests: [ProviderRequest] = [], movedFrom: String? = nil, facts: RecordFacts? = nil) {
         self.key = key
         self.kind = kind
         self.reason = reason
         self.id = id
         self.requests = requests
         self.movedFrom = movedFrom
-        self.facts = desired.map(RecordFacts.init)
+        self.facts = facts
     }
 }
 

@@ -32,20 +32,30 @@ public enum PlanRenderer {
 
     /// One line per campaign and the summary line.
     public static func text(_ plan: Plan, colors: Bool) -> String {
-        // Built as UTF-8 bytes: plans of thousands of campaigns are printed in one go.
+        String(decoding: textBytes(plan, colors: colors), as: UTF8.self)
+    }
+
+    /// ``text(_:colors:)`` as UTF-8 bytes, built directly: plans of thousands of campaigns are printed in one go.
+    public static func textBytes(_ plan: Plan, colors: Bool) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(plan.actions.count * 96)
-        for action in plan.actions {
-            if colors { out.append(contentsOf: "\u{1B}[\(color(action.kind))m".utf8) }
-            out.append(contentsOf: symbol(action.kind).utf8)
+        // By index: iterating would copy every action.
+        for index in plan.actions.indices {
+            let kind = plan.actions[index].kind
+            if colors { out.append(contentsOf: "\u{1B}[\(color(kind))m".utf8) }
+            out.append(contentsOf: symbol(kind).utf8)
             out.append(0x20)
-            out.append(contentsOf: action.key.utf8)
+            out.append(contentsOf: plan.actions[index].key.utf8)
             out.append(contentsOf: ": ".utf8)
-            out.append(contentsOf: action.kind.rawValue.utf8)
-            if let id = action.id { out.append(contentsOf: " [id \(id)]".utf8) }
+            out.append(contentsOf: kind.rawValue.utf8)
+            if let id = plan.actions[index].id {
+                out.append(contentsOf: " [id ".utf8)
+                appendDecimal(id, to: &out)
+                out.append(UInt8(ascii: "]"))
+            }
             out.append(contentsOf: " — ".utf8)
-            out.append(contentsOf: action.reason.utf8)
-            if let estimates = action.estimates {
+            out.append(contentsOf: plan.actions[index].reason.utf8)
+            if let estimates = plan.actions[index].estimates {
                 out.append(contentsOf: (" (estimated reach: " + estimates.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + ")").utf8)
             }
             if colors { out.append(contentsOf: "\u{1B}[0m".utf8) }
@@ -53,7 +63,22 @@ public enum PlanRenderer {
         }
         out.append(contentsOf: (colors ? "\u{1B}[1m\(plan.summary)\u{1B}[0m" : plan.summary).utf8)
         out.append(0x0A)
-        return String(decoding: out, as: UTF8.self)
+        return out
+    }
+
+    /// Appends the decimal digits of `value` (no String made).
+    static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+        guard value >= 0 else {
+            out.append(contentsOf: String(value).utf8)
+            return
+        }
+        let start = out.count
+        var rest = value
+        repeat {
+            out.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        } while rest > 0
+        out[start...].reverse()
     }
 
     /// A summary table first, then the details collapsed; cut below ``markdownLimit`` with a note.

@@ -57,12 +57,12 @@ public struct Planner: Sendable {
         // Each campaign's action depends only on its own record: decided on all cores.
         let current = records
         actions = order.parallelMap { index in
-            let campaign = desired[index]
-            if let old = movedTo[campaign.key] {
-                return PlanAction(key: campaign.key, kind: .move, reason: "moved from `\(old)` with an identical request; state only",
-                                  id: current[old]?.id, movedFrom: old, desired: campaign)
+            let key = desired[index].key
+            if let old = movedTo.isEmpty ? nil : movedTo[key] {
+                return PlanAction(key: key, kind: .move, reason: "moved from `\(old)` with an identical request; state only",
+                                  id: current[old]?.id, movedFrom: old, facts: RecordFacts(desired[index]))
             }
-            return action(for: campaign, record: current[campaign.key], drift: live[campaign.key] == .stoppedOutside)
+            return action(for: desired[index], record: current[key], drift: !live.isEmpty && live[key] == .stoppedOutside)
         }
         for key in records.keys.filter({ !desiredKeys.contains($0) && movedAway[$0] == nil }).sorted() {
             guard let record = records[key] else { continue }
@@ -80,7 +80,8 @@ public struct Planner: Sendable {
     private func liveText(_ record: StateRecord) -> String {
         switch record.status {
         case .completed:
-            if let stats = record.stats { return "completed: sent \(stats.sent), clicked \(stats.clicked)" }
+            // Plain concatenation: this runs for every unchanged campaign.
+            if let stats = record.stats { return "completed: sent " + String(stats.sent) + ", clicked " + String(stats.clicked) }
             return "completed"
         case .scheduled: return record.when == "now" || record.when == nil ? "scheduled for now" : "scheduled for \(record.when!)"
         case .stopped: return "stopped"
@@ -95,13 +96,13 @@ public struct Planner: Sendable {
         case .scheduled(let scheduled):
             guard let record else {
                 if scheduled.stopped {
-                    return PlanAction(key: key, kind: .noChange, reason: "`stopped: true`; never created", desired: campaign)
+                    return PlanAction(key: key, kind: .noChange, reason: "`stopped: true`; never created", facts: RecordFacts(campaign))
                 }
                 if let startsAt = scheduled.startsAt, startsAt <= now {
-                    return PlanAction(key: key, kind: .refused, reason: "schedule \(scheduled.when) is in the past", desired: campaign)
+                    return PlanAction(key: key, kind: .refused, reason: "schedule \(scheduled.when) is in the past", facts: RecordFacts(campaign))
                 }
                 return PlanAction(key: key, kind: .create, reason: "new campaign, \(scheduled.when == "now" ? "sent now" : "scheduled for \(scheduled.when)")",
-                                  requests: [scheduled.request], desired: campaign)
+                                  requests: [scheduled.request], facts: RecordFacts(campaign))
             }
             if record.status == .unknown || record.intent != nil {
                 return unknownRefusal(key, record)
@@ -112,9 +113,9 @@ public struct Planner: Sendable {
             }
             if record.hash == scheduled.requestHash {
                 if scheduled.stopped && record.status == .scheduled {
-                    return PlanAction(key: key, kind: .stop, reason: "`stopped: true` while still scheduled", id: record.id, desired: campaign)
+                    return PlanAction(key: key, kind: .stop, reason: "`stopped: true` while still scheduled", id: record.id, facts: RecordFacts(campaign))
                 }
-                return PlanAction(key: key, kind: .noChange, reason: liveText(record) + driftNote, id: record.id, desired: campaign)
+                return PlanAction(key: key, kind: .noChange, reason: liveText(record) + driftNote, id: record.id, facts: RecordFacts(campaign))
             }
             // Changed.
             let stillAhead = record.status == .scheduled && record.when != "now" && (record.startsAt.map { $0.timeIntervalSince(now) >= Self.replaceMargin } ?? false)
@@ -125,20 +126,20 @@ public struct Planner: Sendable {
                                   id: record.id)
             }
             if scheduled.stopped {
-                return PlanAction(key: key, kind: .stop, reason: "`stopped: true` while still scheduled", id: record.id, desired: campaign)
+                return PlanAction(key: key, kind: .stop, reason: "`stopped: true` while still scheduled", id: record.id, facts: RecordFacts(campaign))
             }
             if let startsAt = scheduled.startsAt, startsAt <= now {
                 return PlanAction(key: key, kind: .refused, reason: "new schedule \(scheduled.when) is in the past", id: record.id)
             }
             return PlanAction(key: key, kind: .replace, reason: "changed while scheduled for \(record.when ?? "?"): stop \(record.id.map(String.init) ?? "?"), create anew",
-                              id: record.id, requests: [scheduled.request], desired: campaign)
+                              id: record.id, requests: [scheduled.request], facts: RecordFacts(campaign))
 
         case .send(let send):
             guard let record else {
                 let requests = send.requests(send.recipients)
                 let count = send.recipients.values.reduce(0) { $0 + $1.count }
                 return PlanAction(key: key, kind: .send, reason: "new send: \(count) recipients in \(requests.count) request\(requests.count == 1 ? "" : "s")",
-                                  requests: requests, desired: campaign)
+                                  requests: requests, facts: RecordFacts(campaign))
             }
             if record.status == .unknown || record.intent != nil {
                 return unknownRefusal(key, record)
@@ -164,12 +165,12 @@ public struct Planner: Sendable {
                 return PlanAction(key: key, kind: .refused, reason: "\(removed) recipients were removed after they were sent to: a delivered send is immutable")
             }
             if added.isEmpty {
-                return PlanAction(key: key, kind: .noChange, reason: liveText(record), desired: campaign)
+                return PlanAction(key: key, kind: .noChange, reason: liveText(record), facts: RecordFacts(campaign))
             }
             let requests = send.requests(added)
             let count = added.values.reduce(0) { $0 + $1.count }
             return PlanAction(key: key, kind: .send, reason: "\(count) new recipients in \(requests.count) request\(requests.count == 1 ? "" : "s") (the \(record.deliveredCount) already sent to are skipped)",
-                              requests: requests, desired: campaign)
+                              requests: requests, facts: RecordFacts(campaign))
         }
     }
 
