@@ -31,6 +31,12 @@ struct PlanRenderingTests {
         let text = PlanRenderer.text(plan, colors: false)
         #expect(text == "+ promos/campaign-0: create — new campaign, scheduled for 20300101 10:00\n! x: refused — because\nPlan: 1 to create, 0 to send, 0 to stop, 0 to replace, 0 unchanged, 1 refused\n")
         #expect(PlanRenderer.text(plan, colors: true).contains("\u{1B}[1;31m! x: refused"))
+        // Ids are written digit by digit.
+        let ids = [0, 7, 10, 1_009_999, Int.max]
+        let withIds = Plan(actions: ids.map { PlanAction(key: "k\($0)", kind: .noChange, reason: "r", id: $0) })
+        #expect(PlanRenderer.text(withIds, colors: false).split(separator: "\n").prefix(ids.count).map(String.init)
+                == ids.map { "= k\($0): no-change [id \($0)] — r" })
+        #expect(PlanRenderer.textBytes(plan, colors: true) == Array(PlanRenderer.text(plan, colors: true).utf8))
         let json = PlanRenderer.json(plan)
         #expect(json["summary"]?["refused"]?.intValue == 1)
         #expect(json["actions"]?.arrayValue?.first?["requests"]?.arrayValue?.first?["path"]?.stringValue == "/1/targets/create.json")
