@@ -68,7 +68,9 @@ struct CompileCommand: ParsableCommand {
             }
             StandardOutput.write(writer.objectWithArrayTail(isEmpty: isEmpty) + [0x0A])
         }
-        ExitStatus.exitWithoutCleanup(ExitStatus.success)
+        // The process ends here: the campaigns are not torn down object by object (kept alive to this point, or
+        // they would be freed after their last use above).
+        withExtendedLifetime((loaded, ordered)) { ExitStatus.exitWithoutCleanup(ExitStatus.success) }
     }
 
     /// The file name of a request under the output folder.

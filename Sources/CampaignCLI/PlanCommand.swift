@@ -77,9 +77,10 @@ struct PlanCommand: AsyncParsableCommand {
             printErr("saved the plan to \(out); apply it with `campaign apply \(out)`\n")
         }
         lock?.release()
-        // Like validate: the process ends here; skip tearing down thousands of campaigns object by object.
-        if plan.plan.hasRefusals { ExitStatus.exitWithoutCleanup(ExitStatus.failure) }
-        ExitStatus.exitWithoutCleanup(detailedExitcode && plan.plan.hasChanges ? 2 : ExitStatus.success)
+        // Like validate: the process ends here; skip tearing down thousands of campaigns object by object (kept
+        // alive to this point, or they would be freed after their last use above).
+        let status = plan.plan.hasRefusals ? ExitStatus.failure : detailedExitcode && plan.plan.hasChanges ? 2 : ExitStatus.success
+        withExtendedLifetime((context, plan)) { ExitStatus.exitWithoutCleanup(status) }
     }
 
     /// Loads state, gathers live data (only when there is something to ask) and plans.

@@ -30,6 +30,6 @@ struct ValidateCommand: ParsableCommand {
             loaded.diagnostics, sources: loaded.sources,
             summary: "validated \(DiagnosticOptions.count(loaded.campaigns.count, "campaign")) in \(DiagnosticOptions.count(loaded.fileCount, "file"))")
         // Like a compiler's -disable-free: the process ends here, so skip tearing down 10,000 campaigns.
-        ExitStatus.exitWithoutCleanup(failed ? ExitStatus.failure : ExitStatus.success)
+        withExtendedLifetime(loaded) { ExitStatus.exitWithoutCleanup(failed ? ExitStatus.failure : ExitStatus.success) }
     }
 }
