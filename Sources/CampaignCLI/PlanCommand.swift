@@ -39,10 +39,13 @@ struct PlanCommand: AsyncParsableCommand {
 
     func run() async throws {
         // Without --out (no lock to take first) the state file is read on another thread while the campaigns load.
-        var preload: Task<EngineState?, Never>?
+        var preload: Task<(state: EngineState, needsLive: Bool)?, Never>?
         if out == nil, deploy.env == nil {
             let path = deploy.state ?? deploy.environment["CAMPAIGN_STATE"].flatMap { $0.isEmpty ? nil : $0 } ?? DeployContext.defaultStatePath
-            preload = Task.detached { try? StateStore(path: path).load() }
+            preload = Task.detached { [refresh] in
+                guard let state = try? StateStore(path: path).load() else { return nil }
+                return (state, LiveData.isNeeded(for: state, refresh: refresh))
+            }
         }
         let context = try deploy.context(paths: paths, output: output)
         let lock: StateLock?
@@ -85,19 +88,20 @@ struct PlanCommand: AsyncParsableCommand {
 
     /// Loads state, gathers live data (only when there is something to ask) and plans.
     static func makePlan(
-        context: DeployContext, deploy: DeployOptions, refresh: Bool, estimate: Bool, preloaded: EngineState? = nil
+        context: DeployContext, deploy: DeployOptions, refresh: Bool, estimate: Bool, preloaded: (state: EngineState, needsLive: Bool)? = nil
     ) async throws -> (plan: Plan, state: EngineState) {
         let state: EngineState
+        let needsLive: Bool
         if let preloaded {
-            state = preloaded
+            (state, needsLive) = preloaded
         } else {
             do {
                 state = try StateStore(path: context.statePath).load()
             } catch {
                 throw fail(error)
             }
+            needsLive = LiveData.isNeeded(for: state, refresh: refresh)
         }
-        let needsLive = state.campaigns.values.contains { $0.kind == .scheduled && $0.id != nil && (refresh || $0.status == .scheduled) && $0.intent == nil }
         var live: [String: LiveStatus] = [:]
         var client: CleverTapClient?
         if needsLive || estimate {

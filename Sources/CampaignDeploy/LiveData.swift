@@ -5,12 +5,21 @@ import Foundation
 /// Gathers live facts for campaigns in state: `result.json` for each scheduled campaign that is not final (or every
 /// one with `refresh`), and `list.json` to notice campaigns stopped outside the tool.
 public enum LiveData {
+    /// Whether live data is read for `record`: a scheduled campaign with an id and no request of unknown outcome,
+    /// not yet final (any but a stopped one with `refresh`).
+    public static func isQueried(_ record: StateRecord, refresh: Bool) -> Bool {
+        record.kind == .scheduled && record.id != nil && record.intent == nil && record.status != .unknown
+            && (refresh ? record.status != .stopped : record.status == .scheduled)
+    }
+
+    /// Whether ``gather(state:client:refresh:)`` has anything to ask (so whether a client is needed at all).
+    public static func isNeeded(for state: EngineState, refresh: Bool) -> Bool {
+        state.campaigns.values.contains { isQueried($0, refresh: refresh) }
+    }
+
     public static func gather(state: EngineState, client: CleverTapClient, refresh: Bool) async throws(CleverTapError) -> [String: LiveStatus] {
         var live: [String: LiveStatus] = [:]
-        let candidates = state.campaigns.filter { _, record in
-            record.kind == .scheduled && record.id != nil && record.intent == nil && record.status != .unknown
-                && (refresh ? record.status != .stopped : record.status == .scheduled)
-        }
+        let candidates = state.campaigns.filter { _, record in isQueried(record, refresh: refresh) }
         guard !candidates.isEmpty else { return live }
         for (key, record) in candidates.sorted(by: { $0.key < $1.key }) {
             guard let id = record.id else { continue }

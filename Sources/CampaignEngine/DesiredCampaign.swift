@@ -18,25 +18,25 @@ public final class DesiredCampaign: Sendable {
         case send(Send)
     }
 
-    /// A scheduled campaign.
-    public struct Scheduled: Sendable {
+    /// A scheduled campaign (immutable and shared, like the campaign).
+    public final class Scheduled: Sendable {
         /// The create request (made when asked for: most plans need only the hash).
         public var request: ProviderRequest { makeRequest() }
         /// Makes ``request``.
-        public var makeRequest: @Sendable () -> ProviderRequest
+        public let makeRequest: @Sendable () -> ProviderRequest
         /// sha256 of the request, the campaign's identity for change detection.
-        public var requestHash: String
+        public let requestHash: String
         /// `now` or the wall-clock time as the provider takes it (`YYYYMMDD HH:MM`).
-        public var when: String
+        public let when: String
         /// The start as an instant; nil for `now`.
-        public var startsAt: Date?
+        public let startsAt: Date?
         /// The scheduled date as `YYYYMMDD` (for finding it in listings); nil for `now`.
-        public var scheduledDate: Int?
+        public let scheduledDate: Int?
         /// The files ask for it to be stopped.
-        public var stopped: Bool
+        public let stopped: Bool
 
         /// A scheduled campaign whose create request is `request`.
-        public init(request: ProviderRequest, requestHash: String, when: String, startsAt: Date?, scheduledDate: Int?, stopped: Bool) {
+        public convenience init(request: ProviderRequest, requestHash: String, when: String, startsAt: Date?, scheduledDate: Int?, stopped: Bool) {
             self.init(requestHash: requestHash, when: when, startsAt: startsAt, scheduledDate: scheduledDate, stopped: stopped) { request }
         }
 
@@ -55,14 +55,14 @@ public final class DesiredCampaign: Sendable {
         }
     }
 
-    /// A one-shot send.
-    public struct Send: Sendable {
+    /// A one-shot send (immutable and shared, like the campaign).
+    public final class Send: Sendable {
         /// sha256 of everything but the recipients.
-        public var contentHash: String
+        public let contentHash: String
         /// Every recipient, by kind, in order.
-        public var recipients: [String: [String]]
+        public let recipients: [String: [String]]
         /// The requests that deliver to exactly the recipients given (batched as the provider requires).
-        public var requests: @Sendable ([String: [String]]) -> [ProviderRequest]
+        public let requests: @Sendable ([String: [String]]) -> [ProviderRequest]
 
         public init(contentHash: String, recipients: [String: [String]], requests: @escaping @Sendable ([String: [String]]) -> [ProviderRequest]) {
             self.contentHash = contentHash

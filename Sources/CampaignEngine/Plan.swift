@@ -31,7 +31,17 @@ public struct PlanAction: Sendable {
     /// Estimated reach per device, when asked for.
     public var estimates: [(String, Int)]?
     /// What state records once the action is applied (nil for forget and removals).
-    public var facts: RecordFacts?
+    public var facts: RecordFacts? {
+        get { recordedFacts ?? desired.map(RecordFacts.init) }
+        set {
+            recordedFacts = newValue
+            desired = nil
+        }
+    }
+    /// Facts given as such (read from a saved plan), or taken from the desired campaign when asked for: most
+    /// actions of a large plan are never applied, so their facts are not copied out in advance.
+    private var recordedFacts: RecordFacts?
+    private var desired: DesiredCampaign?
 
     public init(key: String, kind: ActionKind, reason: String, id: Int? = nil, requests: [ProviderRequest] = [], movedFrom: String? = nil, facts: RecordFacts? = nil) {
         self.key = key
@@ -40,7 +50,13 @@ public struct PlanAction: Sendable {
         self.id = id
         self.requests = requests
         self.movedFrom = movedFrom
-        self.facts = facts
+        self.recordedFacts = facts
+    }
+
+    /// An action whose facts are those of `desired`.
+    public init(key: String, kind: ActionKind, reason: String, id: Int? = nil, requests: [ProviderRequest] = [], movedFrom: String? = nil, desired: DesiredCampaign) {
+        self.init(key: key, kind: kind, reason: reason, id: id, requests: requests, movedFrom: movedFrom)
+        self.desired = desired
     }
 }
 

@@ -60,7 +60,7 @@ public struct Planner: Sendable {
             let key = desired[index].key
             if let old = movedTo.isEmpty ? nil : movedTo[key] {
                 return PlanAction(key: key, kind: .move, reason: "moved from `\(old)` with an identical request; state only",
-                                  id: current[old]?.id, movedFrom: old, facts: RecordFacts(desired[index]))
+                                  id: current[old]?.id, movedFrom: old, desired: desired[index])
             }
             return action(for: desired[index], record: current[key], drift: !live.isEmpty && live[key] == .stoppedOutside)
         }
@@ -96,13 +96,13 @@ public struct Planner: Sendable {
         case .scheduled(let scheduled):
             guard let record else {
                 if scheduled.stopped {
-                    return PlanAction(key: key, kind: .noChange, reason: "`stopped: true`; never created", facts: RecordFacts(campaign))
+                    return PlanAction(key: key, kind: .noChange, reason: "`stopped: true`; never created", desired: campaign)
                 }
                 if let startsAt = scheduled.startsAt, startsAt <= now {
-                    return PlanAction(key: key, kind: .refused, reason: "schedule \(scheduled.when) is in the past", facts: RecordFacts(campaign))
+                    return PlanAction(key: key, kind: .refused, reason: "schedule \(scheduled.when) is in the past", desired: campaign)
                 }
                 return PlanAction(key: key, kind: .create, reason: "new campaign, \(scheduled.when == "now" ? "sent now" : "scheduled for \(scheduled.when)")",
-                                  requests: [scheduled.request], facts: RecordFacts(campaign))
+                                  requests: [scheduled.request], desired: campaign)
             }
             if record.status == .unknown || record.intent != nil {
                 return unknownRefusal(key, record)
@@ -113,9 +113,9 @@ public struct Planner: Sendable {
             }
             if record.hash == scheduled.requestHash {
                 if scheduled.stopped && record.status == .scheduled {
-                    return PlanAction(key: key, kind: .stop, reason: "`stopped: true` while still scheduled", id: record.id, facts: RecordFacts(campaign))
+                    return PlanAction(key: key, kind: .stop, reason: "`stopped: true` while still scheduled", id: record.id, desired: campaign)
                 }
-                return PlanAction(key: key, kind: .noChange, reason: liveText(record) + driftNote, id: record.id, facts: RecordFacts(campaign))
+                return PlanAction(key: key, kind: .noChange, reason: liveText(record) + driftNote, id: record.id, desired: campaign)
             }
             // Changed.
             let stillAhead = record.status == .scheduled && record.when != "now" && (record.startsAt.map { $0.timeIntervalSince(now) >= Self.replaceMargin } ?? false)
@@ -126,20 +126,20 @@ public struct Planner: Sendable {
                                   id: record.id)
             }
             if scheduled.stopped {
-                return PlanAction(key: key, kind: .stop, reason: "`stopped: true` while still scheduled", id: record.id, facts: RecordFacts(campaign))
+                return PlanAction(key: key, kind: .stop, reason: "`stopped: true` while still scheduled", id: record.id, desired: campaign)
             }
             if let startsAt = scheduled.startsAt, startsAt <= now {
                 return PlanAction(key: key, kind: .refused, reason: "new schedule \(scheduled.when) is in the past", id: record.id)
             }
             return PlanAction(key: key, kind: .replace, reason: "changed while scheduled for \(record.when ?? "?"): stop \(record.id.map(String.init) ?? "?"), create anew",
-                              id: record.id, requests: [scheduled.request], facts: RecordFacts(campaign))
+                              id: record.id, requests: [scheduled.request], desired: campaign)
 
         case .send(let send):
             guard let record else {
                 let requests = send.requests(send.recipients)
                 let count = send.recipients.values.reduce(0) { $0 + $1.count }
                 return PlanAction(key: key, kind: .send, reason: "new send: \(count) recipients in \(requests.count) request\(requests.count == 1 ? "" : "s")",
-                                  requests: requests, facts: RecordFacts(campaign))
+                                  requests: requests, desired: campaign)
             }
             if record.status == .unknown || record.intent != nil {
                 return unknownRefusal(key, record)
@@ -165,12 +165,12 @@ public struct Planner: Sendable {
                 return PlanAction(key: key, kind: .refused, reason: "\(removed) recipients were removed after they were sent to: a delivered send is immutable")
             }
             if added.isEmpty {
-                return PlanAction(key: key, kind: .noChange, reason: liveText(record), facts: RecordFacts(campaign))
+                return PlanAction(key: key, kind: .noChange, reason: liveText(record), desired: campaign)
             }
             let requests = send.requests(added)
             let count = added.values.reduce(0) { $0 + $1.count }
             return PlanAction(key: key, kind: .send, reason: "\(count) new recipients in \(requests.count) request\(requests.count == 1 ? "" : "s") (the \(record.deliveredCount) already sent to are skipped)",
-                              requests: requests, facts: RecordFacts(campaign))
+                              requests: requests, desired: campaign)
         }
     }
 

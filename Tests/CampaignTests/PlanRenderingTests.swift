@@ -42,6 +42,19 @@ struct PlanRenderingTests {
         #expect(json["actions"]?.arrayValue?.first?["requests"]?.arrayValue?.first?["path"]?.stringValue == "/1/targets/create.json")
     }
 
+    @Test func actionFactsComeFromTheDesiredCampaignUnlessGiven() {
+        let desired = DesiredCampaign(key: "a", name: "A", file: "a.yaml", kind: .scheduled(.init(
+            request: ProviderRequest(path: "/1/targets/create.json", body: .object([])), requestHash: "h", when: "20300101 10:00", startsAt: nil,
+            scheduledDate: 20300101, stopped: false)))
+        var action = PlanAction(key: "a", kind: .create, reason: "new", desired: desired)
+        #expect(action.facts == RecordFacts(kind: .scheduled, name: "A", file: "a.yaml", hash: "h", when: "20300101 10:00", scheduledDate: 20300101))
+        action.facts = RecordFacts(kind: .send, name: "B", file: "b.yaml", hash: "c")
+        #expect(action.facts?.name == "B" && action.facts?.kind == .send)
+        action.facts = nil
+        #expect(action.facts == nil)
+        #expect(PlanAction(key: "x", kind: .forget, reason: "gone").facts == nil)
+    }
+
     @Test func unknownRecordsAreNeverTouched() {
         var state = EngineState()
         var record = StateRecord(kind: .scheduled, name: "A", file: "a.yaml", hash: "h", status: .unknown, at: "t")
