@@ -4,6 +4,7 @@ import Diagnostics
 import Foundation
 import JSON
 import Parallel
+import Synchronization
 import Workspace
 
 /// `campaign compile PATH... [--out DIR]`: the exact CleverTap requests the campaigns compile to.
@@ -44,27 +45,21 @@ struct CompileCommand: ParsableCommand {
         if let outputFolder {
             try write(ordered.parallelMap { CleverTapCompiler.compile($0) }.flatMap { $0 }, to: outputFolder)
         } else {
-            // Compiled and serialized in parallel slices, each request freed as soon as it is written, and the
-            // slices written in order: no 14 MB buffer to assemble and copy, no 10,000 request trees kept.
+            // Compiled and serialized in parallel parts of a few hundred campaigns; each part is written as soon as
+            // the parts before it are, and its buffer reused: no 14 MB of output is held, no request tree built.
             let writer = JSONWriter(indent: 2)
-            let parts = ordered.parallelSlices { range -> [UInt8] in
-                // Each slice continues the array: its first item needs a separator unless it holds the first campaign.
-                var emitter = JSONTextEmitter.continuingArray(indent: 2, itemLevel: 2, hasItems: range.lowerBound > 0, capacity: range.count * 1536)
-                for index in range { CleverTapCompiler.writeRequests(ordered[index], into: &emitter) }
-                return emitter.bytes
-            }
-            let isEmpty = parts.allSatisfy(\.isEmpty)
+            let isEmpty = ordered.isEmpty
             StandardOutput.write(writer.objectWithArrayHead(key: "requests", isEmpty: isEmpty))
-            var wroteItems = false
-            for part in parts where !part.isEmpty {
-                // A part starts with a separator unless it holds the first campaign; the first item written must
-                // not have one (only possible to need when the first parts compiled to nothing).
-                if !wroteItems, part.first == UInt8(ascii: ",") {
-                    StandardOutput.write(Array(part.dropFirst()))
-                } else {
-                    StandardOutput.write(part)
-                }
-                wroteItems = true
+            let partSize = 128
+            let parts = stride(from: 0, to: ordered.count, by: partSize).map { $0..<min($0 + partSize, ordered.count) }
+            let output = OrderedOutput()
+            _ = Array(parts.indices).parallelMap { part in
+                let range = parts[part]
+                // Each part continues the array: its first item needs a separator unless it holds the first campaign.
+                var emitter = JSONTextEmitter.continuingArray(indent: 2, itemLevel: 2, hasItems: range.lowerBound > 0)
+                emitter.bytes = output.buffer(capacity: range.count * 1536)
+                for index in range { CleverTapCompiler.writeRequests(ordered[index], into: &emitter) }
+                output.submit(emitter.bytes, at: part)
             }
             StandardOutput.write(writer.objectWithArrayTail(isEmpty: isEmpty) + [0x0A])
         }
@@ -91,5 +86,48 @@ struct CompileCommand: ParsableCommand {
             throw ExitCode(ExitStatus.failure)
         }
         FileHandle.standardError.write(Data("wrote \(DiagnosticOptions.count(requests.count, "request")) to \(folder)\n".utf8))
+    }
+}
+
+/// Parts of standard output made on several threads, written in order: a part is written as soon as every part
+/// before it is, and its buffer is kept for another part.
+final class OrderedOutput: Sendable {
+    private struct State {
+        var next = 0
+        var waiting: [Int: [UInt8]] = [:]
+        var spare: [[UInt8]] = []
+        /// Whether anything was written yet (the first item written takes no separator).
+        var wroteItems = false
+    }
+
+    private let state = Mutex(State())
+
+    /// An empty buffer, reused if one is free.
+    func buffer(capacity: Int) -> [UInt8] {
+        var buffer = state.withLock { $0.spare.popLast() } ?? []
+        buffer.reserveCapacity(capacity)
+        return buffer
+    }
+
+    /// Part `index` (parts are numbered from 0): written now if every part before it is, else when they are.
+    func submit(_ part: [UInt8], at index: Int) {
+        state.withLock { state in
+            state.waiting[index] = part
+            while var ready = state.waiting.removeValue(forKey: state.next) {
+                if !ready.isEmpty {
+                    // A part starts with a separator unless it holds the first campaign; the first item written
+                    // must not have one (only possible to need when the first parts compiled to nothing).
+                    if !state.wroteItems, ready.first == UInt8(ascii: ",") {
+                        StandardOutput.write(Array(ready.dropFirst()))
+                    } else {
+                        StandardOutput.write(ready)
+                    }
+                    state.wroteItems = true
+                }
+                ready.removeAll(keepingCapacity: true)
+                state.spare.append(ready)
+                state.next += 1
+            }
+        }
     }
 }

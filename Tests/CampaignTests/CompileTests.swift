@@ -90,6 +90,24 @@ struct CompileTests {
         #expect(scheduled >= 5)
     }
 
+    @Test func manyCampaignsStreamInKeyOrderExactlyAsOneDocument() throws {
+        // Enough campaigns for many parts written by several threads (and out of key order on disk: keys are set).
+        var files: [String: String] = [:]
+        for index in 0..<700 {
+            let key = String(format: "k%04d", (index * 37) % 700)
+            files["f\(index).yaml"] = "key: \(key)\nname: Campaign \(index)\ndevices: [ios]\naudience: {all: true}\ncontent: {title: \"T \(index)\", body: \"B\\n\\\"x\\\"\"}\nschedule: now\n"
+        }
+        files["idents.yaml"] = "key: zz-send\nname: Send\ntype: identity\naudience: {identity: [u1, u2]}\ncontent: {title: T, body: B}\nplatform_specific: {android: {wzrk_cid: c}}\n"
+        let fixture = try ProjectFixture(files)
+        let loaded = fixture.load()
+        #expect(loaded.diagnostics.isEmpty, "\(loaded.diagnostics)")
+        let expected = JSONWriter(indent: 2).string(.object([("requests", .array(CleverTapCompiler.compile(loaded.campaigns).map(\.json)))])) + "\n"
+        let result = try TestSupport.run(["compile", fixture.root])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == expected)
+        #expect(result.stdout.components(separatedBy: "\"key\": \"k").count == 701)
+    }
+
     @Test func theCSVOf2500RecipientsIsThreeRequests() throws {
         let loaded = ProjectLoader.load([Self.campaigns + "/loyalty"])
         #expect(loaded.diagnostics.isEmpty)
