@@ -1,5 +1,10 @@
+import CampaignModel
+
 /// The language's field names, in one place for validation, suggestions and docs.
 enum CampaignFields {
+    /// Keys of `platform_specific`.
+    static let platforms = Platform.allCases.map(\.rawValue)
+
     static let topLevel = [
         "key", "name", "type", "channel", "devices", "audience", "content", "platform_specific", "schedule", "options",
         "stopped",

@@ -91,17 +91,17 @@ struct Checker {
     }
 
     /// A string field: any non-null scalar is read as written (the schema says string, so `NO` is "NO").
-    mutating func string(_ node: YAMLNode, field: String, allowEmpty: Bool = false) -> String? {
+    mutating func string(_ node: YAMLNode, field: @autoclosure () -> String, allowEmpty: Bool = false) -> String? {
         guard let scalar = node.scalar, !scalar.isNull else {
             if node.isNull {
-                error(CampaignDiagnosticCode.emptyValue, "`\(field)` has no value", at: node, hint: "write a value after `\(field):`")
+                error(CampaignDiagnosticCode.emptyValue, "`\(field())` has no value", at: node, hint: "write a value after `\(field()):`")
             } else {
-                error(CampaignDiagnosticCode.wrongType, "`\(field)` must be a string, not \(Self.describe(node))", at: node)
+                error(CampaignDiagnosticCode.wrongType, "`\(field())` must be a string, not \(Self.describe(node))", at: node)
             }
             return nil
         }
         if !allowEmpty, Self.isBlank(scalar.value) {
-            error(CampaignDiagnosticCode.emptyValue, "`\(field)` must not be empty", at: node)
+            error(CampaignDiagnosticCode.emptyValue, "`\(field())` must not be empty", at: node)
             return nil
         }
         return scalar.value
@@ -115,7 +115,7 @@ struct Checker {
     }
 
     /// A boolean field: exactly `true` or `false` (YAML 1.2); `yes`, `on` and quoted values are refused.
-    mutating func bool(_ node: YAMLNode, field: String) -> Bool? {
+    mutating func bool(_ node: YAMLNode, field: @autoclosure () -> String) -> Bool? {
         if let scalar = node.scalar, case .bool(let value) = CoreSchema.type(scalar) { return value }
         var hint = "write `true` or `false`"
         if let text = node.scalar?.value, ["yes", "no", "on", "off", "y", "n"].contains(text.lowercased()) {
@@ -123,40 +123,40 @@ struct Checker {
         } else if let scalar = node.scalar, scalar.style != .plain, CoreSchema.bool(scalar.value) != nil {
             hint = "remove the quotes: a quoted value is a string"
         }
-        error(CampaignDiagnosticCode.wrongType, "`\(field)` must be a boolean, not \(Self.describe(node))", at: node, hint: hint)
+        error(CampaignDiagnosticCode.wrongType, "`\(field())` must be a boolean, not \(Self.describe(node))", at: node, hint: hint)
         return nil
     }
 
     /// A non-negative integer field, in canonical decimal form.
-    mutating func count(_ node: YAMLNode, field: String) -> String? {
+    mutating func count(_ node: YAMLNode, field: @autoclosure () -> String) -> String? {
         if let scalar = node.scalar, case .number(let digits) = CoreSchema.type(scalar), CoreSchema.integer(scalar.value) != nil {
             if digits.hasPrefix("-") {
-                error(CampaignDiagnosticCode.invalidValue, "`\(field)` must be 0 or more, not \(digits)", at: node)
+                error(CampaignDiagnosticCode.invalidValue, "`\(field())` must be 0 or more, not \(digits)", at: node)
                 return nil
             }
             return digits
         }
-        error(CampaignDiagnosticCode.wrongType, "`\(field)` must be a whole number, not \(Self.describe(node))", at: node)
+        error(CampaignDiagnosticCode.wrongType, "`\(field())` must be a whole number, not \(Self.describe(node))", at: node)
         return nil
     }
 
     /// A list field.
-    mutating func list(_ node: YAMLNode, field: String, of what: String) -> YAMLSequence? {
+    mutating func list(_ node: YAMLNode, field: @autoclosure () -> String, of what: String) -> YAMLSequence? {
         guard let items = node.sequence else {
-            error(CampaignDiagnosticCode.wrongType, "`\(field)` must be a list of \(what), not \(Self.describe(node))", at: node,
-                  hint: node.scalar.map { _ in "write a list, e.g. `\(field): [\(Quoting.sanitize(node.scalar?.value ?? "", limit: 20))]`" })
+            error(CampaignDiagnosticCode.wrongType, "`\(field())` must be a list of \(what), not \(Self.describe(node))", at: node,
+                  hint: node.scalar.map { _ in "write a list, e.g. `\(field()): [\(Quoting.sanitize(node.scalar?.value ?? "", limit: 20))]`" })
             return nil
         }
         return items
     }
 
     /// One of a fixed set of words.
-    mutating func choice<T: RawRepresentable & CaseIterable>(_ node: YAMLNode, field: String, as type: T.Type) -> T? where T.RawValue == String {
-        guard let text = string(node, field: field) else { return nil }
+    mutating func choice<T: RawRepresentable & CaseIterable>(_ node: YAMLNode, field: @autoclosure () -> String, as type: T.Type) -> T? where T.RawValue == String {
+        guard let text = string(node, field: field()) else { return nil }
         if let value = T(rawValue: text) { return value }
         let names = T.allCases.map(\.rawValue)
         let suggestion = Suggestions.closest(to: text, in: names).map { "did you mean `\($0)`? " } ?? ""
-        error(CampaignDiagnosticCode.invalidValue, "`\(field)` must be one of \(names.map { "`\($0)`" }.joined(separator: ", ")), not \(Quoting.code(text))", at: node,
+        error(CampaignDiagnosticCode.invalidValue, "`\(field())` must be one of \(names.map { "`\($0)`" }.joined(separator: ", ")), not \(Quoting.code(text))", at: node,
               hint: suggestion.isEmpty ? nil : String(suggestion.dropLast()))
         return nil
     }

@@ -57,7 +57,7 @@ extension DocumentDecoder {
                     return nil
                 }
             }
-            guard let platforms = checker.fields(node, what: "`platform_specific`", allowed: Platform.allCases.map(\.rawValue)) else { return nil }
+            guard let platforms = checker.fields(node, what: "`platform_specific`", allowed: CampaignFields.platforms) else { return nil }
             for entry in platforms.entries {
                 guard let platform = Platform(rawValue: entry.name) else { continue }
                 let fromDefaults = entry.key.location.file != file
@@ -73,14 +73,15 @@ extension DocumentDecoder {
                 }
                 var entries: [(key: String, value: ScalarValue)] = []
                 for setting in settings.entries {
-                    let field = "\(platform.rawValue).\(setting.name)"
+                    // The field's name is made only for a message (this runs for every setting of every campaign).
+                    let field = { "\(platform.rawValue).\(setting.name)" }
                     let value: ScalarValue?
                     switch Self.typedKeys[platform]?[setting.name] {
-                    case .string?: value = checker.string(setting.value, field: field).map(ScalarValue.string)
-                    case .bool?: value = checker.bool(setting.value, field: field).map(ScalarValue.bool)
-                    case .boolAsString?: value = checker.bool(setting.value, field: field).map { .string($0 ? "true" : "false") }
-                    case .count?: value = checker.count(setting.value, field: field).map(ScalarValue.number)
-                    case nil: value = scalarValue(setting.value, field: field)
+                    case .string?: value = checker.string(setting.value, field: field()).map(ScalarValue.string)
+                    case .bool?: value = checker.bool(setting.value, field: field()).map(ScalarValue.bool)
+                    case .boolAsString?: value = checker.bool(setting.value, field: field()).map { .string($0 ? "true" : "false") }
+                    case .count?: value = checker.count(setting.value, field: field()).map(ScalarValue.number)
+                    case nil: value = scalarValue(setting.value, field: field())
                     }
                     if let value { entries.append((setting.name, value)) } else { failed = true }
                 }

@@ -120,11 +120,11 @@ extension DocumentDecoder {
         return failed ? nil : .filtered(filter)
     }
 
-    private mutating func date(_ node: YAMLNode, field: String) -> CalendarDate? {
-        guard let text = checker.string(node, field: field) else { return nil }
+    private mutating func date(_ node: YAMLNode, field: @autoclosure () -> String) -> CalendarDate? {
+        guard let text = checker.string(node, field: field()) else { return nil }
         if let date = ScheduleParser.date(text) { return date }
         let problem = ScheduleParser.looksLikeDate(text) ? "no such date" : "not a date"
-        checker.error(CampaignDiagnosticCode.invalidDate, "`\(field)`: \(Quoting.code(text)) is \(problem)", at: node,
+        checker.error(CampaignDiagnosticCode.invalidDate, "`\(field())`: \(Quoting.code(text)) is \(problem)", at: node,
                       hint: "write dates as YYYY-MM-DD, e.g. 2026-03-31")
         return nil
     }
@@ -154,14 +154,14 @@ extension DocumentDecoder {
     }
 
     /// A free-form scalar typed by YAML 1.2's core schema: booleans, numbers, otherwise strings.
-    mutating func scalarValue(_ node: YAMLNode, field: String) -> ScalarValue? {
+    mutating func scalarValue(_ node: YAMLNode, field: @autoclosure () -> String) -> ScalarValue? {
         guard let scalar = node.scalar else {
-            checker.error(CampaignDiagnosticCode.wrongType, "`\(field)` must be a string, number or boolean, not \(Checker.describe(node))", at: node)
+            checker.error(CampaignDiagnosticCode.wrongType, "`\(field())` must be a string, number or boolean, not \(Checker.describe(node))", at: node)
             return nil
         }
         switch CoreSchema.type(scalar) {
         case .null:
-            checker.error(CampaignDiagnosticCode.emptyValue, "`\(field)` has no value", at: node,
+            checker.error(CampaignDiagnosticCode.emptyValue, "`\(field())` has no value", at: node,
                           hint: "write a value, or `\"\"` for an empty string")
             return nil
         case .bool(let value):
@@ -173,7 +173,7 @@ extension DocumentDecoder {
             }
             return .number(number)
         case .nonFinite(let text):
-            checker.error(CampaignDiagnosticCode.invalidValue, "`\(field)`: \(Quoting.code(text)) is not a number JSON can carry", at: node,
+            checker.error(CampaignDiagnosticCode.invalidValue, "`\(field())`: \(Quoting.code(text)) is not a number JSON can carry", at: node,
                           hint: "quote it to send it as text")
             return nil
         case .string(let text):
