@@ -16,7 +16,14 @@ public struct Planner: Sendable {
     /// The plan for `desired` against `state`, with `live` facts about campaigns in state.
     public func plan(desired: [DesiredCampaign], state: EngineState, live: [String: LiveStatus]) -> Plan {
         var actions: [PlanAction] = []
-        let desiredKeys = Set(desired.map(\.key))
+        // In key order: sort indices, not the campaigns, and only when they are not in order already (strictly
+        // increasing keys are unique too).
+        var order = Array(desired.indices)
+        var keysUnique = true
+        if !desired.indices.dropFirst().allSatisfy({ desired[$0 - 1].key < desired[$0].key }) {
+            order.sort { desired[$0].key < desired[$1].key }
+            keysUnique = order.indices.dropFirst().allSatisfy { desired[order[$0 - 1]].key != desired[order[$0]].key }
+        }
         // Records as live data says they are now.
         var records = state.campaigns
         for (key, status) in live {
@@ -36,7 +43,11 @@ public struct Planner: Sendable {
         var movedAway: [String: String] = [:]  // old key -> new key
         // By index: iterating the campaigns would copy each one.
         let newKeys = desired.indices.filter { records.index(forKey: desired[$0].key) == nil }.map { desired[$0] }
-        let orphans = newKeys.isEmpty ? [:] : records.filter { !desiredKeys.contains($0.key) && $0.value.status != .unknown && $0.value.intent == nil }
+        // With unique keys, when every record matched a campaign none was removed from the files (and the set of
+        // the files' keys is not needed).
+        let everyRecordMatched = keysUnique && records.count == desired.count - newKeys.count
+        let desiredKeys = everyRecordMatched ? [] : Set(desired.map(\.key))
+        let orphans = newKeys.isEmpty || everyRecordMatched ? [:] : records.filter { !desiredKeys.contains($0.key) && $0.value.status != .unknown && $0.value.intent == nil }
         for campaign in newKeys where !orphans.isEmpty {
             let hash: String
             switch campaign.kind {
@@ -49,11 +60,6 @@ public struct Planner: Sendable {
         }
 
         let movedTo = Dictionary(movedAway.map { ($0.value, $0.key) }, uniquingKeysWith: { first, _ in first })
-        // In key order: sort indices, not the (large) campaigns, and only when they are not in order already.
-        var order = Array(desired.indices)
-        if !desired.indices.dropFirst().allSatisfy({ desired[$0 - 1].key < desired[$0].key }) {
-            order.sort { desired[$0].key < desired[$1].key }
-        }
         // Each campaign's action depends only on its own record: decided on all cores.
         let current = records
         actions = order.parallelMap { index in
@@ -64,7 +70,7 @@ public struct Planner: Sendable {
             }
             return action(for: desired[index], record: current[key], drift: !live.isEmpty && live[key] == .stoppedOutside)
         }
-        for key in records.keys.filter({ !desiredKeys.contains($0) && movedAway[$0] == nil }).sorted() {
+        for key in everyRecordMatched ? [] : records.keys.filter({ !desiredKeys.contains($0) && movedAway[$0] == nil }).sorted() {
             guard let record = records[key] else { continue }
             if record.status == .unknown || record.intent != nil {
                 actions.append(PlanAction(key: key, kind: .refused, reason: "removed from the files, but the outcome of its last request is unknown; run `campaign reconcile` first", id: record.id))

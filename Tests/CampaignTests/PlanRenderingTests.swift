@@ -55,6 +55,29 @@ struct PlanRenderingTests {
         #expect(PlanAction(key: "x", kind: .forget, reason: "gone").facts == nil)
     }
 
+    @Test func aCopyUnderANewKeyIsNotAMoveWhileTheOriginalStays() {
+        func desired(_ key: String) -> DesiredCampaign {
+            DesiredCampaign(key: key, name: "A", file: "\(key).yaml", kind: .scheduled(.init(
+                request: ProviderRequest(path: "/1/targets/create.json", body: .object([])), requestHash: "h", when: "now", startsAt: nil,
+                scheduledDate: nil, stopped: false)))
+        }
+        var state = EngineState()
+        var record = StateRecord(kind: .scheduled, name: "A", file: "a.yaml", hash: "h", status: .completed, at: "t")
+        record.id = 1
+        state.campaigns["a"] = record
+        let now = Date(timeIntervalSince1970: 1_900_000_000)
+        // The same request under a second key while `a` is still in the files: a create, not a move.
+        let both = Planner(now: now).plan(desired: [desired("a"), desired("b")], state: state, live: [:])
+        #expect(both.actions.map(\.kind) == [.noChange, .create])
+        // Once `a` is gone, `b` takes its place.
+        let moved = Planner(now: now).plan(desired: [desired("b")], state: state, live: [:])
+        #expect(moved.actions.map(\.kind) == [.move] && moved.actions.first?.movedFrom == "a")
+        // Keys out of order, and a record no longer in the files.
+        state.campaigns["z"] = StateRecord(kind: .scheduled, name: "Z", file: "z.yaml", hash: "y", status: .completed, at: "t")
+        let removed = Planner(now: now).plan(desired: [desired("b"), desired("a")], state: state, live: [:])
+        #expect(removed.actions.map(\.key) == ["a", "b", "z"] && removed.actions.map(\.kind) == [.noChange, .create, .forget])
+    }
+
     @Test func unknownRecordsAreNeverTouched() {
         var state = EngineState()
         var record = StateRecord(kind: .scheduled, name: "A", file: "a.yaml", hash: "h", status: .unknown, at: "t")
