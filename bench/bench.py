@@ -76,7 +76,7 @@ def prepare(files):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--files", type=int, default=10000)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--only", action="append", help="run only the named benchmarks")
     parser.add_argument("--creates", type=int, default=30)
     parser.add_argument("--recipients", type=int, default=1_000_000)

@@ -1,3 +1,4 @@
+import CampaignEngine
 import JSON
 import Testing
 
@@ -192,5 +193,47 @@ struct JSONReaderTests {
             try reader.skipValue()
             try reader.finish()
         }
+    }
+}
+
+@Suite("JSON reader: damaged input")
+struct JSONReaderRobustnessTests {
+    /// A small deterministic generator, so a failure can be replayed.
+    struct Generator {
+        var state: UInt64
+        mutating func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+    }
+
+    @Test func damagedTextIsParsedOrRefusedNeverCrashes() throws {
+        let sample = Array(#"{"format_version": 1, "lineage": "l", "serial": 2, "campaigns": {"a/b": {"type": "scheduled", "status": "completed", "name": "Spring \u00e9 \"sale\"", "id": 1009999, "stats": {"sent": 100, "clicked": 7}, "when": "20300202 10:07", "x": [true, false, null, -1.5e3, [], {}]}}}"#.utf8)
+        let alphabet = Array(#"{}[]":,\ 0123456789-+.eEtruefalsn"#.utf8) + [0x00, 0x1F, 0x7F, 0x80, 0xC3, 0xE2, 0xFF]
+        var generator = Generator(state: 2026)
+        var accepted = 0
+        for _ in 0..<3000 {
+            var bytes = sample
+            for _ in 0...generator.next(3) {
+                let at = generator.next(bytes.count)
+                switch generator.next(3) {
+                case 0: bytes[at] = alphabet[generator.next(alphabet.count)]
+                case 1: bytes.insert(alphabet[generator.next(alphabet.count)], at: at)
+                default: bytes.removeSubrange(at..<min(bytes.count, at + 1 + generator.next(8)))
+                }
+                if bytes.isEmpty { bytes = [0x20] }
+            }
+            // Either refused with a position inside the text, or parsed into a tree that writes and reads back the same.
+            do {
+                let value = try JSONParser().parse(bytes)
+                accepted += 1
+                #expect(try JSONParser().parse(JSONWriter(indent: nil).bytes(value)) == value)
+            } catch {
+                #expect(error.offset >= 0 && error.offset <= bytes.count)
+            }
+            // The state decoder reads the same text without a tree; it too refuses or decodes, and never crashes.
+            _ = try? EngineState(jsonText: bytes)
+        }
+        #expect(accepted > 0)
     }
 }
