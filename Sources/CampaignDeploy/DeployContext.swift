@@ -35,7 +35,10 @@ public struct DeployContext: Sendable {
         let state = statePath ?? environment["CAMPAIGN_STATE"].flatMap { $0.isEmpty ? nil : $0 } ?? settings?.statePath ?? defaultStatePath
         let timezone = project?.context.settings.timezone ?? "UTC"
         return DeployContext(
-            loaded: loaded, desired: CleverTapBinding.desired(loaded.campaigns, timezone: timezone), statePath: state,
+            loaded: loaded,
+            // Each project's campaigns in its own account time zone (`loaded.campaigns` is theirs, in this order).
+            desired: loaded.projects.flatMap { CleverTapBinding.desired($0.campaigns, timezone: $0.context.settings.timezone) },
+            statePath: state,
             environmentName: environmentName, environmentSettings: settings, timezone: timezone)
     }
 

@@ -145,6 +145,19 @@ struct BindingTests {
         #expect(time.apiValue == "\(date.yyyymmdd) \(hour < 10 ? "0" : "")\(hour):\(minute < 10 ? "0" : "")\(minute)")
     }
 
+    @Test func eachProjectsCampaignsAreBoundInItsOwnTimeZone() throws {
+        let campaign = "name: N\ndevices: [ios]\naudience: {all: true}\ncontent: {title: T, body: B}\nschedule: \"2030-01-01 12:00\"\n"
+        let utc = try ProjectFixture(["a.yaml": campaign.replacingOccurrences(of: "name: N", with: "name: In UTC")], project: "timezone: UTC\n")
+        let tokyo = try ProjectFixture(["b.yaml": campaign.replacingOccurrences(of: "name: N", with: "name: In Tokyo")], project: "timezone: Asia/Tokyo\n")
+        let context = try DeployContext.load(paths: [utc.root, tokyo.root], statePath: utc.path("state.json"), environmentName: nil, environment: [:])
+        let starts = context.desired.map { desired -> String? in
+            guard case .scheduled(let scheduled) = desired.kind else { return nil }
+            return scheduled.startsAt?.formatted(.iso8601)
+        }
+        #expect(context.desired.map(\.name) == ["In UTC", "In Tokyo"])
+        #expect(starts == ["2030-01-01T12:00:00Z", "2030-01-01T03:00:00Z"])
+    }
+
     @Test func wallClockTimesBecomeInstantsInTheAccountZone() throws {
         let winter = try #require(CalendarDate(year: 2027, month: 1, day: 15))
         let summer = try #require(CalendarDate(year: 2027, month: 7, day: 1))
