@@ -13,14 +13,23 @@ import Workspace
 public enum CleverTapBinding {
     /// Hex sha256 of `bytes`.
     public static func sha256(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var hex: [UInt8] = []
-        hex.reserveCapacity(64)
-        for byte in SHA256.hash(data: bytes) {
-            hex.append(digits[Int(byte >> 4)])
-            hex.append(digits[Int(byte & 0x0F)])
+        // Hashed from the bytes in place and written as hex straight into the string (this runs per campaign).
+        var hasher = SHA256()
+        bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        let digest = hasher.finalize()
+        return String(unsafeUninitializedCapacity: 2 * SHA256.Digest.byteCount) { text in
+            digest.withUnsafeBytes { digest in
+                for (index, byte) in digest.enumerated() {
+                    text[2 * index] = hexDigit(byte >> 4)
+                    text[2 * index + 1] = hexDigit(byte & 0x0F)
+                }
+            }
+            return 2 * SHA256.Digest.byteCount
         }
-        return String(decoding: hex, as: UTF8.self)
+    }
+
+    private static func hexDigit(_ value: UInt8) -> UInt8 {
+        value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
     }
 
     /// The engine's view of `campaigns` in a project whose account time zone is `timezone`.

@@ -145,6 +145,11 @@ struct BindingTests {
         #expect(time.apiValue == "\(date.yyyymmdd) \(hour < 10 ? "0" : "")\(hour):\(minute < 10 ? "0" : "")\(minute)")
     }
 
+    @Test func requestHashesAreHexSHA256() {
+        #expect(CleverTapBinding.sha256([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(CleverTapBinding.sha256(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+
     @Test func eachProjectsCampaignsAreBoundInItsOwnTimeZone() throws {
         let campaign = "name: N\ndevices: [ios]\naudience: {all: true}\ncontent: {title: T, body: B}\nschedule: \"2030-01-01 12:00\"\n"
         let utc = try ProjectFixture(["a.yaml": campaign.replacingOccurrences(of: "name: N", with: "name: In UTC")], project: "timezone: UTC\n")
