@@ -45,7 +45,7 @@ struct CompileCommand: ParsableCommand {
         if let outputFolder {
             try write(ordered.parallelMap { CleverTapCompiler.compile($0) }.flatMap { $0 }, to: outputFolder)
         } else {
-            // Compiled and serialized in parallel parts of a few hundred campaigns; each part is written as soon as
+            // Compiled and serialized on all cores in parts of 128 campaigns; each part is written as soon as
             // the parts before it are, and its buffer reused: no 14 MB of output is held, no request tree built.
             let writer = JSONWriter(indent: 2)
             let isEmpty = ordered.isEmpty
