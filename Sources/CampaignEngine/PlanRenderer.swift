@@ -50,7 +50,7 @@ public enum PlanRenderer {
             out.append(contentsOf: kind.rawValue.utf8)
             if let id = plan.actions[index].id {
                 out.append(contentsOf: " [id ".utf8)
-                appendDecimal(id, to: &out)
+                JSONWriter.appendDecimal(id, into: &out)
                 out.append(UInt8(ascii: "]"))
             }
             out.append(contentsOf: " — ".utf8)
@@ -64,21 +64,6 @@ public enum PlanRenderer {
         out.append(contentsOf: (colors ? "\u{1B}[1m\(plan.summary)\u{1B}[0m" : plan.summary).utf8)
         out.append(0x0A)
         return out
-    }
-
-    /// Appends the decimal digits of `value` (no String made).
-    static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
-        guard value >= 0 else {
-            out.append(contentsOf: String(value).utf8)
-            return
-        }
-        let start = out.count
-        var rest = value
-        repeat {
-            out.append(UInt8(ascii: "0") + UInt8(rest % 10))
-            rest /= 10
-        } while rest > 0
-        out[start...].reverse()
     }
 
     /// A summary table first, then the details collapsed; cut below ``markdownLimit`` with a note.

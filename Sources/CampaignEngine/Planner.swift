@@ -41,8 +41,7 @@ public struct Planner: Sendable {
         }
         // Moves: a new key whose request is identical to that of a key no longer in the files.
         var movedAway: [String: String] = [:]  // old key -> new key
-        // By index: iterating the campaigns would copy each one.
-        let newKeys = desired.indices.filter { records.index(forKey: desired[$0].key) == nil }.map { desired[$0] }
+        let newKeys = desired.filter { records.index(forKey: $0.key) == nil }
         // With unique keys, when every record matched a campaign none was removed from the files (and the set of
         // the files' keys is not needed).
         let everyRecordMatched = keysUnique && records.count == desired.count - newKeys.count

@@ -7,23 +7,15 @@ struct Fields {
     /// The mapping node itself.
     var node: YAMLNode
 
-    // Lookups go by index: iterating would copy every entry (a string and two nodes) on the way, and a campaign
-    // looks up a dozen fields.
-
     subscript(name: String) -> YAMLNode? {
-        index(of: name).map { entries[$0].value }
+        entries.first { $0.name == name }?.value
     }
 
     func keyNode(_ name: String) -> YAMLNode? {
-        index(of: name).map { entries[$0].key }
+        entries.first { $0.name == name }?.key
     }
 
-    func has(_ name: String) -> Bool { index(of: name) != nil }
-
-    private func index(of name: String) -> Int? {
-        for index in entries.indices where entries[index].name == name { return index }
-        return nil
-    }
+    func has(_ name: String) -> Bool { entries.contains { $0.name == name } }
 }
 
 /// Reads YAML nodes against the campaign schema, collecting every problem instead of stopping at the first.

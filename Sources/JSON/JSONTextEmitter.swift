@@ -124,22 +124,7 @@ public struct JSONTextEmitter: JSONEmitter {
 
     public mutating func int(_ value: Int) {
         separate()
-        if value < 0 {
-            bytes.append(contentsOf: String(value).utf8)
-            return
-        }
-        // Digits into a small buffer from the right: no String is made.
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            var index = buffer.count
-            var rest = UInt(value)
-            repeat {
-                index -= 1
-                buffer[index] = UInt8(ascii: "0") + UInt8(rest % 10)
-                rest /= 10
-            } while rest > 0
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[index...]))
-        }
+        JSONWriter.appendDecimal(value, into: &bytes)
     }
 
     public mutating func bool(_ value: Bool) {

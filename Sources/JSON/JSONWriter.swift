@@ -73,6 +73,26 @@ public struct JSONWriter: Sendable {
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
+    /// Appends the decimal digits of `value` (no String is made for the common, non-negative case).
+    public static func appendDecimal(_ value: Int, into out: inout [UInt8]) {
+        if value < 0 {
+            out.append(contentsOf: String(value).utf8)
+            return
+        }
+        // Digits into a small buffer from the right.
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var index = buffer.count
+            var rest = UInt(value)
+            repeat {
+                index -= 1
+                buffer[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            } while rest > 0
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[index...]))
+        }
+    }
+
     /// Whether any of the eight bytes in `word` is a control character, `"`, `\\` or not ASCII.
     @inline(__always)
     static func needsLook(_ word: UInt64) -> Bool {
