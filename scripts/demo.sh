@@ -28,8 +28,8 @@ export CAMPAIGN_STATE="$work/state.json"
 
 echo; echo "== campaign plan campaigns"
 "$BIN/campaign" plan campaigns
-echo; echo "== campaign apply campaigns --auto-approve"
-"$BIN/campaign" apply campaigns --auto-approve
+echo; echo "== campaign apply campaigns --auto-approve --init-state   (the project's first apply creates its state)"
+"$BIN/campaign" apply campaigns --auto-approve --init-state
 sleep 2   # let the sandbox complete the `now` campaign (60 sandbox seconds)
 echo; echo "== campaign plan campaigns --detailed-exitcode   (expect no changes: exit 0)"
 "$BIN/campaign" plan campaigns --detailed-exitcode

@@ -7,6 +7,7 @@ import Dispatch
 import Foundation
 import JSON
 import Synchronization
+import Workspace
 
 /// `campaign apply [PATH... | PLANFILE]`: does what the plan says, recording every step.
 struct ApplyCommand: AsyncParsableCommand {
@@ -26,14 +27,16 @@ struct ApplyCommand: AsyncParsableCommand {
 
     @Argument(help: "Campaign files or folders (default: campaigns), or one saved plan file.") var paths: [String] = ["campaigns"]
     @Flag(help: "Apply without asking.") var autoApprove = false
+    @Flag(help: "Allow a first apply when the state does not exist yet (it is created); without it, a missing state is refused.")
+    var initState = false
     @OptionGroup var deploy: DeployOptions
     @OptionGroup var output: DiagnosticOptions
 
     /// A saved plan is a single existing file that is not YAML.
     var savedPlanPath: String? {
         guard paths.count == 1, let path = paths.first, !path.hasSuffix(".yaml"), !path.hasSuffix(".yml") else { return nil }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else { return nil }
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFDIR else { return nil }
         return path
     }
 
@@ -41,8 +44,8 @@ struct ApplyCommand: AsyncParsableCommand {
         let interrupts = Interrupts.install()
         let saved: SavedPlan?
         if let planPath = savedPlanPath {
-            guard let data = FileManager.default.contents(atPath: planPath), let json = try? JSONParser().parse([UInt8](data)) else {
-                throw fail("S030", "cannot read the plan file \(planPath)")
+            guard case .success(let bytes) = FileReader.read(planPath, limit: 1 << 30), let json = try? JSONParser().parse(bytes) else {
+                throw fail("S030", "cannot read the plan file \(planPath) (a saved plan is a JSON file written by `campaign plan --out`)")
             }
             do { saved = try SavedPlan(json: json) } catch { throw fail(error) }
         } else {
@@ -51,23 +54,26 @@ struct ApplyCommand: AsyncParsableCommand {
         let context = try deploy.context(paths: saved?.paths ?? paths, output: output.printer)
         let lock: StateLock
         do {
-            lock = try StateLock.acquire(statePath: context.statePath, command: "campaign apply")
+            lock = try StateLock.acquire(location: context.state, command: "campaign apply")
         } catch {
             throw fail(error)
         }
         defer { lock.release() }
+        let store = StateStore(location: context.state)
+        if !store.exists, !initState {
+            throw fail("S012", "the state \(context.statePath) does not exist: applying would create and send every campaign as new",
+                       hint: "check --state, --env and CAMPAIGN_STATE; if this is the project's first apply, pass --init-state")
+        }
 
-        let plan: Plan
-        let state: EngineState
+        let made = try await PlanCommand.makePlan(context: context, deploy: deploy, refresh: false, estimate: false)
+        let plan = made.plan
         if let saved {
-            do { state = try StateStore(path: context.statePath).load() } catch { throw fail(error) }
-            if let stale = saved.staleness(state: state, inputsHash: context.inputsHash) { throw fail(stale) }
-            plan = saved.plan
+            // The saved plan is not trusted: the files and state must be as they were, and the plan made again now must
+            // match it action for action. What is applied is the plan made now.
+            if let stale = saved.staleness(state: made.stateExists ? made.state : nil, inputsHash: context.inputsHash) { throw fail(stale) }
+            if let difference = saved.difference(from: plan) { throw fail(difference) }
             printOut(PlanRenderer.text(plan, colors: output.printer.useColorsOnStdout))
         } else {
-            let made = try await PlanCommand.makePlan(context: context, deploy: deploy, refresh: false, estimate: false)
-            plan = made.plan
-            state = made.state
             printOut(PlanRenderer.text(plan, colors: output.printer.useColorsOnStdout))
             if !plan.hasChanges && plan.observations.isEmpty {
                 printOut("No changes.\n")
@@ -85,12 +91,17 @@ struct ApplyCommand: AsyncParsableCommand {
                 }
             }
         }
-        if !plan.hasChanges && plan.observations.isEmpty {
+        if !plan.hasChanges && plan.observations.isEmpty && saved == nil {
             printOut("No changes.\n")
             return
         }
+        var state = made.state
+        if !made.stateExists {
+            // --init-state: the first state is written now, under the lock, before any request.
+            do { try store.save(&state) } catch { throw fail(error) }
+        }
         let client = try deploy.client(context)
-        let journal = StateJournal(state: state, store: StateStore(path: context.statePath))
+        let journal = StateJournal(state: state, store: store, lock: lock)
         let terminal = isatty(STDOUT_FILENO) != 0
         let progress = Progress(terminal: terminal)
         let applier = Applier(client: client, journal: journal, events: { progress.handle($0) }, isCancelled: { interrupts.requested })

@@ -22,6 +22,7 @@ struct CampaignCommand: AsyncParsableCommand {
 
     /// Runs the command line, mapping argument errors to exit code 2 (not ArgumentParser's 64).
     static func main() async {
+        StandardStreams.ignoreBrokenPipes()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {
@@ -32,11 +33,20 @@ struct CampaignCommand: AsyncParsableCommand {
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                StandardStreams.err(Array((fullMessage(for: error) + "\n").utf8))
                 Foundation.exit(ExitStatus.usage)
             }
-            exit(withError: error)
+            if code == .success, error as? ExitCode == nil {
+                // --help and --version: ArgumentParser prints them; through our checked writer.
+                StandardStreams.out(Array((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(StandardStreams.finalStatus(ExitStatus.success))
+            }
+            if error as? ExitCode == nil {
+                StandardStreams.err(Array((fullMessage(for: error) + "\n").utf8))
+            }
+            Foundation.exit(StandardStreams.finalStatus(code.rawValue))
         }
+        Foundation.exit(StandardStreams.finalStatus(ExitStatus.success))
     }
 }
 
@@ -51,7 +61,7 @@ enum ExitStatus {
     /// Ends the process at once with `status`, leaving the memory of large results to the OS instead of
     /// releasing it object by object. Standard output and error are unbuffered writes here, so nothing is lost.
     static func exitWithoutCleanup(_ status: Int32) -> Never {
-        Foundation.exit(status)
+        Foundation.exit(StandardStreams.finalStatus(status))
     }
 }
 
@@ -60,22 +70,8 @@ enum CampaignVersion {
     static let current = "0.1.0"
 }
 
-/// Writes to standard output with plain `write(2)` calls, without Foundation's copies.
+/// Writes to standard output with plain `write(2)` calls, without Foundation's copies; failures are remembered
+/// (``StandardStreams``) and end the command with exit 1.
 enum StandardOutput {
-    /// Writes all of `bytes`, retrying after interruptions and short writes. A closed pipe ends the process
-    /// (SIGPIPE), as for any command-line tool.
-    static func write(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { buffer in
-            guard let start = buffer.baseAddress else { return }
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(STDOUT_FILENO, start + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return
-                }
-                offset += written
-            }
-        }
-    }
+    static func write(_ bytes: [UInt8]) { StandardStreams.out(bytes) }
 }

@@ -85,7 +85,7 @@ struct CompileCommand: ParsableCommand {
             _ = output.emit([.error(FileDiagnosticCode.unwritable, "cannot write to \(Quoting.code(folder, limit: 200)): \(error.localizedDescription)", at: nil)], sources: SourceText(), summary: nil)
             throw ExitCode(ExitStatus.failure)
         }
-        FileHandle.standardError.write(Data("wrote \(DiagnosticOptions.count(requests.count, "request")) to \(folder)\n".utf8))
+        StandardStreams.err(Array("wrote \(DiagnosticOptions.count(requests.count, "request")) to \(folder)\n".utf8))
     }
 }
 

@@ -65,7 +65,7 @@ struct DiagnosticPrinter {
             let warnings = list.filter { $0.severity == .warning }.count
             text += "\(summary): \(DiagnosticOptions.count(errors, "error")), \(DiagnosticOptions.count(warnings, "warning"))\n"
         }
-        FileHandle.standardError.write(Data(text.utf8))
+        StandardStreams.err(Array(text.utf8))
         return list.containsErrors
     }
 }

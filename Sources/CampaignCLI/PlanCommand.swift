@@ -40,42 +40,35 @@ struct PlanCommand: AsyncParsableCommand {
     func run() async throws {
         // Without --out (no lock to take first) the state file is read on another thread while the campaigns load.
         var preload: Task<(state: EngineState, needsLive: Bool)?, Never>?
-        if out == nil, deploy.env == nil {
-            let path = deploy.state ?? deploy.environment["CAMPAIGN_STATE"].flatMap { $0.isEmpty ? nil : $0 } ?? DeployContext.defaultStatePath
+        if out == nil, let location = deploy.quickStateLocation(paths: paths) {
             preload = Task.detached { [refresh] in
-                guard let state = try? StateStore(path: path).load() else { return nil }
+                guard location.exists, let state = try? StateStore(location: location).load() else { return nil }
                 return (state, LiveData.isNeeded(for: state, refresh: refresh))
             }
         }
         let context = try deploy.context(paths: paths, output: output)
         let lock: StateLock?
         do {
-            lock = out != nil ? try StateLock.acquire(statePath: context.statePath, command: "campaign plan --out") : nil
+            lock = out != nil ? try StateLock.acquire(location: context.state, command: "campaign plan --out") : nil
         } catch {
             throw fail(error)
         }
         defer { lock?.release() }
-        if out != nil, !FileManager.default.fileExists(atPath: context.statePath) {
-            // A saved plan names its state's lineage, so a first state must exist on disk.
-            do {
-                var fresh = EngineState()
-                try StateStore(path: context.statePath).save(&fresh)
-            } catch {
-                throw fail(error)
-            }
-        }
-        let plan = try await Self.makePlan(context: context, deploy: deploy, refresh: refresh, estimate: estimate, preloaded: await preload?.value)
+        let preloaded = await preload?.value
+        let plan = try await Self.makePlan(
+            context: context, deploy: deploy, refresh: refresh, estimate: estimate,
+            preloaded: preloaded.flatMap { StateStore(location: context.state).exists ? $0 : nil })
         switch format {
         case .text: StandardOutput.write(PlanRenderer.textBytes(plan.plan, colors: output.useColorsOnStdout))
         case .markdown: printOut(PlanRenderer.markdown(plan.plan))
         case .json: printOut(JSONWriter(indent: 2).string(PlanRenderer.json(plan.plan)) + "\n")
         }
         if let out {
-            let saved = SavedPlan(plan: plan.plan, state: plan.state, inputsHash: context.inputsHash, paths: paths)
+            let saved = SavedPlan(plan: plan.plan, state: plan.stateExists ? plan.state : nil, inputsHash: context.inputsHash, paths: paths)
             do {
-                try Data(JSONWriter(indent: 2).bytes(saved.json) + [0x0A]).write(to: URL(fileURLWithPath: out), options: .atomic)
+                try OutputFile.write(JSONWriter(indent: 2).bytes(saved.json) + [0x0A], to: out)
             } catch {
-                throw fail("S035", "cannot write the plan to \(out): \(error.localizedDescription)")
+                throw fail("S035", "cannot write the plan to \(out): \(error.reason)")
             }
             printErr("saved the plan to \(out); apply it with `campaign apply \(out)`\n")
         }
@@ -86,17 +79,28 @@ struct PlanCommand: AsyncParsableCommand {
         withExtendedLifetime((context, plan)) { ExitStatus.exitWithoutCleanup(status) }
     }
 
-    /// Loads state, gathers live data (only when there is something to ask) and plans.
+    /// What ``makePlan(context:deploy:refresh:estimate:preloaded:)`` made: the plan, the state it was made against,
+    /// and whether that state exists on disk (a first plan starts from an empty one).
+    struct Made {
+        var plan: Plan
+        var state: EngineState
+        var stateExists: Bool
+    }
+
+    /// Loads state, gathers live data (only when there is something to ask) and plans the paths named (records of
+    /// other paths are left alone and counted). A state that does not exist yet is said in the plan's first line.
     static func makePlan(
         context: DeployContext, deploy: DeployOptions, refresh: Bool, estimate: Bool, preloaded: (state: EngineState, needsLive: Bool)? = nil
-    ) async throws -> (plan: Plan, state: EngineState) {
+    ) async throws -> Made {
+        let store = StateStore(location: context.state)
+        let exists = store.exists
         let state: EngineState
         let needsLive: Bool
         if let preloaded {
             (state, needsLive) = preloaded
         } else {
             do {
-                state = try StateStore(path: context.statePath).load()
+                state = try store.load()
             } catch {
                 throw fail(error)
             }
@@ -112,10 +116,13 @@ struct PlanCommand: AsyncParsableCommand {
             do {
                 live = try await LiveData.gather(state: state, client: client, refresh: refresh)
             } catch {
-                throw fail(error.code, "reading live data: \(error.description)")
+                throw fail(error.code, "reading live data: \(error.description)", hint: LiveData.hint(for: error))
             }
         }
-        var plan = Planner(now: Date()).plan(desired: context.desired, state: state, live: live)
+        var plan = Planner(now: Date()).plan(desired: context.desired, state: state, live: live, scope: context.scope)
+        if !exists {
+            plan.notice = "No state at \(context.statePath) yet: every campaign is planned as new. (The first `campaign apply` needs --init-state.)"
+        }
         if estimate, let client {
             for index in plan.actions.indices where plan.actions[index].kind == .create || plan.actions[index].kind == .replace {
                 guard let body = plan.actions[index].requests.first?.body else { continue }
@@ -128,7 +135,7 @@ struct PlanCommand: AsyncParsableCommand {
             }
         }
         if let client { await client.shutdown() }
-        return (plan, state)
+        return Made(plan: plan, state: state, stateExists: exists)
     }
 }
 

@@ -23,8 +23,8 @@ struct ReconcileCommand: AsyncParsableCommand {
         let lock: StateLock
         let state: EngineState
         do {
-            lock = try StateLock.acquire(statePath: context.statePath, command: "campaign reconcile")
-            state = try StateStore(path: context.statePath).load()
+            lock = try StateLock.acquire(location: context.state, command: "campaign reconcile")
+            state = try StateStore(location: context.state).load()
         } catch {
             throw fail(error)
         }
@@ -35,7 +35,7 @@ struct ReconcileCommand: AsyncParsableCommand {
             return
         }
         let client = try deploy.client(context)
-        let journal = StateJournal(state: state, store: StateStore(path: context.statePath))
+        let journal = StateJournal(state: state, store: StateStore(location: context.state), lock: lock)
         let findings: [Reconciler.Finding]
         do {
             findings = try await Reconciler.reconcile(journal: journal, client: client)
@@ -70,7 +70,9 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         let context = try deploy.context(paths: paths, output: output.printer)
         var state: EngineState
-        do { state = try StateStore(path: context.statePath).load() } catch { throw fail(error) }
+        let store = StateStore(location: context.state)
+        guard store.exists else { throw fail("S012", "the state \(context.statePath) does not exist", hint: "check --state, --env and CAMPAIGN_STATE") }
+        do { state = try store.load() } catch { throw fail(error) }
         var notes: [String: String] = [:]
         if !offline, state.campaigns.values.contains(where: { $0.kind == .scheduled && $0.status == .scheduled && $0.id != nil }) {
             let client = try deploy.client(context)
@@ -97,39 +99,54 @@ struct StatusCommand: AsyncParsableCommand {
     }
 }
 
-/// `campaign state list|show|resolve`.
+/// `campaign state list|show|resolve|forget`.
 struct StateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "state",
-        abstract: "Inspect and repair the state file.",
-        subcommands: [StateListCommand.self, StateShowCommand.self, StateResolveCommand.self]
+        abstract: "Inspect and repair the state.",
+        subcommands: [StateListCommand.self, StateShowCommand.self, StateResolveCommand.self, StateForgetCommand.self]
     )
+}
+
+/// Options of the state commands: which project's state (found as every other command finds it).
+struct StateOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The project whose state to use: a folder at or below its project.yaml (default: campaigns, or the current folder).", valueName: "path"))
+    var project: String?
+    @OptionGroup var deploy: DeployOptions
+
+    /// The state location; refuses a state that does not exist (a typo must not read as an empty state).
+    func location() throws -> StateLocation {
+        let start = project ?? (FileManager.default.fileExists(atPath: "campaigns") ? "campaigns" : ".")
+        let location = try deploy.stateLocation(project: start)
+        guard location.exists else {
+            throw fail("S012", "the state \(location.path) does not exist", hint: "check --project, --state, --env and CAMPAIGN_STATE")
+        }
+        return location
+    }
+
+    func load() throws -> (StateLocation, EngineState) {
+        let location = try location()
+        do { return (location, try StateStore(location: location).load()) } catch { throw fail(error) }
+    }
 }
 
 struct StateListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "Every campaign in state (no API calls).")
-    @OptionGroup var deploy: DeployOptions
+    @OptionGroup var options: StateOptions
 
     func run() throws {
-        let path = deploy.state ?? deploy.environment["CAMPAIGN_STATE"] ?? DeployContext.defaultStatePath
-        do {
-            printOut(StateTable.render(try StateStore(path: path).load(), notes: [:]))
-        } catch {
-            throw fail(error)
-        }
+        printOut(StateTable.render(try options.load().1, notes: [:]))
     }
 }
 
 struct StateShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "show", abstract: "One campaign's record, as JSON.")
     @Argument(help: "The campaign key.") var key: String
-    @OptionGroup var deploy: DeployOptions
+    @OptionGroup var options: StateOptions
 
     func run() throws {
-        let path = deploy.state ?? deploy.environment["CAMPAIGN_STATE"] ?? DeployContext.defaultStatePath
-        let state: EngineState
-        do { state = try StateStore(path: path).load() } catch { throw fail(error) }
-        guard let record = state.campaigns[key] else { throw fail("S020", "no campaign `\(key)` in state \(path)") }
+        let (location, state) = try options.load()
+        guard let record = state.campaigns[key] else { throw fail("S020", "no campaign `\(EngineState.shown(key))` in the state \(location.path)") }
         printOut(JSONWriter(indent: 2).string(record.json) + "\n")
     }
 }
@@ -143,23 +160,56 @@ struct StateResolveCommand: AsyncParsableCommand {
     @Option(help: "The provider id the campaign was created with.") var id: Int?
     @Flag(help: "The request did not take effect.") var notCreated = false
     @Flag(help: "The send batch went out.") var sent = false
-    @OptionGroup var deploy: DeployOptions
+    @OptionGroup var options: StateOptions
 
     func validate() throws {
         if [id != nil, notCreated, sent].filter({ $0 }).count != 1 {
             throw ValidationError("Give exactly one of --id N, --not-created, --sent.")
         }
+        if let id, id <= 0 { throw ValidationError("--id takes the provider's campaign id, a positive number.") }
     }
 
     func run() async throws {
-        let path = deploy.state ?? deploy.environment["CAMPAIGN_STATE"] ?? DeployContext.defaultStatePath
+        let location = try options.location()
         do {
-            let lock = try StateLock.acquire(statePath: path, command: "campaign state resolve")
+            let lock = try StateLock.acquire(location: location, command: "campaign state resolve")
             defer { lock.release() }
-            let journal = StateJournal(state: try StateStore(path: path).load(), store: StateStore(path: path))
+            let store = StateStore(location: location)
+            let journal = StateJournal(state: try store.load(), store: store, lock: lock)
             let resolution: Reconciler.Resolution = id.map { .id($0) } ?? (sent ? .sent : .notCreated)
             printOut(try await Reconciler.resolve(key, resolution, journal: journal) + "\n")
         } catch {
+            throw fail(error)
+        }
+    }
+}
+
+/// `campaign state forget KEY`: drops a record on purpose (a delivered send is never forgotten otherwise).
+struct StateForgetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "forget",
+        abstract: "Drop a campaign's record from state (no API call): for a delivered send whose file is gone, or a campaign the provider no longer knows.",
+        discussion: "A forgotten scheduled campaign that still runs at the provider is no longer stopped by this tool; a forgotten send whose file comes back is sent again to everyone. A record whose last request has an unknown outcome is refused: settle it with `campaign reconcile` or `campaign state resolve` first."
+    )
+    @Argument(help: "The campaign key.") var key: String
+    @OptionGroup var options: StateOptions
+
+    func run() async throws {
+        let location = try options.location()
+        do {
+            let lock = try StateLock.acquire(location: location, command: "campaign state forget")
+            defer { lock.release() }
+            let store = StateStore(location: location)
+            let journal = StateJournal(state: try store.load(), store: store, lock: lock)
+            guard let record = await journal.state.campaigns[key] else {
+                throw DeployError("S020", "no campaign `\(EngineState.shown(key))` in the state \(location.path)")
+            }
+            guard record.status != .unknown, record.intent == nil else {
+                throw DeployError("S021", "`\(EngineState.shown(key))` has a request of unknown outcome", hint: "run `campaign reconcile` or `campaign state resolve \(key)` first")
+            }
+            try await journal.update(key) { $0 = nil }
+            printOut("`\(key)` forgotten (\(record.status.rawValue)\(record.id.map { ", id \($0)" } ?? "")); no API call was made\n")
+        } catch let error as DeployError {
             throw fail(error)
         }
     }

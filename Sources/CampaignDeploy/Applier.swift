@@ -107,6 +107,7 @@ public struct Applier: Sendable {
                     if let facts = action.facts {
                         record.file = facts.file
                         record.name = facts.name
+                        record.project = facts.project
                     }
                     record.updatedAt = StateJournal.timestamp()
                     state.campaigns[from] = nil
@@ -118,13 +119,15 @@ public struct Applier: Sendable {
             case .create:
                 return try await create(action, replacing: false)
             case .replace:
+                // The plan's "still ahead" rests on the local clock: the provider's word is taken before stopping.
+                if let refusal = await pendingAtProvider(action.key, id: action.id) { return refusal }
                 switch try await stop(action.key, id: action.id) {
                 case .done: return try await create(action, replacing: true)
                 case let other: return other
                 }
             case .send:
                 return try await send(action)
-            case .noChange, .refused:
+            case .noChange, .refused, .kept:
                 return .done("nothing to do")
             }
         } catch {
@@ -156,11 +159,41 @@ public struct Applier: Sendable {
         return .done("stopped \(id)")
     }
 
+    /// nil when the campaign `id` is still pending at the provider (so it may be replaced); otherwise why not, and
+    /// the record is left as it is (a completed campaign is recorded as such).
+    private func pendingAtProvider(_ key: String, id: Int?) async -> Outcome? {
+        guard let id else { return .failed("no campaign id in state") }
+        let record = await journal.state.campaigns[key]
+        let date = record?.scheduledDate ?? Self.today()
+        let listed: [TargetSummary]
+        do {
+            listed = try await client.listCampaigns(from: date - 1, to: date + 1)
+        } catch {
+            return .failed("\(error.code): reading campaign \(id)'s status before replacing it: \(error.description); nothing was changed")
+        }
+        guard let status = listed.first(where: { $0.id == id })?.status else {
+            return .failed("campaign \(id) is not in CleverTap's listing for its date; not replaced (nothing was changed)")
+        }
+        guard status == "pending" || status == "scheduled" else {
+            if status == "completed" || status == "stopped" {
+                try? await journal.update(key) { r in
+                    r?.status = status == "completed" ? .completed : .stopped
+                    r?.updatedAt = StateJournal.timestamp()
+                }
+            }
+            return .failed("campaign \(id) is \(status) at CleverTap (the local clock said it starts later); not replaced: a delivered campaign is immutable, give it a new `key`")
+        }
+        return nil
+    }
+
     private func create(_ action: PlanAction, replacing: Bool) async throws(DeployError) -> Outcome {
         guard let request = action.requests.first, let facts = action.facts else { return .failed("no request to make") }
         let now = StateJournal.timestamp()
+        // A replace has stopped the old campaign: its record is kept if the create is refused.
+        let replaced = replacing ? await journal.state.campaigns[action.key] : nil
         try await journal.update(action.key) { record in
             var fresh = StateRecord(kind: .scheduled, name: facts.name, file: facts.file, hash: facts.hash, status: .unknown, at: record?.createdAt ?? now)
+            fresh.project = facts.project
             fresh.when = facts.when
             fresh.startsAt = facts.startsAt
             fresh.scheduledDate = facts.scheduledDate ?? Self.today()
@@ -177,9 +210,10 @@ public struct Applier: Sendable {
                 try await journal.update(action.key) { $0?.updatedAt = StateJournal.timestamp() }
                 return .unknown(error.description)
             }
-            // Refused by the API: nothing was created. Forget the record so the next plan creates it again.
-            try await journal.update(action.key) { $0 = nil }
-            return .failed("\(error.code): \(error.description)")
+            // Refused by the API: nothing was created. A new campaign's record goes (the next plan creates it again); a
+            // replaced one's stopped record stays, with its id, so that nothing about it is lost.
+            try await journal.update(action.key) { $0 = replaced }
+            return .failed("\(error.code): \(error.description)" + (replacing ? " (the old campaign \(action.id.map(String.init) ?? "?") stays stopped and recorded)" : ""))
         }
         Failpoint.hit(.afterSend)
         try await journal.update(action.key) { record in
@@ -203,6 +237,8 @@ public struct Applier: Sendable {
                 if record == nil {
                     record = StateRecord(kind: .send, name: facts.name, file: facts.file, hash: facts.hash, status: .unknown, at: now)
                 }
+                record?.file = facts.file
+                record?.project = facts.project
                 record?.intent = Intent(action: .send, startedAt: now, batch: request.batch, recipients: request.recipients)
                 record?.status = .unknown
                 record?.updatedAt = now

@@ -32,12 +32,15 @@ public enum CleverTapBinding {
         value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
     }
 
-    /// The engine's view of `campaigns` in a project whose account time zone is `timezone`.
-    public static func desired(_ campaigns: [Campaign], timezone: String) -> [DesiredCampaign] {
-        let zone = TimeZone(identifier: timezone) ?? TimeZone(identifier: "UTC")!
+    /// The engine's view of `campaigns` in the project `project` (its identity) whose account time zone is
+    /// `timezone`; `relativeFile` gives a campaign's file relative to the project's root.
+    public static func desired(
+        _ campaigns: [Campaign], timezone: String, project: String = ".", relativeFile: @escaping @Sendable (String) -> String = { $0 }
+    ) -> [DesiredCampaign] {
+        let zone = TimeZone(identifier: timezone) ?? TimeZone(secondsFromGMT: 0) ?? .current
         // One serialization buffer per worker's chunk, reused for every campaign's hash.
         return campaigns.parallelMap(sliceState: { [UInt8]() }) { buffer, campaign in
-            desired(campaign, zone: zone, buffer: &buffer)
+            desired(campaign, zone: zone, buffer: &buffer, project: project, file: relativeFile(campaign.origin.file))
         }
     }
 
@@ -56,7 +59,7 @@ public enum CleverTapBinding {
         return Date(timeIntervalSince1970: local - Double(second))
     }
 
-    static func desired(_ campaign: Campaign, zone: TimeZone, buffer: inout [UInt8]) -> DesiredCampaign {
+    static func desired(_ campaign: Campaign, zone: TimeZone, buffer: inout [UInt8], project: String, file: String) -> DesiredCampaign {
         switch campaign.delivery {
         case .segment(let segment):
             // Only the hash is needed to plan an unchanged campaign: it is taken from the text written directly, and
@@ -74,7 +77,7 @@ public enum CleverTapBinding {
                 let compiled = CleverTapCompiler.compile(campaign)[0]
                 return ProviderRequest(method: compiled.method, path: compiled.path, body: compiled.body)
             }
-            return DesiredCampaign(key: campaign.key, name: campaign.name, file: campaign.origin.file, kind: .scheduled(scheduled))
+            return DesiredCampaign(key: campaign.key, name: campaign.name, file: file, project: project, kind: .scheduled(scheduled))
         case .identity(let identity):
             // Everything but the recipients identifies the send: the body without `to`, and the endpoint.
             let path = identity.channel == .email ? CleverTapEndpoint.sendEmail : CleverTapEndpoint.sendPush
@@ -87,7 +90,7 @@ public enum CleverTapBinding {
             let send = DesiredCampaign.Send(contentHash: contentHash, recipients: lists) { subset in
                 requests(for: campaign, identity: identity, recipients: subset)
             }
-            return DesiredCampaign(key: campaign.key, name: campaign.name, file: campaign.origin.file, kind: .send(send))
+            return DesiredCampaign(key: campaign.key, name: campaign.name, file: file, project: project, kind: .send(send))
         }
     }
 

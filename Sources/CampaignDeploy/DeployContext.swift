@@ -6,40 +6,119 @@ import Foundation
 import Logging
 import Workspace
 
-/// Everything a deploy command works with: the campaigns (as the engine sees them), the state file, the selected
-/// environment, and — when needed — a client.
+/// Everything a deploy command works with, resolved once: the projects and their campaigns (as the engine sees
+/// them), the state's location, the scope of the run, the selected environment, and — when needed — a client.
 public struct DeployContext: Sendable {
     public var loaded: LoadedCampaigns
     public var desired: [DesiredCampaign]
-    public var statePath: String
+    /// The state: where it is, and where it really is.
+    public var state: StateLocation
+    /// The state path as shown.
+    public var statePath: String { state.path }
+    /// The records of state this run may touch: those of the paths named.
+    public var scope: PlanScope
     public var environmentName: String?
     public var environmentSettings: EnvironmentSettings?
     public var timezone: String
 
-    /// Default state file.
+    /// The default state file, relative to the project's root.
     public static let defaultStatePath = ".campaign/state.json"
 
-    /// Loads `paths` and picks the state file: `--state`, else `CAMPAIGN_STATE`, else the environment's `state`,
-    /// else `.campaign/state.json`.
+    /// Loads `paths` and picks the state: `--state` (`statePath`), else `CAMPAIGN_STATE`, else the environment's
+    /// `state`, else `.campaign/state.json` — the last two relative to the project's root, never to the current
+    /// directory. Problems with the files are left in `loaded.diagnostics` for the caller to print.
     public static func load(paths: [String], statePath: String?, environmentName: String?, environment: [String: String]) throws(DeployError) -> DeployContext {
-        let loaded = ProjectLoader.load(paths)
-        let project = loaded.projects.first
-        var settings: EnvironmentSettings?
-        if let environmentName {
-            guard let found = project?.context.environments[environmentName] else {
-                let known = project?.context.environments.keys.sorted() ?? []
-                throw DeployError("S040", "no environment `\(environmentName)` in project.yaml", hint: known.isEmpty ? "declare it under `environments:`" : "known: " + known.joined(separator: ", "))
-            }
-            settings = found
+        var loaded = ProjectLoader.load(paths)
+        for project in loaded.projects where project.projectFile == nil {
+            loaded.diagnostics.append(.error(
+                FileDiagnosticCode.noProject, "no `project.yaml` at or above \(Quoting.code(project.root, limit: 200)): plan and apply need a project root", at: nil,
+                hint: "create `project.yaml` (at least `timezone: …`) in the folder that holds the campaigns; keys and the default state are anchored there"))
         }
-        let state = statePath ?? environment["CAMPAIGN_STATE"].flatMap { $0.isEmpty ? nil : $0 } ?? settings?.statePath ?? defaultStatePath
-        let timezone = project?.context.settings.timezone ?? "UTC"
+        let settings = try environmentSettings(environmentName, projects: loaded.projects)
+        let state = try stateLocation(explicit: statePath, environment: environment, settings: settings, projects: loaded.projects)
+        let timezone = loaded.projects.first?.context.settings.timezone ?? "UTC"
         return DeployContext(
             loaded: loaded,
             // Each project's campaigns in its own account time zone (`loaded.campaigns` is theirs, in this order).
-            desired: loaded.projects.flatMap { CleverTapBinding.desired($0.campaigns, timezone: $0.context.settings.timezone) },
-            statePath: state,
+            desired: loaded.projects.flatMap { project in
+                CleverTapBinding.desired(project.campaigns, timezone: project.context.settings.timezone, project: project.identity) {
+                    project.relativePath(of: $0)
+                }
+            },
+            state: state, scope: scope(paths: paths, projects: loaded.projects),
             environmentName: environmentName, environmentSettings: settings, timezone: timezone)
+    }
+
+    /// The state of the project at or above `project` without loading its campaigns (the state commands): the rule
+    /// of ``load(paths:statePath:environmentName:environment:)``.
+    public static func stateOnly(project path: String, statePath: String?, environmentName: String?, environment: [String: String]) throws(DeployError) -> StateLocation {
+        if let statePath { return try StateLocation.resolve(statePath) }
+        if let variable = environment["CAMPAIGN_STATE"], !variable.isEmpty { return try StateLocation.resolve(variable) }
+        guard let project = ProjectLoader.loadSettings(path) else {
+            throw DeployError("F008", "no `project.yaml` at or above \(path)", hint: "name the project with --project, or the state with --state")
+        }
+        if !project.problems.isEmpty {
+            throw DeployError("C000", "\(project.project.projectFile ?? "project.yaml") has errors; run `campaign validate` for details")
+        }
+        let settings = try environmentSettings(environmentName, projects: [project.project])
+        return try stateLocation(explicit: nil, environment: environment, settings: settings, projects: [project.project])
+    }
+
+    /// The environment `name` as every project given declares it (they must agree), or nil without a name.
+    static func environmentSettings(_ name: String?, projects: [LoadedProject]) throws(DeployError) -> EnvironmentSettings? {
+        guard let name else { return nil }
+        var found: EnvironmentSettings?
+        for project in projects {
+            guard let settings = project.context.environments[name] else {
+                let known = project.context.environments.keys.sorted()
+                throw DeployError("S040", "no environment `\(name)` in \(project.projectFile ?? project.root + "/project.yaml")",
+                                  hint: known.isEmpty ? "declare it under `environments:`" : "known: " + known.joined(separator: ", "))
+            }
+            if let found, found != settings {
+                throw DeployError("S042", "the projects given declare the environment `\(name)` differently", hint: "plan and apply them one at a time")
+            }
+            found = settings
+        }
+        if found == nil { throw DeployError("S040", "no environment `\(name)`: no project was found") }
+        return found
+    }
+
+    /// The one state location for the run. A path the user gives is taken relative to the current directory; one the
+    /// project gives, or the default, relative to the project's root. Several projects must resolve to one state.
+    static func stateLocation(explicit: String?, environment: [String: String], settings: EnvironmentSettings?, projects: [LoadedProject]) throws(DeployError) -> StateLocation {
+        if let explicit { return try StateLocation.resolve(explicit) }
+        if let variable = environment["CAMPAIGN_STATE"], !variable.isEmpty { return try StateLocation.resolve(variable) }
+        let relative = settings?.statePath ?? defaultStatePath
+        var locations: [StateLocation] = []
+        for project in projects {
+            let path = relative.hasPrefix("/") ? relative : (project.root == "." ? relative : project.root + "/" + relative)
+            let location = try StateLocation.resolve(path)
+            if !locations.contains(where: { $0.resolved == location.resolved }) { locations.append(location) }
+        }
+        guard locations.count <= 1 else {
+            throw DeployError("S041", "the projects given have different states (\(locations.map(\.path).joined(separator: ", ")))",
+                              hint: "plan and apply each project on its own, or name one shared state with --state")
+        }
+        if let location = locations.first { return location }
+        return try StateLocation.resolve(relative)
+    }
+
+    /// The records the paths named cover: per project, the files and folders named relative to its root.
+    static func scope(paths: [String], projects: [LoadedProject]) -> PlanScope {
+        var planned: [String: [String]] = [:]
+        for project in projects {
+            var prefixes: [String] = []
+            for path in paths {
+                if let relative = ProjectRoot.relative(path, to: project.root) {
+                    prefixes.append(relative)
+                } else if ProjectRoot.relative(project.root, to: path) != nil {
+                    prefixes.append("")  // a folder above the project's root: all of it
+                }
+            }
+            planned[project.identity] = prefixes.contains("") ? [""] : prefixes
+        }
+        let whole = projects.count == 1 && planned.values.allSatisfy { $0 == [""] }
+        return PlanScope(paths: planned, includesUnplaced: whole)
     }
 
     /// A client for the selected environment (or the `CLEVERTAP_*` variables).
@@ -52,7 +131,13 @@ public struct DeployContext: Sendable {
         } else {
             configuration = try CleverTapConfiguration.fromEnvironment(environment, region: loaded.projects.first?.context.settings.region)
         }
-        if let rate = environment["CAMPAIGN_CREATE_RATE"].flatMap(Double.init), rate > 0 { configuration.createRate = rate }
+        if let text = environment["CAMPAIGN_CREATE_RATE"], !text.isEmpty {
+            // A rate outside this range is a typo: a tiny one would wait for ages, a huge one trips the API's limit.
+            guard let rate = Double(text), rate.isFinite, rate >= 0.01, rate <= 1000 else {
+                throw CleverTapError(.configuration, "CAMPAIGN_CREATE_RATE must be a number of creates per second from 0.01 to 1000")
+            }
+            configuration.createRate = rate
+        }
         return CleverTapClient(configuration: configuration, logger: logger)
     }
 

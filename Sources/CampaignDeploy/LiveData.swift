@@ -17,15 +17,32 @@ public enum LiveData {
         state.campaigns.values.contains { isQueried($0, refresh: refresh) }
     }
 
+    /// What to do about an error reading live data.
+    public static func hint(for error: CleverTapError) -> String? {
+        switch error.kind {
+        case .apiFailure, .invalidResponse:
+            "if that campaign no longer exists at CleverTap, `campaign state forget KEY` drops its record (see it first with `campaign state show KEY`)"
+        case .unauthorized: "check the account id and passcode variables"
+        default: nil
+        }
+    }
+
     public static func gather(state: EngineState, client: CleverTapClient, refresh: Bool) async throws(CleverTapError) -> [String: LiveStatus] {
         var live: [String: LiveStatus] = [:]
         let candidates = state.campaigns.filter { _, record in isQueried(record, refresh: refresh) }
         guard !candidates.isEmpty else { return live }
         for (key, record) in candidates.sorted(by: { $0.key < $1.key }) {
             guard let id = record.id else { continue }
-            switch try await client.result(id: id) {
-            case .completed(let sent, let clicked): live[key] = .completed(sent: sent, clicked: clicked)
-            case .notCompleted: live[key] = .notCompleted
+            do {
+                switch try await client.result(id: id) {
+                case .completed(let sent, let clicked): live[key] = .completed(sent: sent, clicked: clicked)
+                case .notCompleted: live[key] = .notCompleted
+                }
+            } catch {
+                // Say which campaign: a record whose id the API does not know would otherwise block every plan.
+                var named = error
+                named.message = "campaign `\(key)` (id \(id)): " + error.message
+                throw named
             }
         }
         // Drift: stopped at the provider while state says scheduled.

@@ -4,22 +4,31 @@ import JSON
 
 /// A plan saved by `plan --out`: the exact requests, the state it was made against (lineage and serial) and a hash
 /// of its inputs, so `apply FILE` can refuse it when anything moved since — or when it was applied already.
+///
+/// The file is reviewed, then applied; it is not trusted. `apply FILE` plans again from the files and state (which
+/// must be unchanged) and applies only that new plan, and only when it matches the saved one action for action
+/// (``difference(from:)``): an edited title, recipient, key, a duplicated or injected action is refused.
 public struct SavedPlan: Sendable {
     public static let formatVersion = 1
 
     public var id: String
+    /// The lineage of the state planned against; empty when there was no state yet.
     public var lineage: String
     public var serial: Int
+    /// Whether the state existed when the plan was made (a first plan is made against none).
+    public var stateExisted: Bool
     public var inputsHash: String
     /// The paths the campaigns were read from.
     public var paths: [String]
     public var createdAt: String
     public var plan: Plan
 
-    public init(plan: Plan, state: EngineState, inputsHash: String, paths: [String]) {
+    /// A plan made against `state` (nil: no state existed yet).
+    public init(plan: Plan, state: EngineState?, inputsHash: String, paths: [String]) {
         id = UUID().uuidString.lowercased()
-        lineage = state.lineage
-        serial = state.serial
+        lineage = state?.lineage ?? ""
+        serial = state?.serial ?? 0
+        stateExisted = state != nil
         self.inputsHash = inputsHash
         self.paths = paths
         createdAt = Date().formatted(.iso8601)
@@ -29,7 +38,7 @@ public struct SavedPlan: Sendable {
     public var json: JSONValue {
         .object([
             ("format_version", .int(Self.formatVersion)), ("plan_id", .string(id)), ("lineage", .string(lineage)),
-            ("serial", .int(serial)), ("inputs_sha256", .string(inputsHash)), ("paths", .array(paths.map(JSONValue.string))),
+            ("serial", .int(serial)), ("state_exists", .bool(stateExisted)), ("inputs_sha256", .string(inputsHash)), ("paths", .array(paths.map(JSONValue.string))),
             ("created_at", .string(createdAt)), ("summary", .string(plan.summary)),
             ("observations", .object(plan.observations.sorted { $0.key < $1.key }.map { key, status in
                 switch status {
@@ -70,6 +79,7 @@ public struct SavedPlan: Sendable {
         self.id = id
         self.lineage = lineage
         self.serial = serial
+        stateExisted = json["state_exists"]?.boolValue ?? true
         inputsHash = inputs
         paths = json["paths"]?.arrayValue?.compactMap(\.stringValue) ?? []
         createdAt = json["created_at"]?.stringValue ?? ""
@@ -99,10 +109,19 @@ public struct SavedPlan: Sendable {
         plan = Plan(actions: actions, observations: observations)
     }
 
-    /// Why this plan cannot be applied to `state` with inputs hashing to `inputsHash`, or nil.
-    public func staleness(state: EngineState, inputsHash currentInputs: String) -> DeployError? {
+    /// Why this plan cannot be applied to `state` (nil: no state exists) with inputs hashing to `inputsHash`, or nil.
+    public func staleness(state: EngineState?, inputsHash currentInputs: String) -> DeployError? {
+        guard let state else {
+            if stateExisted {
+                return DeployError("S032", "the plan was made against a state that does not exist here", hint: "check --state / --env, or run `campaign plan` again")
+            }
+            return currentInputs == inputsHash ? nil : DeployError("S034", "the campaign files changed since the plan was made", hint: "run `campaign plan` again")
+        }
         if state.appliedPlans.contains(id) {
             return DeployError("S031", "this plan was applied already", hint: "run `campaign plan` again")
+        }
+        if !stateExisted {
+            return DeployError("S033", "the plan was made before the state existed, and it exists now", hint: "run `campaign plan` again")
         }
         if state.lineage != lineage {
             return DeployError("S032", "the plan was made against another state (lineage \(lineage), the state's is \(state.lineage))", hint: "check --state / --env")
@@ -114,5 +133,46 @@ public struct SavedPlan: Sendable {
             return DeployError("S034", "the campaign files changed since the plan was made", hint: "run `campaign plan` again")
         }
         return nil
+    }
+
+    /// The first way in which `current` (the plan made again now from the same files and state) differs from this
+    /// saved plan, or nil when they match: the same keys, one action each, of the same kind, with the same ids and
+    /// the same requests (method, path, batch, recipients and body).
+    public func difference(from current: Plan) -> DeployError? {
+        var saved: [String: PlanAction] = [:]
+        for action in plan.actions {
+            guard saved.updateValue(action, forKey: action.key) == nil else {
+                return DeployError("S036", "the saved plan has two actions for `\(EngineState.shown(action.key))`", hint: "the file was edited; run `campaign plan --out` again")
+            }
+        }
+        var now: [String: PlanAction] = [:]
+        for action in current.actions { now[action.key] = action }
+        for key in Set(saved.keys).union(now.keys).sorted() {
+            let shown = EngineState.shown(key)
+            guard let was = saved[key] else { return mismatch("the saved plan has no action for `\(shown)`, which the files now plan (\(now[key]!.kind.rawValue))") }
+            guard let action = now[key] else { return mismatch("the saved plan has an action for `\(shown)` (\(was.kind.rawValue)) that the files do not plan") }
+            guard was.kind == action.kind else { return mismatch("`\(shown)`: the saved plan says \(was.kind.rawValue), the files and state now say \(action.kind.rawValue)") }
+            guard was.id == action.id, was.movedFrom == action.movedFrom else { return mismatch("`\(shown)`: the saved plan names another campaign id or source key") }
+            guard was.requests.count == action.requests.count else {
+                return mismatch("`\(shown)`: the saved plan has \(was.requests.count) requests, the files now make \(action.requests.count)")
+            }
+            for (index, (a, b)) in zip(was.requests, action.requests).enumerated() where Self.fingerprint(a) != Self.fingerprint(b) {
+                return mismatch("`\(shown)`: request \(index + 1) differs from what the files now make (body, path or recipients)")
+            }
+        }
+        return nil
+    }
+
+    private func mismatch(_ message: String) -> DeployError {
+        DeployError("S036", "the saved plan does not match the plan made now: \(message)", hint: "apply only what was reviewed: run `campaign plan --out` again and review it")
+    }
+
+    /// sha256 of everything a request sends and records.
+    static func fingerprint(_ request: ProviderRequest) -> String {
+        let text = JSONWriter(indent: nil).bytes(.object([
+            ("method", .string(request.method)), ("path", .string(request.path)), ("batch", .int(request.batch)),
+            ("recipients", StateRecord.recipientsJSON(request.recipients)), ("body", request.body),
+        ]))
+        return CleverTapBinding.sha256(text)
     }
 }

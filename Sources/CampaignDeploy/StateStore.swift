@@ -4,114 +4,206 @@ import Glibc
 import Darwin
 #endif
 import CampaignEngine
+import CampaignLanguage
 import Foundation
 import JSON
 import Workspace
 
-/// Reads and writes the state file. Writes are atomic and durable: a temporary file is written and fsynced,
-/// renamed over the old one, and the folder is fsynced, so a crash leaves either the old or the new state, never
-/// a partial one.
-public struct StateStore: Sendable {
-    public let path: String
+/// Which file is on disk at a path (device and inode): a save or a lock is fenced on it, so that a file replaced or
+/// removed behind a run's back is noticed before the run writes again.
+public struct FileIdentity: Sendable, Hashable {
+    var device: UInt64
+    var inode: UInt64
 
-    public init(path: String) {
-        self.path = path
+    /// The identity of the file at `path` (without following a link at the last component), or nil.
+    static func of(_ path: String) -> FileIdentity? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        return FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
     }
 
-    /// The state, or a new one (fresh lineage) when the file does not exist.
+    /// The identity of the open file `fd`.
+    static func of(descriptor fd: Int32) -> FileIdentity? {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return nil }
+        return FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+    }
+}
+
+/// Reads and writes the state file. Writes are atomic and durable: a temporary file is written and fsynced,
+/// renamed over the old one, and the folder is fsynced, so a crash leaves either the old or the new state, never
+/// a partial one. Reads and writes go to the resolved path (``StateLocation``).
+public struct StateStore: Sendable {
+    /// The path as shown.
+    public let path: String
+    /// Where the file really is (symbolic links resolved).
+    public let target: String
+
+    public init(location: StateLocation) {
+        path = location.path
+        target = location.resolved
+    }
+
+    /// A store for `path`, resolved now (a path that cannot be resolved is used as it is; ``load()`` then reports it).
+    public init(path: String) {
+        self.path = path
+        target = (try? StateLocation.resolve(path).resolved) ?? path
+    }
+
     /// State files hold a record per campaign (and every recipient of sends); this bounds what is read.
     static let maxFileSize = 1 << 30
 
+    /// Whether the state file exists.
+    public var exists: Bool { FileIdentity.of(target) != nil }
+
+    /// The identity of the file now on disk, if any.
+    public var identity: FileIdentity? { FileIdentity.of(target) }
+
+    /// The state, or a new one (fresh lineage) when the file does not exist; callers that must not start from an empty
+    /// state check ``exists`` first.
     public func load() throws(DeployError) -> EngineState {
-        guard FileManager.default.fileExists(atPath: path) else { return EngineState() }
+        guard exists else { return EngineState() }
         let bytes: [UInt8]
-        switch FileReader.read(path, limit: Self.maxFileSize) {
+        switch FileReader.read(target, limit: Self.maxFileSize) {
         case .success(let read): bytes = read
-        case .failure(let problem): throw DeployError("S001", "state file: \(problem.message)")
+        case .failure(let problem): throw DeployError("S001", "state file \(path): \(problem.message)")
         }
+        let state: EngineState
         do {
-            return try EngineState(jsonText: bytes)
+            state = try EngineState(jsonText: bytes)
         } catch {
             if let syntax = error.syntax {
                 throw DeployError("S002", "the state file \(path) is not valid JSON: \(syntax)", hint: "restore it from version control or a backup")
             }
-            throw DeployError("S003", "\(path): \(error.description)")
+            throw DeployError("S003", "\(path): \(error.description)", hint: "restore it from version control or a backup")
         }
+        if let bad = state.campaigns.keys.sorted().first(where: { !CampaignDecoder.isValidKey($0) }) {
+            throw DeployError("S003", "\(path): the campaign key `\(EngineState.shown(bad))` is not a valid key", hint: "restore the file from version control or a backup")
+        }
+        return state
     }
 
-    /// Writes `state` with its serial incremented.
-    public func save(_ state: inout EngineState) throws(DeployError) {
+    /// Writes `state` with its serial incremented; the identity of the file written.
+    @discardableResult
+    public func save(_ state: inout EngineState) throws(DeployError) -> FileIdentity? {
         state.serial += 1
         let bytes = JSONWriter(indent: 2).bytes(state.json) + [0x0A]
-        let folder = Paths.parent(path)
+        let folder = Paths.parent(target)
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let temporary = "\(path).tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let temporary = "\(target).tmp-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard fd >= 0 else { throw DeployError("S004", "cannot write \(temporary): \(String(cString: strerror(errno)))") }
         var written = 0
         while written < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
+            let n = bytes.withUnsafeBytes { buffer in buffer.baseAddress.map { write(fd, $0 + written, bytes.count - written) } ?? -1 }
             if n < 0 {
                 if errno == EINTR { continue }
                 let reason = String(cString: strerror(errno))
                 close(fd)
                 unlink(temporary)
-                throw DeployError("S004", "cannot write \(temporary): \(reason)")
+                throw DeployError("S004", "cannot write \(temporary): \(reason)", hint: "the state is unchanged; free space and run again")
             }
             written += n
         }
         guard fsync(fd) == 0 else {
+            let reason = String(cString: strerror(errno))
             close(fd)
             unlink(temporary)
-            throw DeployError("S004", "cannot fsync \(temporary)")
+            throw DeployError("S004", "cannot fsync \(temporary): \(reason)")
         }
+        let written_ = FileIdentity.of(descriptor: fd)
         close(fd)
-        guard rename(temporary, path) == 0 else {
+        guard rename(temporary, target) == 0 else {
+            let reason = String(cString: strerror(errno))
             unlink(temporary)
-            throw DeployError("S004", "cannot replace \(path): \(String(cString: strerror(errno)))")
+            throw DeployError("S004", "cannot replace \(path): \(reason)")
         }
         let dir = open(folder, O_RDONLY | O_CLOEXEC)
         if dir >= 0 {
             fsync(dir)
             close(dir)
         }
+        return written_
     }
 }
 
-/// An exclusive lock on a state file, held through a separate `.lock` file with `flock`: the kernel releases it
-/// when the process dies, however it dies. The file says who holds it.
+/// An exclusive lock on a state file, held through a separate `.lock` file beside the state's real path with
+/// `flock`: the kernel releases it when the process dies, however it dies. The file says who holds it. After the
+/// lock is taken, and before every save, the lock file on disk must still be the one locked: a lock file deleted
+/// or replaced during a run (which would let a second run in) stops the run.
 public final class StateLock: @unchecked Sendable {
     private var fd: Int32
+    public let lockPath: String
+    private let identity: FileIdentity?
 
-    private init(fd: Int32) { self.fd = fd }
+    private init(fd: Int32, lockPath: String, identity: FileIdentity?) {
+        self.fd = fd
+        self.lockPath = lockPath
+        self.identity = identity
+    }
 
     /// Takes the lock for `statePath` at once, or fails naming the holder.
     public static func acquire(statePath: String, command: String) throws(DeployError) -> StateLock {
-        let lockPath = statePath + ".lock"
+        try acquire(location: StateLocation.resolve(statePath), command: command)
+    }
+
+    /// Takes the lock for the state at `location` at once, or fails naming the holder.
+    public static func acquire(location: StateLocation, command: String) throws(DeployError) -> StateLock {
+        let lockPath = location.resolved + ".lock"
         try? FileManager.default.createDirectory(atPath: Paths.parent(lockPath), withIntermediateDirectories: true)
-        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw DeployError("S010", "cannot open the lock file \(lockPath): \(String(cString: strerror(errno)))") }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            let n = pread(fd, &buffer, buffer.count, 0)
-            close(fd)
-            let holder = n > 0 ? (try? JSONParser().parse(Array(buffer[0..<n]))) : nil
-            let who = holder.map { h in
-                "pid \(h["pid"]?.intValue.map(String.init) ?? "?") on \(h["host"]?.stringValue ?? "?"), running `\(h["command"]?.stringValue ?? "?")` since \(h["since"]?.stringValue ?? "?")"
-            } ?? "another process"
-            throw DeployError("S011", "the state \(statePath) is locked by \(who)", hint: "wait for it to finish; the lock is released when that process exits")
+        // A lock file replaced between our open and our flock is not the lock: try again with the new one.
+        for _ in 0..<5 {
+            // O_NONBLOCK: a FIFO planted as the lock file must not block the open; O_NOFOLLOW: nor a link elsewhere.
+            let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o644)
+            guard fd >= 0 else { throw DeployError("S010", "cannot open the lock file \(lockPath): \(String(cString: strerror(errno)))") }
+            var info = stat()
+            guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+                close(fd)
+                throw DeployError("S010", "the lock file \(lockPath) is not a regular file", hint: "remove it; it is created by the tool")
+            }
+            guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+                let who = holder(fd)
+                close(fd)
+                throw DeployError("S011", "the state \(location.path) is locked by \(who)", hint: "wait for it to finish; the lock is released when that process exits")
+            }
+            let mine = FileIdentity.of(descriptor: fd)
+            guard mine != nil, FileIdentity.of(lockPath) == mine else {
+                flock(fd, LOCK_UN)
+                close(fd)
+                continue
+            }
+            var host = [CChar](repeating: 0, count: 256)
+            gethostname(&host, host.count - 1)
+            let holder = JSONValue.object([
+                ("pid", .int(Int(getpid()))), ("host", .string(String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))),
+                ("command", .string(command)), ("since", .string(Date().formatted(.iso8601))),
+            ])
+            let bytes = JSONWriter(indent: nil).bytes(holder)
+            ftruncate(fd, 0)
+            _ = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, bytes.count, 0) }
+            fsync(fd)
+            return StateLock(fd: fd, lockPath: lockPath, identity: mine)
         }
-        var host = [CChar](repeating: 0, count: 256)
-        gethostname(&host, host.count)
-        let info = JSONValue.object([
-            ("pid", .int(Int(getpid()))), ("host", .string(String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))), ("command", .string(command)),
-            ("since", .string(Date().formatted(.iso8601))),
-        ])
-        let bytes = JSONWriter(indent: nil).bytes(info)
-        ftruncate(fd, 0)
-        _ = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, bytes.count, 0) }
-        fsync(fd)
-        return StateLock(fd: fd)
+        throw DeployError("S010", "the lock file \(lockPath) keeps being replaced while it is taken", hint: "another tool is removing it; stop that first")
+    }
+
+    /// Who holds the lock, from what the holder wrote in the file.
+    private static func holder(_ fd: Int32) -> String {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = pread(fd, &buffer, buffer.count, 0)
+        let holder = n > 0 ? (try? JSONParser().parse(Array(buffer[0..<n]))) : nil
+        return holder.map { h in
+            "pid \(h["pid"]?.intValue.map(String.init) ?? "?") on \(EngineState.shown(h["host"]?.stringValue ?? "?")), running `\(EngineState.shown(h["command"]?.stringValue ?? "?"))` since \(EngineState.shown(h["since"]?.stringValue ?? "?"))"
+        } ?? "another process"
+    }
+
+    /// Throws when the lock file on disk is no longer the one this lock holds (deleted or replaced): another run
+    /// could have taken a new lock, so this run must not write again.
+    public func verify() throws(DeployError) {
+        guard fd >= 0, FileIdentity.of(lockPath) == identity else {
+            throw DeployError("S013", "the lock file \(lockPath) was removed or replaced during this run; stopping before anything else is written",
+                              hint: "another run may now hold the state; check it with `campaign state list` and `campaign reconcile`")
+        }
     }
 
     /// Releases the lock (also released when the process exits).

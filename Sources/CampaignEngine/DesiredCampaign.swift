@@ -7,8 +7,10 @@ import Foundation
 public final class DesiredCampaign: Sendable {
     public let key: String
     public let name: String
-    /// The file it is written in.
+    /// The file it is written in, relative to its project's root.
     public let file: String
+    /// The project it belongs to (the same on every clone of the repository; see `ProjectRoot.identity`).
+    public let project: String
     public let kind: Kind
 
     public enum Kind: Sendable {
@@ -71,10 +73,11 @@ public final class DesiredCampaign: Sendable {
         }
     }
 
-    public init(key: String, name: String, file: String, kind: Kind) {
+    public init(key: String, name: String, file: String, project: String = ".", kind: Kind) {
         self.key = key
         self.name = name
         self.file = file
+        self.project = project
         self.kind = kind
     }
 }

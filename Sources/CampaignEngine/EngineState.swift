@@ -66,7 +66,11 @@ public struct StateRecord: Sendable {
     public enum Kind: String, Sendable { case scheduled, send }
     public var kind: Kind
     public var name: String
+    /// The campaign's file, relative to its project's root (older states: as it was named then).
     public var file: String
+    /// The project it belongs to (``DesiredCampaign/project``); nil in records written before projects were
+    /// recorded.
+    public var project: String?
     /// Scheduled campaigns: the request hash; sends: the content hash.
     public var hash: String
     /// Scheduled campaigns: `now` or `YYYYMMDD HH:MM`.

@@ -54,33 +54,30 @@ extension EngineState {
             throw StateFileError("not a campaign state file (no format_version)")
         }
         try reader.beginObject()
-        // The first of repeated members counts. Campaigns written before `format_version` (a hand-edited file) are
-        // skipped and read once the version is known to be one this build understands.
-        var version: Int??, lineage: String??, serial: Int??, appliedPlans: [String]?
+        // Campaigns written before `format_version` (a hand-edited file) are skipped and read once the version is
+        // known to be one this build understands. A member given twice is refused: which one counts would be a guess.
+        var version: Int?, lineage: String?, serial: Int?, appliedPlans: [String]?
         var campaignsAt: Int?
         var records: [String: StateRecord]?
+        var seen = Set<String>()
         while let key = try reader.nextKey() {
+            guard seen.insert(key).inserted else { throw StateFileError("the member `\(Self.shown(key))` appears twice") }
             switch key {
-            case "format_version" where version == nil:
-                version = .some(try reader.intIfAny())
-            case "lineage" where lineage == nil:
-                lineage = .some(try reader.stringIfAny())
-            case "serial" where serial == nil:
-                serial = .some(try reader.intIfAny())
-            case "applied_plans" where appliedPlans == nil:
+            case "format_version":
+                version = try Self.integer(&reader, "format_version")
+            case "lineage":
+                lineage = try Self.text(&reader, "lineage")
+            case "serial":
+                serial = try Self.integer(&reader, "serial")
+            case "applied_plans":
+                guard try reader.peek() == .array else { throw StateFileError("`applied_plans` must be a list of plan ids") }
                 var plans: [String] = []
-                if try reader.peek() == .array {
-                    try reader.beginArray()
-                    while try reader.nextItem() {
-                        if let plan = try reader.stringIfAny() { plans.append(plan) }
-                    }
-                }  else {
-                    try reader.skipValue()
-                }
+                try reader.beginArray()
+                while try reader.nextItem() { plans.append(try Self.text(&reader, "applied_plans")) }
                 appliedPlans = plans
-            case "campaigns" where campaignsAt == nil:
+            case "campaigns":
                 campaignsAt = reader.offset
-                if let known = version ?? nil, known <= Self.currentFormatVersion {
+                if let known = version, known >= 1, known <= Self.currentFormatVersion {
                     records = try Self.readRecords(&reader)
                 } else {
                     try reader.skipValue()
@@ -90,13 +87,16 @@ extension EngineState {
             }
         }
         try reader.finish()
-        guard let version = version ?? nil else { throw StateFileError("not a campaign state file (no format_version)") }
+        guard let version else { throw StateFileError("not a campaign state file (no format_version)") }
+        guard version >= 1 else { throw StateFileError("the state file has format_version \(version); versions start at 1") }
         guard version <= Self.currentFormatVersion else {
             throw StateFileError("the state file has format_version \(version); this campaign understands up to \(Self.currentFormatVersion): upgrade campaign")
         }
-        guard let lineage = lineage ?? nil, let serial = serial ?? nil else {
+        guard let lineage, let serial else {
             throw StateFileError("the state file has no lineage or serial")
         }
+        guard !lineage.isEmpty, lineage.utf8.count <= 200 else { throw StateFileError("the state file's lineage is empty or too long") }
+        guard serial >= 0 else { throw StateFileError("the state file's serial is negative (\(serial))") }
         self.init(lineage: lineage)
         formatVersion = version
         self.serial = serial
@@ -106,18 +106,49 @@ extension EngineState {
             records = try Self.readRecords(&again)
         }
         campaigns = records ?? [:]
+        // A provider id names one campaign: two keys holding it would stop or report one campaign twice.
+        var owners: [Int: String] = [:]
+        for key in campaigns.keys.sorted() {
+            guard let id = campaigns[key]?.id else { continue }
+            if let other = owners.updateValue(key, forKey: id) {
+                throw StateFileError("campaigns `\(Self.shown(other))` and `\(Self.shown(key))` have the same id \(id)")
+            }
+        }
     }
 
-    /// The `campaigns` object: a record per key (a later repeat of a key wins); anything but an object is none.
-    private static func readRecords(_ reader: inout JSONReader) throws -> [String: StateRecord] {
-        guard try reader.peek() == .object else {
-            try reader.skipValue()
-            return [:]
+    /// A key or member name as shown in a message: bounded and without control characters.
+    public static func shown(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars.prefix(80) {
+            out += scalar.value < 0x20 || scalar.value == 0x7F ? "?" : String(scalar)
         }
+        return text.unicodeScalars.count > 80 ? out + "…" : out
+    }
+
+    /// An integer member; anything else (a string, a fraction, a number beyond 64 bits) is an error.
+    static func integer(_ reader: inout JSONReader, _ what: String) throws -> Int {
+        guard try reader.peek() == .number, let value = Int(try reader.number()) else {
+            throw StateFileError("`\(what)` must be an integer")
+        }
+        return value
+    }
+
+    /// A string member; anything else is an error.
+    static func text(_ reader: inout JSONReader, _ what: String) throws -> String {
+        guard try reader.peek() == .string else { throw StateFileError("`\(what)` must be a string") }
+        return try reader.string()
+    }
+
+    /// The `campaigns` object: a record per key, each key once.
+    private static func readRecords(_ reader: inout JSONReader) throws -> [String: StateRecord] {
+        guard try reader.peek() == .object else { throw StateFileError("`campaigns` must be an object") }
         var records: [String: StateRecord] = [:]
         try reader.beginObject()
         while let key = try reader.nextKey() {
-            records[key] = try StateRecord(reading: &reader, key: key)
+            let record = try StateRecord(reading: &reader, key: key)
+            guard records.updateValue(record, forKey: key) == nil else {
+                throw StateFileError("campaign `\(shown(key))` appears twice in the state file")
+            }
         }
         return records
     }
@@ -137,6 +168,9 @@ extension StateRecord {
     public var json: JSONValue {
         var members: [(String, JSONValue)] = [
             ("type", .string(kind.rawValue)), ("name", .string(name)), ("file", .string(file)),
+        ]
+        if let project { members.append(("project", .string(project))) }
+        members += [
             (kind == .scheduled ? "request_sha256" : "content_sha256", .string(hash)),
             ("status", .string(status.rawValue)),
         ]
@@ -167,41 +201,51 @@ extension StateRecord {
         // member of the wrong type counts as absent.
         var kindText: String?, statusText: String?, name: String?, file: String?, hash: String?, contentHash: String?
         var createdAt: String?, updatedAt: String?, when: String?, scheduledDate: Int?, startsAt: String?, id: Int?
-        var stats: (sent: Int?, clicked: Int?)?, batchesSent: Int?, delivered: JSONValue?, intent: JSONValue?
-        if try reader.peek() == .object {
-            try reader.beginObject()
-            while let member = try reader.nextKey() {
-                switch member {
-                case "type": kindText = try reader.stringIfAny()
-                case "status": statusText = try reader.stringIfAny()
-                case "name": name = try reader.stringIfAny()
-                case "file": file = try reader.stringIfAny()
-                case "request_sha256": hash = try reader.stringIfAny()
-                case "content_sha256": contentHash = try reader.stringIfAny()
-                case "created_at": createdAt = try reader.stringIfAny()
-                case "updated_at": updatedAt = try reader.stringIfAny()
-                case "when": when = try reader.stringIfAny()
-                case "scheduled_date": scheduledDate = try reader.intIfAny()
-                case "starts_at": startsAt = try reader.stringIfAny()
-                case "id": id = try reader.intIfAny()
-                case "stats": stats = try Self.readStats(&reader)
-                case "batches_sent": batchesSent = try reader.intIfAny()
-                case "delivered": delivered = try reader.value()
-                case "intent": intent = try reader.value()
-                default: try reader.skipValue()
-                }
+        var stats: (sent: Int?, clicked: Int?)?, batchesSent: Int?, delivered: JSONValue?, intent: JSONValue?, project: String?
+        let named = EngineState.shown(key)
+        guard try reader.peek() == .object else { throw StateFileError("campaign `\(named)` in the state file is not an object") }
+        try reader.beginObject()
+        var seen = Set<String>()
+        while let member = try reader.nextKey() {
+            guard seen.insert(member).inserted else {
+                throw StateFileError("campaign `\(named)` has the member `\(EngineState.shown(member))` twice")
             }
-        } else {
-            try reader.skipValue()
+            switch member {
+            case "type": kindText = try reader.stringIfAny()
+            case "status": statusText = try reader.stringIfAny()
+            case "name": name = try reader.stringIfAny()
+            case "file": file = try reader.stringIfAny()
+            case "project": project = try EngineState.text(&reader, "campaigns.\(named).project")
+            case "request_sha256": hash = try reader.stringIfAny()
+            case "content_sha256": contentHash = try reader.stringIfAny()
+            case "created_at": createdAt = try reader.stringIfAny()
+            case "updated_at": updatedAt = try reader.stringIfAny()
+            case "when": when = try reader.stringIfAny()
+            case "scheduled_date": scheduledDate = try EngineState.integer(&reader, "campaigns.\(named).scheduled_date")
+            case "starts_at": startsAt = try reader.stringIfAny()
+            case "id":
+                let value = try EngineState.integer(&reader, "campaigns.\(named).id")
+                guard value > 0 else { throw StateFileError("campaign `\(named)` has the id \(value); ids are positive") }
+                id = value
+            case "stats": stats = try Self.readStats(&reader)
+            case "batches_sent":
+                let value = try EngineState.integer(&reader, "campaigns.\(named).batches_sent")
+                guard value >= 0 else { throw StateFileError("campaign `\(named)` has a negative `batches_sent` (\(value))") }
+                batchesSent = value
+            case "delivered": delivered = try reader.value()
+            case "intent": intent = try reader.value()
+            default: try reader.skipValue()
+            }
         }
         guard let kindText, let kind = Kind(rawValue: kindText), let statusText, let status = RecordStatus(rawValue: statusText)
-        else { throw StateFileError("campaign `\(key)` in the state file has no valid type or status") }
+        else { throw StateFileError("campaign `\(named)` in the state file has no valid type or status") }
         self.init(kind: kind, name: name ?? "", file: file ?? "", hash: hash ?? contentHash ?? "", status: status, at: createdAt ?? "")
         self.updatedAt = updatedAt ?? self.createdAt
         self.when = when
         self.scheduledDate = scheduledDate
         self.startsAt = startsAt.flatMap { try? Date($0, strategy: .iso8601) }
         self.id = id
+        self.project = project
         if let sent = stats?.sent, let clicked = stats?.clicked { self.stats = (sent, clicked) }
         self.batchesSent = batchesSent ?? 0
         if let delivered { self.delivered = Self.recipients(delivered) }

@@ -10,10 +10,13 @@ public enum ActionKind: String, Sendable, Hashable, CaseIterable {
     case move
     case forget
     case noChange = "no-change"
+    /// A delivered send whose file was removed: its record stays (a send is never forgotten implicitly; `campaign
+    /// state forget KEY` removes it).
+    case kept
     case refused
 
     /// Whether applying it calls the provider or changes state.
-    public var isChange: Bool { self != .noChange && self != .refused }
+    public var isChange: Bool { self != .noChange && self != .refused && self != .kept }
 }
 
 /// One line of a plan.
@@ -65,15 +68,20 @@ public struct RecordFacts: Sendable, Hashable {
     public var kind: StateRecord.Kind
     public var name: String
     public var file: String
+    public var project: String?
     public var hash: String
     public var when: String?
     public var startsAt: Date?
     public var scheduledDate: Int?
 
-    public init(kind: StateRecord.Kind, name: String, file: String, hash: String, when: String? = nil, startsAt: Date? = nil, scheduledDate: Int? = nil) {
+    public init(
+        kind: StateRecord.Kind, name: String, file: String, project: String? = nil, hash: String, when: String? = nil, startsAt: Date? = nil,
+        scheduledDate: Int? = nil
+    ) {
         self.kind = kind
         self.name = name
         self.file = file
+        self.project = project
         self.hash = hash
         self.when = when
         self.startsAt = startsAt
@@ -83,9 +91,11 @@ public struct RecordFacts: Sendable, Hashable {
     public init(_ desired: DesiredCampaign) {
         switch desired.kind {
         case .scheduled(let s):
-            self.init(kind: .scheduled, name: desired.name, file: desired.file, hash: s.requestHash, when: s.when, startsAt: s.startsAt, scheduledDate: s.scheduledDate)
+            self.init(
+                kind: .scheduled, name: desired.name, file: desired.file, project: desired.project, hash: s.requestHash, when: s.when,
+                startsAt: s.startsAt, scheduledDate: s.scheduledDate)
         case .send(let s):
-            self.init(kind: .send, name: desired.name, file: desired.file, hash: s.contentHash)
+            self.init(kind: .send, name: desired.name, file: desired.file, project: desired.project, hash: s.contentHash)
         }
     }
 }
@@ -103,10 +113,16 @@ public struct Plan: Sendable {
     public var actions: [PlanAction]
     /// State updates learned from live data (completions, drift), applied with the plan.
     public var observations: [String: LiveStatus]
+    /// Records in state outside the paths planned: never touched, only counted.
+    public var notInScope: Int
+    /// A note shown before everything else (for example, that the state does not exist yet).
+    public var notice: String?
 
-    public init(actions: [PlanAction], observations: [String: LiveStatus] = [:]) {
+    public init(actions: [PlanAction], observations: [String: LiveStatus] = [:], notInScope: Int = 0, notice: String? = nil) {
         self.actions = actions
         self.observations = observations
+        self.notInScope = notInScope
+        self.notice = notice
     }
 
     public func count(_ kind: ActionKind) -> Int { counts[kind] ?? 0 }
@@ -131,7 +147,9 @@ public struct Plan: Sendable {
         if count(.move) > 0 { parts.append("\(count(.move)) to move") }
         if count(.forget) > 0 { parts.append("\(count(.forget)) to forget") }
         parts.append("\(count(.noChange)) unchanged")
+        if count(.kept) > 0 { parts.append("\(count(.kept)) kept") }
         parts.append("\(count(.refused)) refused")
+        if notInScope > 0 { parts.append("\(notInScope) not in scope") }
         return "Plan: " + parts.joined(separator: ", ")
     }
 }

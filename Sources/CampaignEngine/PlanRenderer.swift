@@ -16,6 +16,7 @@ public enum PlanRenderer {
         case .move: "→"
         case .forget: "-"
         case .noChange: "="
+        case .kept: "·"
         case .refused: "!"
         }
     }
@@ -25,7 +26,7 @@ public enum PlanRenderer {
         case .create, .send: "32"
         case .replace, .move: "33"
         case .stop, .forget: "35"
-        case .noChange: "2"
+        case .noChange, .kept: "2"
         case .refused: "1;31"
         }
     }
@@ -39,6 +40,10 @@ public enum PlanRenderer {
     public static func textBytes(_ plan: Plan, colors: Bool) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(plan.actions.count * 96)
+        if let notice = plan.notice {
+            out.append(contentsOf: (colors ? "\u{1B}[1;33m\(notice)\u{1B}[0m" : notice).utf8)
+            out.append(0x0A)
+        }
         // By index: iterating would copy every action.
         for index in plan.actions.indices {
             let kind = plan.actions[index].kind
@@ -68,7 +73,8 @@ public enum PlanRenderer {
 
     /// A summary table first, then the details collapsed; cut below ``markdownLimit`` with a note.
     public static func markdown(_ plan: Plan) -> String {
-        let head = "### Campaign plan\n\n**\(plan.summary)**\n\n| | campaign | action | why |\n|---|---|---|---|\n"
+        let notice = plan.notice.map { "> **\(escape($0))**\n\n" } ?? ""
+        let head = "### Campaign plan\n\n\(notice)**\(plan.summary)**\n\n| | campaign | action | why |\n|---|---|---|---|\n"
         var rows: [String] = []
         for action in plan.actions {
             rows.append("| \(symbol(action.kind)) | `\(escape(action.key))` | \(action.kind.rawValue) | \(escape(action.reason)) |\n")
@@ -107,9 +113,11 @@ public enum PlanRenderer {
 
     /// `{"format_version", "summary", "actions": [...]}`.
     public static func json(_ plan: Plan) -> JSONValue {
-        .object([
-            ("format_version", .int(jsonFormatVersion)),
+        var head: [(String, JSONValue)] = [("format_version", .int(jsonFormatVersion))]
+        if let notice = plan.notice { head.append(("notice", .string(notice))) }
+        return .object(head + [
             ("summary", .object({ let counts = plan.counts; return ActionKind.allCases.map { ($0.rawValue, .int(counts[$0] ?? 0)) } }())),
+            ("not_in_scope", .int(plan.notInScope)),
             ("actions", .array(plan.actions.map { action in
                 var members: [(String, JSONValue)] = [("key", .string(action.key)), ("action", .string(action.kind.rawValue)), ("reason", .string(action.reason))]
                 if let id = action.id { members.append(("id", .int(id))) }

@@ -13,8 +13,9 @@ public struct Planner: Sendable {
         self.now = now
     }
 
-    /// The plan for `desired` against `state`, with `live` facts about campaigns in state.
-    public func plan(desired: [DesiredCampaign], state: EngineState, live: [String: LiveStatus]) -> Plan {
+    /// The plan for `desired` against `state`, with `live` facts about campaigns in state. Records that no desired
+    /// campaign matches are stopped, forgotten or kept only when `scope` contains them; the others are counted.
+    public func plan(desired: [DesiredCampaign], state: EngineState, live: [String: LiveStatus], scope: PlanScope = .everything) -> Plan {
         var actions: [PlanAction] = []
         // In key order: sort indices, not the campaigns, and only when they are not in order already (strictly
         // increasing keys are unique too).
@@ -47,18 +48,25 @@ public struct Planner: Sendable {
         let everyRecordMatched = keysUnique && records.count == desired.count - newKeys.count
         let desiredKeys = everyRecordMatched ? [] : Set(desired.map(\.key))
         let orphans = newKeys.isEmpty || everyRecordMatched ? [:] : records.filter { !desiredKeys.contains($0.key) && $0.value.status != .unknown && $0.value.intent == nil }
+        // A new key whose twin is outside the scope is neither moved (that would touch the twin) nor created (that
+        // would deliver it twice): it is refused until both are planned together.
+        var twinOutOfScope: [String: String] = [:]  // new key -> old key
         for campaign in newKeys where !orphans.isEmpty {
             let hash: String
             switch campaign.kind {
             case .scheduled(let s): hash = s.requestHash
             case .send(let s): hash = s.contentHash
             }
-            if let old = orphans.first(where: { $0.value.hash == hash && movedAway[$0.key] == nil && $0.value.name == campaign.name })?.key {
+            let twins = orphans.filter { $0.value.hash == hash && movedAway[$0.key] == nil && $0.value.name == campaign.name }.map(\.key).sorted()
+            if let old = twins.first(where: { scope.contains(records[$0]!) }) {
                 movedAway[old] = campaign.key
+            } else if let old = twins.first {
+                twinOutOfScope[campaign.key] = old
             }
         }
 
         let movedTo = Dictionary(movedAway.map { ($0.value, $0.key) }, uniquingKeysWith: { first, _ in first })
+        let twins = twinOutOfScope
         // Each campaign's action depends only on its own record: decided on all cores.
         let current = records
         actions = order.parallelMap { index in
@@ -67,19 +75,32 @@ public struct Planner: Sendable {
                 return PlanAction(key: key, kind: .move, reason: "moved from `\(old)` with an identical request; state only",
                                   id: current[old]?.id, movedFrom: old, desired: desired[index])
             }
+            if let twin = twins.isEmpty ? nil : twins[key] {
+                return PlanAction(key: key, kind: .refused, reason: "the same campaign as `\(twin)`, which is not in the paths planned; plan both together (or the whole project) to move it", desired: desired[index])
+            }
+            if let record = current[key], let owner = record.project, owner != desired[index].project {
+                return PlanAction(key: key, kind: .refused, reason: "the key `\(key)` belongs to the project `\(owner)` in this state; keys are unique across every project sharing a state", id: record.id)
+            }
             return action(for: desired[index], record: current[key], drift: !live.isEmpty && live[key] == .stoppedOutside)
         }
+        var notInScope = 0
         for key in everyRecordMatched ? [] : records.keys.filter({ !desiredKeys.contains($0) && movedAway[$0] == nil }).sorted() {
             guard let record = records[key] else { continue }
+            guard scope.contains(record) else {
+                notInScope += 1
+                continue
+            }
             if record.status == .unknown || record.intent != nil {
                 actions.append(PlanAction(key: key, kind: .refused, reason: "removed from the files, but the outcome of its last request is unknown; run `campaign reconcile` first", id: record.id))
             } else if record.kind == .scheduled && record.status == .scheduled {
                 actions.append(PlanAction(key: key, kind: .stop, reason: "removed from the files while still scheduled", id: record.id))
+            } else if record.kind == .send {
+                actions.append(PlanAction(key: key, kind: .kept, reason: "removed from the files after it was sent to \(record.deliveredCount) recipients; the record stays so they are never sent to again (`campaign state forget \(key)` drops it)"))
             } else {
                 actions.append(PlanAction(key: key, kind: .forget, reason: "removed from the files after it was \(record.status.rawValue); dropped from state, no API call", id: record.id))
             }
         }
-        return Plan(actions: actions, observations: live)
+        return Plan(actions: actions, observations: live, notInScope: notInScope)
     }
 
     private func liveText(_ record: StateRecord) -> String {

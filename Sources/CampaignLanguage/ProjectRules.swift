@@ -61,6 +61,28 @@ public enum ProjectRules {
         return true
     }
 
+    /// Keys used in more than one of `projects` (each a project's campaigns): everything planned in one run shares
+    /// one state, where a key names one campaign. An error at each later use, naming the first.
+    public static func checkKeysAcrossProjects(_ projects: [[Campaign]]) -> [Diagnostic] {
+        guard projects.count > 1 else { return [] }
+        var owners: [String: (project: Int, at: SourceLocation)] = [:]
+        var diagnostics: [Diagnostic] = []
+        for (index, campaigns) in projects.enumerated() {
+            for campaign in campaigns {
+                if let first = owners[campaign.key] {
+                    if first.project != index {
+                        diagnostics.append(duplicate(
+                            CampaignDiagnosticCode.duplicateKey, what: "campaign key", value: campaign.key, at: campaign.origin.key, first: first.at,
+                            hint: "the projects of one run share a state, where a key names one campaign; give one of them another `key:`"))
+                    }
+                } else {
+                    owners[campaign.key] = (index, campaign.origin.key)
+                }
+            }
+        }
+        return diagnostics
+    }
+
     /// Records `index` as the first use of `value` and returns nil, or returns the earlier use.
     private static func firstUse(of value: String, _ index: Int, in seen: inout [String: Int]) -> Int? {
         if let first = seen[value] { return first }

@@ -15,4 +15,11 @@ public enum FileDiagnosticCode {
 extension FileDiagnosticCode {
     /// An output file or folder could not be written.
     public static let unwritable: DiagnosticCode = "F005"
+    /// A `project.yaml` inside another project: a file belongs to one project, so its key never depends on the path
+    /// named on the command line.
+    public static let nestedProject: DiagnosticCode = "F006"
+    /// A file that looks like a campaign but is not read (hidden, or `*.YAML`): a warning.
+    public static let passedOver: DiagnosticCode = "F007"
+    /// Deploy commands need a project root (`project.yaml`): keys and the default state are anchored there.
+    public static let noProject: DiagnosticCode = "F008"
 }

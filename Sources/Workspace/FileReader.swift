@@ -13,7 +13,9 @@ public enum FileReader {
     /// The bytes of the regular file at `path`, or a diagnostic saying why not. Files over `limit` bytes are refused
     /// before anything is read.
     public static func read(_ path: String, limit: Int) -> Result<[UInt8], Diagnostic> {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever, before the file-type check
+        // below could refuse it. Regular files ignore the flag.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { return .failure(failure(path, errno)) }
         defer { close(fd) }
         var info = stat()

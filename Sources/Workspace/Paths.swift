@@ -28,6 +28,10 @@ public enum Paths {
         return String(trimmed[..<slash])
     }
 
+    /// ``absolute(_:)`` for other modules: `path` made absolute, `.`, `..` and repeated slashes resolved (symbolic
+    /// links are not).
+    public static func absoluteNormalized(_ path: String) -> String { absolute(path) }
+
     /// `path` made absolute against the current directory, with `.`, `..` and repeated slashes resolved.
     static func absolute(_ path: String) -> String {
         let full = path.hasPrefix("/") ? path : currentDirectory + "/" + path
@@ -95,22 +99,38 @@ public enum Paths {
         }
     }
 
-    /// Every file below `folder` whose name passes `include`, as `folder/relative/path`, sorted. Hidden entries are
-    /// skipped; symbolic links to folders are not followed (no cycles).
-    static func files(under folder: String, include: (String) -> Bool) -> [String] {
+    /// What a walk of a folder found.
+    struct Walk {
+        /// Files whose name passed the filter, as `folder/relative/path`, sorted.
+        var files: [String] = []
+        /// Folders that could not be opened (permissions, I/O errors), sorted.
+        var unreadable: [String] = []
+        /// Files passed over although they look like what was asked for (see `lookalike`), sorted.
+        var passedOver: [String] = []
+    }
+
+    /// Every file below `folder` whose name passes `include`. Hidden entries are skipped; symbolic links to folders
+    /// are not followed (no cycles). A folder that cannot be opened is reported, never skipped silently; files whose
+    /// name passes `lookalike` but not `include` (hidden ones included) are reported as passed over.
+    static func walk(_ folder: String, include: (String) -> Bool, lookalike: (String) -> Bool = { _ in false }) -> Walk {
         let base = folder.count > 1 && folder.hasSuffix("/") ? String(folder.dropLast()) : folder
-        var result: [String] = []
+        var walk = Walk()
         var pending = [base]
         while let current = pending.popLast() {
-            guard let directory = opendir(current) else { continue }
+            guard let directory = opendir(current) else {
+                walk.unreadable.append(current)
+                continue
+            }
             defer { closedir(directory) }
             while let entry = readdir(directory) {
                 let name = withUnsafePointer(to: entry.pointee.d_name) { pointer in
                     pointer.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
                 }
-                if name.hasPrefix(".") { continue }
+                if name == "." || name == ".." { continue }
+                let hidden = name.hasPrefix(".")
                 let path = current + "/" + name
                 var type = entry.pointee.d_type
+                if hidden && !(type == UInt8(DT_REG) || type == UInt8(DT_LNK) || type == UInt8(DT_UNKNOWN)) { continue }
                 if type == UInt8(DT_UNKNOWN) || type == UInt8(DT_LNK) {
                     var info = stat()
                     // Links to files count; links to folders are not followed.
@@ -120,12 +140,19 @@ public enum Paths {
                     if mode == S_IFREG { type = UInt8(DT_REG) } else if mode == S_IFDIR, type != UInt8(DT_LNK) { type = UInt8(DT_DIR) } else { continue }
                 }
                 if type == UInt8(DT_DIR) {
-                    pending.append(path)
-                } else if type == UInt8(DT_REG), include(name) {
-                    result.append(path)
+                    if !hidden { pending.append(path) }
+                } else if type == UInt8(DT_REG) {
+                    if !hidden, include(name) {
+                        walk.files.append(path)
+                    } else if lookalike(name) {
+                        walk.passedOver.append(path)
+                    }
                 }
             }
         }
-        return result.sorted()
+        walk.files.sort()
+        walk.unreadable.sort()
+        walk.passedOver.sort()
+        return walk
     }
 }

@@ -20,11 +20,19 @@ public struct LoadedCampaigns: Sendable {
 
 /// One project: its root folder, its `project.yaml`, and its campaigns.
 public struct LoadedProject: Sendable {
+    /// The root folder, as the user would write it (relative to the current directory when they named relative paths).
     public var root: String
+    /// The same on every clone: ``ProjectRoot/identity(of:)``.
+    public var identity: String
     /// The `project.yaml` path, if there is one.
     public var projectFile: String?
     public var context: ProjectContext
     public var campaigns: [Campaign]
+
+    /// `file` (a campaign's file as discovered) relative to the project's root.
+    public func relativePath(of file: String) -> String {
+        Paths.remainder(of: file, below: root) ?? ProjectRoot.relative(file, to: root) ?? file
+    }
 }
 
 /// Reads campaign projects from disk: finds each path's project root (the nearest folder with `project.yaml`),
@@ -40,28 +48,67 @@ public enum ProjectLoader {
         var roots: [String] = []
         var filesByRoot: [String: [String]] = [:]
         var projectFiles: [String: String] = [:]
+        var rootNames: [String: String] = [:]
         var seenFiles = Set<String>()
         for path in paths {
-            let (files, found) = SourceDiscovery.expand([path])
-            diagnostics += found
-            guard !files.isEmpty || found.isEmpty else { continue }
+            let (found, problems) = SourceDiscovery.expand([path])
+            diagnostics += problems
+            guard !found.isEmpty || problems.isEmpty else { continue }
             let isDirectory = Paths.kind(path) == .directory
             let start = isDirectory ? path : Paths.parent(path)
-            let (root, projectFile) = projectRoot(from: start)
-            if filesByRoot[root] == nil {
-                roots.append(root)
-                filesByRoot[root] = []
+            let (root, projectFile) = ProjectRoot.find(from: start)
+            if let projectFile, let outer = ProjectRoot.enclosingProjectFile(of: root) {
+                diagnostics.append(.error(
+                    FileDiagnosticCode.nestedProject, "\(Quoting.code(projectFile, limit: 200)) is inside the project of \(Quoting.code(outer, limit: 200))", at: nil,
+                    hint: "a file belongs to one project: keep one `project.yaml` at the project's root (move the other project out, or its settings into `defaults`)"))
+                continue
             }
-            if let projectFile { projectFiles[root] = projectFile }
-            // One folder's walk never repeats a file; only several paths can name one twice.
-            let dedupe = paths.count > 1
-            var kept = filesByRoot[root] ?? []
-            filesByRoot[root] = nil
-            kept.reserveCapacity(kept.count + files.count)
-            for file in files where !isProjectFile(file) && (!dedupe || seenFiles.insert(file).inserted) {
-                kept.append(file)
+            // Project files met in the walk: inside a project they are refused; below a folder that is no project,
+            // each starts a project of its own, and its files are keyed from there (as when it is named).
+            let nested = found.filter { file in isProjectFile(file) && projectFile.map { Paths.absolute(file) != Paths.absolute($0) } ?? true }
+            var groups: [(root: String, projectFile: String?, files: [String])] = [(root, projectFile, [])]
+            if !nested.isEmpty, let projectFile {
+                for inner in nested {
+                    diagnostics.append(.error(
+                        FileDiagnosticCode.nestedProject, "\(Quoting.code(inner, limit: 200)) is inside the project of \(Quoting.code(projectFile, limit: 200))", at: nil,
+                        hint: "a file belongs to one project: keep one `project.yaml` at the project's root (move the other project out, or its settings into `defaults`)"))
+                }
+                continue
             }
-            filesByRoot[root] = kept
+            // Deepest project folders first, so a file goes to the nearest one.
+            let innerRoots = nested.map { Paths.parent($0) }.sorted { $0.count > $1.count }
+            for inner in innerRoots {
+                let innerFile = nested.first { Paths.parent($0) == inner }
+                if let outer = innerRoots.first(where: { $0 != inner && inner.hasPrefix($0 + "/") }) {
+                    diagnostics.append(.error(
+                        FileDiagnosticCode.nestedProject, "\(Quoting.code(innerFile ?? inner, limit: 200)) is inside the project of \(Quoting.code(outer + "/project.yaml", limit: 200))", at: nil,
+                        hint: "a file belongs to one project: keep one `project.yaml` at the project's root"))
+                }
+                groups.append((inner, innerFile, []))
+            }
+            for file in found where !isProjectFile(file) {
+                let owner = innerRoots.firstIndex { file.hasPrefix($0 + "/") }.map { $0 + 1 } ?? 0
+                groups[owner].files.append(file)
+            }
+            for group in groups where !group.files.isEmpty || group.projectFile != nil {
+                // One project however its root was reached (`campaigns`, `./campaigns`, an absolute path).
+                let root = Paths.absolute(group.root)
+                if filesByRoot[root] == nil {
+                    roots.append(root)
+                    filesByRoot[root] = []
+                    rootNames[root] = group.root
+                }
+                if let projectFile = group.projectFile { projectFiles[root] = projectFile }
+                // One folder's walk never repeats a file; only several paths can name one twice.
+                let dedupe = paths.count > 1
+                var kept = filesByRoot[root] ?? []
+                filesByRoot[root] = nil
+                kept.reserveCapacity(kept.count + group.files.count)
+                for file in group.files where !dedupe || seenFiles.insert(file).inserted {
+                    kept.append(file)
+                }
+                filesByRoot[root] = kept
+            }
             if !isDirectory, isProjectFile(path) {
                 diagnostics.append(.warning(FileDiagnosticCode.noFiles, "\(Quoting.code(path, limit: 200)) is a project file, not a campaign; it is read as the project's settings", at: nil))
             }
@@ -85,6 +132,7 @@ public enum ProjectLoader {
                 }
             }
             let files = filesByRoot[root] ?? []
+            let displayRoot = rootNames[root] ?? root
             let projectContext = context
             let absoluteRoot = absolute(root)
             // Each worker decodes a slice of the files and returns its campaigns, and the files with problems (with
@@ -97,7 +145,7 @@ public enum ProjectLoader {
                     case .failure(let problem):
                         slice.problems.append(FileProblems(path: path, diagnostics: [problem], bytes: nil, resources: []))
                     case .success(let bytes):
-                        let relative = Paths.remainder(of: path, below: root) ?? relativePath(of: path, under: absoluteRoot)
+                        let relative = Paths.remainder(of: path, below: displayRoot) ?? relativePath(of: path, under: absoluteRoot)
                         let file = SourceFile(path: path, bytes: bytes)
                         let decoded = CampaignDecoder.decode(file, relativePath: relative, context: projectContext, resources: reader, limits: limits)
                         slice.campaigns += decoded.campaigns
@@ -140,12 +188,43 @@ public enum ProjectLoader {
                 }
             }
             if result.campaigns.isEmpty { result.campaigns = campaigns } else { result.campaigns += campaigns }
-            result.projects.append(LoadedProject(root: root, projectFile: projectFiles[root], context: context, campaigns: campaigns))
+            result.projects.append(LoadedProject(root: displayRoot, identity: ProjectRoot.identity(of: root), projectFile: projectFiles[root], context: context, campaigns: campaigns))
+        }
+        // Keys are unique across the projects of a run (they share its state); a campaign whose key another project
+        // uses is not valid either.
+        let acrossProjects = ProjectRules.checkKeysAcrossProjects(result.projects.map(\.campaigns))
+        if !acrossProjects.isEmpty {
+            result.diagnostics += acrossProjects
+            let conflicted = Set(acrossProjects.flatMap { diagnostic -> [SourceLocation] in [diagnostic.location].compactMap { $0 } + diagnostic.related.map(\.location) })
+            for index in result.projects.indices { result.projects[index].campaigns.removeAll { conflicted.contains($0.origin.key) } }
+            result.campaigns.removeAll { conflicted.contains($0.origin.key) }
+            for diagnostic in acrossProjects {
+                for location in [diagnostic.location].compactMap({ $0 }) + diagnostic.related.map(\.location) where !result.sourcesHas(location.file) {
+                    if case .success(let bytes) = FileReader.read(location.file, limit: limits.maxFileSize) {
+                        result.sources.add(path: location.file, bytes: bytes)
+                    }
+                }
+            }
         }
         // Defaults problems repeat once per campaign: keep one of each.
         var seen = Set<Diagnostic>()
         result.diagnostics = result.diagnostics.filter { seen.insert($0).inserted }
         return result
+    }
+
+    /// The project at or above `path` with its settings only (no campaign is read), and the problems of its
+    /// `project.yaml`; nil when there is no `project.yaml`.
+    public static func loadSettings(_ path: String, limits: YAMLLimits = YAMLLimits()) -> (project: LoadedProject, problems: [Diagnostic])? {
+        let start = Paths.kind(path) == .directory ? path : Paths.parent(path)
+        let (root, projectFile) = ProjectRoot.find(from: start)
+        guard let projectFile else { return nil }
+        var problems: [Diagnostic] = []
+        var context = ProjectContext()
+        switch FileReader.read(projectFile, limit: limits.maxFileSize) {
+        case .failure(let problem): problems.append(problem)
+        case .success(let bytes): (context, problems) = ProjectDecoder.decode(bytes, path: projectFile, limits: limits)
+        }
+        return (LoadedProject(root: root, identity: ProjectRoot.identity(of: root), projectFile: projectFile, context: context, campaigns: []), problems)
     }
 
     static func isProjectFile(_ path: String) -> Bool {
@@ -164,35 +243,6 @@ public enum ProjectLoader {
         let prefix = root.hasSuffix("/") ? root : root + "/"
         if full.hasPrefix(prefix) { return String(full.dropFirst(prefix.count)) }
         return Paths.lastComponent(path)
-    }
-
-    /// The nearest folder at or above `start` holding a project file, stopping at a repository root (a folder with
-    /// `.git`); without one, `start` itself is the root.
-    static func projectRoot(from start: String) -> (root: String, projectFile: String?) {
-        var folder = absolute(start)
-        while true {
-            for name in projectFileNames {
-                let candidate = folder + (folder.hasSuffix("/") ? "" : "/") + name
-                if Paths.kind(candidate) == .file {
-                    return (display(folder, relativeTo: start), display(candidate, relativeTo: start, isFile: true))
-                }
-            }
-            if Paths.kind(folder + "/.git") != nil || folder == "/" { break }
-            let up = Paths.parent(folder)
-            if up == folder || up.isEmpty { break }
-            folder = up
-        }
-        return (start, nil)
-    }
-
-    /// Keeps paths short and relative when the user gave relative ones.
-    private static func display(_ absolutePath: String, relativeTo start: String, isFile: Bool = false) -> String {
-        if start.hasPrefix("/") { return absolutePath }
-        let cwd = absolute(".")
-        let prefix = cwd.hasSuffix("/") ? cwd : cwd + "/"
-        if absolutePath == cwd { return "." }
-        if absolutePath.hasPrefix(prefix) { return String(absolutePath.dropFirst(prefix.count)) }
-        return absolutePath
     }
 }
 

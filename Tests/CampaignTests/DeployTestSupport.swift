@@ -38,15 +38,20 @@ struct DeployHarness {
     }
 
     func plan(_ extra: [String] = []) async throws -> TestSupport.Run { try await campaign(["plan", "campaigns", "--color", "never"] + extra) }
+    /// `campaign apply campaigns --auto-approve`, with `--init-state` while the state does not exist yet (the first
+    /// apply of a new project; without it a missing state is refused, which `SafetyTests` checks).
     func apply(_ extra: [String] = [], environment: [String: String] = [:]) async throws -> TestSupport.Run {
-        try await campaign(["apply", "campaigns", "--auto-approve", "--color", "never"] + extra, environment: environment)
+        try await campaign(["apply", "campaigns", "--auto-approve", "--color", "never"] + firstApply + extra, environment: environment)
     }
+
+    /// `--init-state` while the state file does not exist.
+    var firstApply: [String] { FileManager.default.fileExists(atPath: root + "/state.json") ? [] : ["--init-state"] }
 
     /// `campaign apply campaigns --auto-approve` started in the background, for tests that signal it.
     func startApply() throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: TestSupport.product("campaign"))
-        process.arguments = ["apply", "campaigns", "--auto-approve"]
+        process.arguments = ["apply", "campaigns", "--auto-approve"] + firstApply
         process.currentDirectoryURL = URL(fileURLWithPath: root)
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = FileHandle.nullDevice

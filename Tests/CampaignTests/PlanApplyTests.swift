@@ -139,7 +139,7 @@ struct SavedPlanAndFailureTests {
         let planFile = h.root + "/plan.json"
         #expect(try await h.plan(["--out", planFile]).status == 0)
         #expect(!(try String(contentsOfFile: planFile, encoding: .utf8)).contains("pass-s3cret-4711"))
-        let applied = try await h.campaign(["apply", planFile])
+        let applied = try await h.campaign(["apply", planFile, "--init-state"])
         #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
         #expect(await h.ledger("/1/targets/create.json").count == 1)
         let reused = try await h.campaign(["apply", planFile])
@@ -167,9 +167,9 @@ struct SavedPlanAndFailureTests {
         try h.write("a.yaml", DeployHarness.segment("A"))
         let env = h.environment
         let root = h.root
-        async let first = TestSupport.runAsync(["apply", "campaigns", "--auto-approve"], environment: env, currentDirectory: root)
+        async let first = TestSupport.runAsync(["apply", "campaigns", "--auto-approve", "--init-state"], environment: env, currentDirectory: root)
         try await Task.sleep(for: .milliseconds(300))
-        async let second = TestSupport.runAsync(["apply", "campaigns", "--auto-approve"], environment: env, currentDirectory: root)
+        async let second = TestSupport.runAsync(["apply", "campaigns", "--auto-approve", "--init-state"], environment: env, currentDirectory: root)
         let runs = try await [first, second]
         let winners = runs.filter { $0.status == 0 }
         let losers = runs.filter { $0.status == 1 }
@@ -261,7 +261,7 @@ struct SavedPlanAndFailureTests {
     @Test func refusalsWithoutConfirmationNewerStateAndEnvironments() async throws {
         let h = try await DeployHarness.start()
         try h.write("a.yaml", DeployHarness.segment("A"))
-        let noTTY = try await h.campaign(["apply", "campaigns"])
+        let noTTY = try await h.campaign(["apply", "campaigns", "--init-state"])
         #expect(noTTY.status == 1)
         #expect(noTTY.stderr.contains("error[S050]"))
         try #"{"format_version": 99, "lineage": "x", "serial": 1, "campaigns": {}}"#.write(toFile: h.root + "/future.json", atomically: true, encoding: .utf8)
@@ -271,15 +271,17 @@ struct SavedPlanAndFailureTests {
         // An environment names its variables and its state file.
         try "timezone: UTC\nenvironments:\n  staging: {api_url: \"\(h.sandbox.baseURL)\", account_id_env: STAGE_ID, passcode_env: STAGE_PASS, state: staging.json}\n"
             .write(toFile: h.root + "/campaigns/project.yaml", atomically: true, encoding: .utf8)
-        let staged = try await TestSupport.runAsync(["apply", "campaigns", "--env", "staging", "--auto-approve"],
+        let staged = try await TestSupport.runAsync(["apply", "campaigns", "--env", "staging", "--auto-approve", "--init-state"],
                                          environment: ["STAGE_ID": "ACC", "STAGE_PASS": "pass-s3cret-4711", "CAMPAIGN_CREATE_RATE": "100"], currentDirectory: h.root)
         #expect(staged.status == 0, "\(staged.stdout)\(staged.stderr)")
-        #expect(FileManager.default.fileExists(atPath: h.root + "/staging.json"))
+        // The environment's state is relative to the project's root, not to the current directory.
+        #expect(FileManager.default.fileExists(atPath: h.root + "/campaigns/staging.json"))
+        #expect(!FileManager.default.fileExists(atPath: h.root + "/staging.json"))
         let unknownEnv = try await h.campaign(["plan", "campaigns", "--env", "prod"])
         #expect(unknownEnv.stderr.contains("error[S040]"))
         let status = try await TestSupport.runAsync(["status", "campaigns", "--env", "staging"], environment: ["STAGE_ID": "ACC", "STAGE_PASS": "pass-s3cret-4711"], currentDirectory: h.root)
         #expect(status.stdout.contains("a    segment  scheduled") || status.stdout.contains("scheduled"))
-        let show = try await TestSupport.runAsync(["state", "show", "a", "--state", h.root + "/staging.json"], currentDirectory: h.root)
+        let show = try await TestSupport.runAsync(["state", "show", "a", "--state", h.root + "/campaigns/staging.json"], currentDirectory: h.root)
         #expect(try JSONParser().parse(show.stdout)["status"]?.stringValue == "scheduled")
         await h.stop()
     }
@@ -343,7 +345,7 @@ struct ApplyTerminalTests {
         for index in 0..<2500 { identities.append("user-\(index)") }
         try h.write("big.yaml", DeployHarness.send("Big", identities: identities))
         // `script` gives the command a pseudo-terminal, as a person's shell would.
-        let command = "\(TestSupport.product("campaign")) apply campaigns --auto-approve --color never"
+        let command = "\(TestSupport.product("campaign")) apply campaigns --auto-approve --init-state --color never"
         let run = try await TestSupport.runAsync(["-qec", command, "/dev/null"], product: "/usr/bin/script", environment: h.environment, currentDirectory: h.root)
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         #expect(run.stdout.contains("big: 1/3 requests,"))

@@ -47,7 +47,7 @@ struct PlanRenderingTests {
             request: ProviderRequest(path: "/1/targets/create.json", body: .object([])), requestHash: "h", when: "20300101 10:00", startsAt: nil,
             scheduledDate: 20300101, stopped: false)))
         var action = PlanAction(key: "a", kind: .create, reason: "new", desired: desired)
-        #expect(action.facts == RecordFacts(kind: .scheduled, name: "A", file: "a.yaml", hash: "h", when: "20300101 10:00", scheduledDate: 20300101))
+        #expect(action.facts == RecordFacts(kind: .scheduled, name: "A", file: "a.yaml", project: ".", hash: "h", when: "20300101 10:00", scheduledDate: 20300101))
         action.facts = RecordFacts(kind: .send, name: "B", file: "b.yaml", hash: "c")
         #expect(action.facts?.name == "B" && action.facts?.kind == .send)
         action.facts = nil
@@ -120,9 +120,13 @@ struct PlanRenderingTests {
                 (error as? StateFileError)?.description.contains("format_version 2") == true && (error as? StateFileError)?.syntax == nil
             }
         }
-        // Members of the wrong type count as absent; a record without a valid type or status is refused by key.
-        let loose = try EngineState(jsonText: Array(#"{"format_version": 1, "lineage": "l", "serial": 1, "campaigns": {"a": {"type": "scheduled", "status": "scheduled", "id": "7", "name": 5, "stats": [1]}}}"#.utf8))
+        // Descriptive members of the wrong type count as absent; an id that is not an integer is refused (it would
+        // silently lose the campaign); a record without a valid type or status is refused by key.
+        let loose = try EngineState(jsonText: Array(#"{"format_version": 1, "lineage": "l", "serial": 1, "campaigns": {"a": {"type": "scheduled", "status": "scheduled", "name": 5, "stats": [1]}}}"#.utf8))
         #expect(loose.campaigns["a"]?.id == nil && loose.campaigns["a"]?.name == "" && loose.campaigns["a"]?.stats == nil)
+        #expect { try EngineState(jsonText: Array(#"{"format_version": 1, "lineage": "l", "serial": 1, "campaigns": {"a": {"type": "scheduled", "status": "scheduled", "id": "7"}}}"#.utf8)) } throws: { error in
+            (error as? StateFileError)?.description.contains("`campaigns.a.id` must be an integer") == true
+        }
         #expect { try EngineState(jsonText: Array(#"{"format_version": 1, "lineage": "l", "serial": 1, "campaigns": {"b": {"type": "scheduled"}}}"#.utf8)) } throws: { error in
             (error as? StateFileError)?.description.contains("campaign `b`") == true
         }
