@@ -137,7 +137,20 @@ public enum Paths {
                     let statResult = type == UInt8(DT_LNK) ? stat(path, &info) : lstat(path, &info)
                     guard statResult == 0 else { continue }
                     let mode = info.st_mode & S_IFMT
-                    if mode == S_IFREG { type = UInt8(DT_REG) } else if mode == S_IFDIR, type != UInt8(DT_LNK) { type = UInt8(DT_DIR) } else { continue }
+                    if mode == S_IFREG {
+                        type = UInt8(DT_REG)
+                    } else if mode == S_IFDIR {
+                        if type == UInt8(DT_LNK) { continue }
+                        type = UInt8(DT_DIR)
+                    } else {
+                        type = UInt8(DT_FIFO)  // any special file
+                    }
+                }
+                if type != UInt8(DT_DIR) && type != UInt8(DT_REG) {
+                    // A FIFO, socket or device by a campaign's name is listed, so that reading it reports it (never
+                    // waits on it): skipping it silently would make its campaigns look removed.
+                    if !hidden, include(name) { walk.files.append(path) }
+                    continue
                 }
                 if type == UInt8(DT_DIR) {
                     if !hidden { pending.append(path) }

@@ -32,11 +32,12 @@ public enum ProjectRoot {
         return nil
     }
 
-    /// The project file in `folder` (absolute), if any.
+    /// The project file in `folder` (absolute), if any. Anything but a folder by that name counts (a FIFO or a
+    /// device is then refused when it is read, rather than silently taken for "no project").
     static func projectFile(in folder: String) -> String? {
         for name in ProjectLoader.projectFileNames {
             let candidate = folder + (folder.hasSuffix("/") ? "" : "/") + name
-            if Paths.kind(candidate) == .file { return candidate }
+            if let kind = Paths.kind(candidate), kind != .directory { return candidate }
         }
         return nil
     }

@@ -1,0 +1,242 @@
+import CampaignEngine
+import CleverTapSandbox
+import Foundation
+import JSON
+import Testing
+
+/// The safety promises under realistic misuse: subsets, missing state, locks, edited plans, several projects.
+@Suite("Safety: scope, state, locks and saved plans", .serialized)
+struct SafetyTests {
+    /// Four campaigns applied: two scheduled, one sent send, one seasonal.
+    func project() async throws -> DeployHarness {
+        let h = try await DeployHarness.start()
+        try h.write("a.yaml", DeployHarness.segment("A"))
+        try h.write("b.yaml", DeployHarness.segment("B"))
+        try h.write("s.yaml", DeployHarness.send("S", identities: ["u1", "u2"]))
+        try h.write("seasonal/winter.yaml", DeployHarness.segment("Winter"))
+        let applied = try await h.apply()
+        #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
+        return h
+    }
+
+    @Test func applyingOneFileLeavesEverythingElseAlone() async throws {
+        let h = try await project()
+        try h.write("seasonal/winter.yaml", DeployHarness.segment("Winter", title: "Changed"))
+        let run = try await h.campaign(["apply", "campaigns/seasonal/winter.yaml", "--auto-approve", "--color", "never"])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.line("seasonal/winter")?.contains("replace") == true, "\(run.stdout)")
+        #expect(run.stdout.contains("3 not in scope"), "\(run.stdout)")
+        #expect(run.line("a") == nil && run.line("b") == nil && run.line("s") == nil)
+        // Only the replaced campaign was stopped; nothing was forgotten; nothing was sent again.
+        #expect(await h.ledger("/1/targets/stop.json").count == 1)
+        #expect(try h.record("a")?["status"]?.stringValue == "scheduled")
+        #expect(try h.record("s")?["status"]?.stringValue == "sent")
+        let full = try await h.plan(["--detailed-exitcode"])
+        #expect(full.status == 0, "\(full.stdout)\(full.stderr)")
+        #expect(await h.ledger("/1/send/push.json").count == 1)
+        await h.stop()
+    }
+
+    @Test func namingASubfolderKeepsKeysFromTheProjectRoot() async throws {
+        let h = try await project()
+        let sub = try await h.campaign(["plan", "campaigns/seasonal", "--color", "never"])
+        #expect(sub.status == 0, "\(sub.stdout)\(sub.stderr)")
+        #expect(sub.line("seasonal/winter")?.contains("no-change") == true, "\(sub.stdout)")
+        // From inside the project, with the default state: the same state, anchored at the project root.
+        try FileManager.default.createDirectory(atPath: h.root + "/other", withIntermediateDirectories: true)
+        var env = h.environment
+        env["CAMPAIGN_STATE"] = nil
+        let first = try await TestSupport.runAsync(["apply", "campaigns", "--auto-approve", "--init-state"], environment: env, currentDirectory: h.root)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(FileManager.default.fileExists(atPath: h.root + "/campaigns/.campaign/state.json"))
+        let inside = try await TestSupport.runAsync(["plan", ".", "--detailed-exitcode"], environment: env, currentDirectory: h.root + "/campaigns")
+        #expect(inside.status == 0, "\(inside.stdout)\(inside.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: h.root + "/campaigns/campaigns"))
+        await h.stop()
+    }
+
+    @Test func aProjectInsideAProjectIsRefusedWhicheverIsNamed() async throws {
+        let h = try await DeployHarness.start()
+        try h.write("a.yaml", DeployHarness.segment("A"))
+        try h.write("inner/project.yaml", "timezone: Asia/Tokyo\n")
+        try h.write("inner/b.yaml", DeployHarness.segment("B"))
+        for path in ["campaigns", "campaigns/inner"] {
+            let run = try await h.campaign(["validate", path])
+            #expect(run.status == 1)
+            #expect(run.stderr.contains("error[F006]"), "\(path): \(run.stderr)")
+        }
+        await h.stop()
+    }
+
+    @Test func aRemovedSentSendIsKeptUntilForgottenExplicitly() async throws {
+        let h = try await project()
+        try h.remove("s.yaml")
+        let plan = try await h.plan()
+        #expect(plan.line("s")?.contains("kept") == true, "\(plan.stdout)")
+        #expect(plan.stdout.contains("1 kept"))
+        #expect(try await h.apply().status == 0)
+        #expect(try h.record("s")?["status"]?.stringValue == "sent")
+        // Back again: nobody is sent to twice.
+        try h.write("s.yaml", DeployHarness.send("S", identities: ["u1", "u2"]))
+        #expect(try await h.plan().line("s")?.contains("no-change") == true)
+        try h.remove("s.yaml")
+        let forget = try await h.campaign(["state", "forget", "s"])
+        #expect(forget.status == 0, "\(forget.stderr)")
+        #expect(try h.record("s") == nil)
+        #expect(try await h.campaign(["state", "forget", "s"]).stderr.contains("error[S020]"))
+        await h.stop()
+    }
+
+    @Test func aMissingStateIsSaidFirstAndRefusedByApply() async throws {
+        let h = try await DeployHarness.start()
+        try h.write("a.yaml", DeployHarness.segment("A"))
+        let typo = ["--state", h.root + "/stat.json"]
+        let plan = try await h.campaign(["plan", "campaigns"] + typo)
+        #expect(plan.stdout.hasPrefix("No state at \(h.root)/stat.json yet"), "\(plan.stdout)")
+        let json = try await h.campaign(["plan", "campaigns", "--format", "json"] + typo)
+        #expect(try JSONParser().parse(json.stdout)["notice"]?.stringValue?.contains("No state") == true)
+        let apply = try await h.campaign(["apply", "campaigns", "--auto-approve"] + typo)
+        #expect(apply.status == 1)
+        #expect(apply.stderr.contains("error[S012]"))
+        #expect(apply.stderr.contains("--init-state"))
+        #expect(await h.ledger("/1/targets/create.json").isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: h.root + "/stat.json"))
+        // The state commands refuse a missing state too, rather than show an empty one.
+        #expect(try await h.campaign(["state", "list"] + typo).stderr.contains("error[S012]"))
+        await h.stop()
+    }
+
+    @Test func deletingTheLockFileStopsTheRunBeforeItWritesAgain() async throws {
+        let h = try await DeployHarness.start { $0.targetsLatency = 2 }
+        for name in ["a", "b", "c"] { try h.write("\(name).yaml", DeployHarness.segment(name.uppercased())) }
+        let first = try h.startApply()
+        try await Task.sleep(for: .milliseconds(800))
+        try FileManager.default.removeItem(atPath: h.root + "/state.json.lock")
+        while first.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(first.terminationStatus == 1)
+        // The create in flight finished; nothing after it was started.
+        #expect(await h.ledger("/1/targets/create.json").count == 1)
+        let again = try await h.campaign(["plan", "campaigns", "--color", "never"])
+        #expect(again.line("a")?.contains("unknown") == true, "\(again.stdout)")
+        await h.stop()
+    }
+
+    @Test func aStateReachedThroughALinkIsLockedAndWrittenAtItsTarget() async throws {
+        let h = try await DeployHarness.start { $0.targetsLatency = 2 }
+        try h.write("a.yaml", DeployHarness.segment("A"))
+        try FileManager.default.createDirectory(atPath: h.root + "/real", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: h.root + "/link.json", withDestinationPath: h.root + "/real/state.json")
+        let viaLink = ["--state", h.root + "/link.json"]
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestSupport.product("campaign"))
+        process.arguments = ["apply", "campaigns", "--auto-approve", "--init-state"] + viaLink
+        process.currentDirectoryURL = URL(fileURLWithPath: h.root)
+        process.environment = ProcessInfo.processInfo.environment.merging(h.environment) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        try await Task.sleep(for: .milliseconds(700))
+        // The same state named by its real path is locked.
+        let second = try await h.campaign(["apply", "campaigns", "--auto-approve", "--init-state", "--state", h.root + "/real/state.json"])
+        #expect(second.stderr.contains("error[S011]"), "\(second.stderr)")
+        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(process.terminationStatus == 0)
+        let attributes = try FileManager.default.attributesOfItem(atPath: h.root + "/link.json")
+        #expect(attributes[.type] as? FileAttributeType == .typeSymbolicLink)
+        #expect(FileManager.default.fileExists(atPath: h.root + "/real/state.json.lock"))
+        #expect(!FileManager.default.fileExists(atPath: h.root + "/link.json.lock"))
+        let state = try JSONParser().parse(try String(contentsOfFile: h.root + "/real/state.json", encoding: .utf8))
+        #expect(state["campaigns"]?["a"]?["status"]?.stringValue == "scheduled")
+        #expect(await h.ledger("/1/targets/create.json").count == 1)
+        await h.stop()
+    }
+
+    /// A saved plan edited after review is refused, and nothing is sent.
+    @Test(arguments: ["title", "recipient", "extra-key", "duplicate", "forget"])
+    func anEditedSavedPlanIsRefused(edit: String) async throws {
+        let h = try await DeployHarness.start()
+        try h.write("a.yaml", DeployHarness.segment("A"))
+        try h.write("s.yaml", DeployHarness.send("S", identities: ["u1"]))
+        #expect(try await h.apply().status == 0)
+        try h.write("b.yaml", DeployHarness.segment("B"))
+        try h.write("s.yaml", DeployHarness.send("S", identities: ["u1", "u2"]))
+        let planFile = h.root + "/plan.json"
+        #expect(try await h.plan(["--out", planFile]).status == 0)
+        var text = try String(contentsOfFile: planFile, encoding: .utf8)
+        switch edit {
+        case "title": text = text.replacingOccurrences(of: "\"title\": \"Hello\"", with: "\"title\": \"Pwned\"")
+        case "recipient": text = text.replacingOccurrences(of: "\"u2\"", with: "\"attacker\"")
+        case "extra-key":
+            text = text.replacingOccurrences(of: "\"key\": \"b\"", with: "\"key\": \"nofile\"")
+        case "duplicate":
+            let plan = try JSONParser().parse(text)
+            var actions = plan["actions"]?.arrayValue ?? []
+            actions.append(actions.first { $0["key"]?.stringValue == "s" } ?? .null)
+            text = JSONWriter(indent: 2).string(Self.replacing("actions", with: .array(actions), in: plan))
+        default:
+            // `a` (unchanged) turned into a forget.
+            let plan = try JSONParser().parse(text)
+            let actions = (plan["actions"]?.arrayValue ?? []).map { action -> JSONValue in
+                action["key"]?.stringValue == "a" ? .object([("key", .string("a")), ("action", .string("forget")), ("reason", .string("x")), ("requests", .array([]))]) : action
+            }
+            text = JSONWriter(indent: 2).string(Self.replacing("actions", with: .array(actions), in: plan))
+        }
+        #expect(text != (try String(contentsOfFile: planFile, encoding: .utf8)), "the edit must change the file")
+        try text.write(toFile: planFile, atomically: true, encoding: .utf8)
+        let run = try await h.campaign(["apply", planFile])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("error[S036]"), "\(edit): \(run.stderr)")
+        #expect(await h.ledger("/1/targets/create.json").count == 1)
+        #expect(await h.ledger("/1/send/push.json").count == 1)
+        #expect(try h.record("a") != nil)
+        await h.stop()
+    }
+
+    static func replacing(_ member: String, with value: JSONValue, in object: JSONValue) -> JSONValue {
+        .object((object.objectValue ?? []).map { $0.0 == member ? ($0.0, value) : $0 })
+    }
+
+    @Test func twoProjectsInOneRunCannotShareAKey() async throws {
+        let h = try await DeployHarness.start()
+        try h.write("promo.yaml", DeployHarness.segment("Promo"))
+        try FileManager.default.createDirectory(atPath: h.root + "/other", withIntermediateDirectories: true)
+        try "timezone: UTC\n".write(toFile: h.root + "/other/project.yaml", atomically: true, encoding: .utf8)
+        try DeployHarness.segment("Other Promo").write(toFile: h.root + "/other/promo.yaml", atomically: true, encoding: .utf8)
+        let run = try await h.campaign(["plan", "campaigns", "other"])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("error[C012]"), "\(run.stderr)")
+        #expect(run.stderr.contains("campaigns/promo.yaml") && run.stderr.contains("other/promo.yaml"))
+        // Planned one after the other against one shared state, the second project's `promo` is refused.
+        #expect(try await h.apply().status == 0)
+        let second = try await h.campaign(["plan", "other", "--color", "never"])
+        #expect(second.status == 1)
+        #expect(second.line("promo")?.contains("belongs to the project `") == true, "\(second.stdout)")
+        #expect(second.line("promo")?.contains("/campaigns`") == true, "\(second.stdout)")
+        await h.stop()
+    }
+
+    @Test func aReplaceChecksTheProviderFirstAndKeepsTheOldRecordWhenTheCreateFails() async throws {
+        let h = try await DeployHarness.start { $0.completionDelay = 3600 }
+        try h.write("a.yaml", DeployHarness.segment("A", schedule: "\"\(DeployHarness.schedule(inMinutes: 60))\""))
+        try h.write("b.yaml", DeployHarness.segment("B"))
+        #expect(try await h.apply().status == 0)
+        let oldB = try #require(try h.record("b")?["id"]?.intValue)
+        // The provider's clock is ahead: `a` is running there although the local clock says it starts in an hour.
+        await h.sandbox.state.advanceClock(by: 90 * 60)
+        try h.write("a.yaml", DeployHarness.segment("A", schedule: "\"\(DeployHarness.schedule(inMinutes: 60))\"", title: "Changed"))
+        let run = try await h.apply()
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("not replaced"), "\(run.stdout)\(run.stderr)")
+        #expect(await h.ledger("/1/targets/stop.json").isEmpty)
+        // A create refused after the stop keeps the stopped record with its id.
+        await h.sandbox.state.addFault(FaultRule(endpoint: "/1/targets/create.json", mode: .statusFail))
+        try h.write("a.yaml", DeployHarness.segment("A", schedule: "\"\(DeployHarness.schedule(inMinutes: 60))\""))
+        try h.write("b.yaml", DeployHarness.segment("B", title: "Changed"))
+        let replaced = try await h.campaign(["apply", "campaigns/b.yaml", "--auto-approve"])
+        #expect(replaced.status == 1)
+        #expect(await h.ledger("/1/targets/stop.json").count == 1)
+        #expect(try h.record("b")?["id"]?.intValue == oldB)
+        #expect(try h.record("b")?["status"]?.stringValue == "stopped")
+        await h.stop()
+    }
+}
