@@ -112,12 +112,34 @@ struct SafetyTests {
         let first = try h.startApply()
         try await Task.sleep(for: .milliseconds(800))
         try FileManager.default.removeItem(atPath: h.root + "/state.json.lock")
+        // A second run now gets a lock of its own: the first must not write or send again.
+        let second = try await h.apply()
         while first.isRunning { try await Task.sleep(for: .milliseconds(20)) }
         #expect(first.terminationStatus == 1)
-        // The create in flight finished; nothing after it was started.
+        #expect(second.line("a")?.contains("refused") == true, "\(second.stdout)")
+        // Every campaign created once, and every create recorded (a's outcome is unknown, left for reconcile).
+        let names = await h.ledger("/1/targets/create.json").compactMap { $0["body"]?["name"]?.stringValue }
+        #expect(names.sorted() == ["A", "B", "C"], "\(names)")
+        #expect(try h.record("a")?["status"]?.stringValue == "unknown")
+        #expect(try h.record("b")?["status"]?.stringValue == "scheduled")
+        #expect(try h.record("c")?["status"]?.stringValue == "scheduled")
+        let reconciled = try await h.campaign(["reconcile", "campaigns"])
+        #expect(reconciled.status == 0, "\(reconciled.stdout)\(reconciled.stderr)")
+        #expect(try await h.plan(["--detailed-exitcode"]).status == 0)
+        await h.stop()
+    }
+
+    @Test func aStateReplacedBehindTheRunsBackStopsIt() async throws {
+        let h = try await DeployHarness.start { $0.targetsLatency = 2 }
+        for name in ["a", "b"] { try h.write("\(name).yaml", DeployHarness.segment(name.uppercased())) }
+        let first = try h.startApply()
+        try await Task.sleep(for: .milliseconds(800))
+        // Another tool writes the state (a copy renamed over it, as an editor or a sync would).
+        let copy = try String(contentsOfFile: h.root + "/state.json", encoding: .utf8)
+        try copy.write(toFile: h.root + "/state.json", atomically: true, encoding: .utf8)
+        while first.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(first.terminationStatus == 1)
         #expect(await h.ledger("/1/targets/create.json").count == 1)
-        let again = try await h.campaign(["plan", "campaigns", "--color", "never"])
-        #expect(again.line("a")?.contains("unknown") == true, "\(again.stdout)")
         await h.stop()
     }
 
