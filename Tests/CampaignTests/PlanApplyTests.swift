@@ -280,9 +280,16 @@ struct SavedPlanAndFailureTests {
         let unknownEnv = try await h.campaign(["plan", "campaigns", "--env", "prod"])
         #expect(unknownEnv.stderr.contains("error[S040]"))
         let status = try await TestSupport.runAsync(["status", "campaigns", "--env", "staging"], environment: ["STAGE_ID": "ACC", "STAGE_PASS": "pass-s3cret-4711"], currentDirectory: h.root)
-        #expect(status.stdout.contains("a    segment  scheduled") || status.stdout.contains("scheduled"))
+        let row = status.stdout.split(separator: "\n").first { $0.hasPrefix("a ") }.map { $0.split(separator: " ").map(String.init) }
+        #expect(row?.prefix(3) == ["a", "segment", "scheduled"], "\(status.stdout)")
         let show = try await TestSupport.runAsync(["state", "show", "a", "--state", h.root + "/campaigns/staging.json"], currentDirectory: h.root)
         #expect(try JSONParser().parse(show.stdout)["status"]?.stringValue == "scheduled")
+        // The state commands find the environment's state by the same rule (not .campaign/state.json).
+        let byEnvironment = try await TestSupport.runAsync(["state", "show", "a", "--env", "staging"], currentDirectory: h.root)
+        #expect(byEnvironment.status == 0, "\(byEnvironment.stderr)")
+        #expect(try JSONParser().parse(byEnvironment.stdout)["status"]?.stringValue == "scheduled")
+        let listed = try await TestSupport.runAsync(["state", "list", "--env", "staging"], currentDirectory: h.root)
+        #expect(listed.stdout.contains("a ") && listed.stdout.contains("scheduled"), "\(listed.stdout)\(listed.stderr)")
         await h.stop()
     }
 }
