@@ -41,6 +41,7 @@ struct ApplyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        ErrorOutput.use(output.printer)
         let interrupts = Interrupts.install()
         let saved: SavedPlan?
         if let planPath = savedPlanPath {
@@ -117,9 +118,9 @@ struct ApplyCommand: AsyncParsableCommand {
         var summary = "Apply \(report.interrupted ? "interrupted" : "complete"): \(report.done.count) done, \(report.failed.count) failed, \(report.unknown.count) unknown"
         if plan.hasRefusals { summary += ", \(plan.count(.refused)) refused (not touched)" }
         printOut(summary + "\n")
-        for (key, message) in report.failed { printErr("campaign: error[A001]: \(key): \(message)\n") }
+        for (key, message) in report.failed { reportDiagnostic(.error("A001", "\(key): \(message)", at: nil)) }
         for (key, message) in report.unknown {
-            printErr("campaign: error[A002]: \(key): outcome unknown: \(message)\n  hint: run `campaign reconcile` before applying again\n")
+            reportDiagnostic(.error("A002", "\(key): outcome unknown: \(message)", at: nil, hint: "run `campaign reconcile` before applying again"))
         }
         if report.interrupted { throw ExitCode(130) }
         if !report.succeeded || plan.hasRefusals { throw ExitCode(ExitStatus.failure) }

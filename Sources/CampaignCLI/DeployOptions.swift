@@ -4,6 +4,7 @@ import CleverTapClient
 import Diagnostics
 import Foundation
 import Logging
+import Synchronization
 import Workspace
 
 /// Options shared by plan, apply, reconcile, status and state.
@@ -61,7 +62,8 @@ struct DeployOptions: ParsableArguments {
         } catch {
             throw fail(error)
         }
-        if output.emit(context.loaded.diagnostics, sources: context.loaded.sources, summary: nil) {
+        // Nothing to say is said as nothing (JSON would print an empty array before the command's own errors).
+        if !context.loaded.diagnostics.isEmpty, output.emit(context.loaded.diagnostics, sources: context.loaded.sources, summary: nil) {
             throw ExitCode(ExitStatus.failure)
         }
         return context
@@ -77,12 +79,27 @@ struct DeployOptions: ParsableArguments {
     }
 }
 
-/// Prints `campaign: error[CODE]: message` (and a hint) to standard error and returns the failure exit code.
+/// Where errors that belong to no file go: the diagnostics printer of the running command, so that state, lock,
+/// plan, apply and client errors render like every other diagnostic (`--format text|github|json`).
+enum ErrorOutput {
+    private static let current = Mutex(DiagnosticPrinter())
+
+    /// Makes `printer` render the command's errors.
+    static func use(_ printer: DiagnosticPrinter) { current.withLock { $0 = printer } }
+
+    static var printer: DiagnosticPrinter { current.withLock { $0 } }
+}
+
+/// Reports an error that belongs to no file (`campaign: error[CODE]: message` and a hint, in text) through the
+/// command's diagnostics printer and returns the failure exit code.
 func fail(_ code: String, _ message: String, hint: String? = nil) -> ExitCode {
-    var text = "campaign: error[\(code)]: \(message)\n"
-    if let hint { text += "  hint: \(hint)\n" }
-    StandardStreams.err(Array(text.utf8))
+    reportDiagnostic(.error(DiagnosticCode(rawValue: code), message, at: nil, hint: hint))
     return ExitCode(ExitStatus.failure)
+}
+
+/// Prints one diagnostic through the command's printer.
+func reportDiagnostic(_ diagnostic: Diagnostic) {
+    _ = ErrorOutput.printer.emit([diagnostic], sources: SourceText(), summary: nil)
 }
 
 func fail(_ error: DeployError) -> ExitCode { fail(error.code, error.message, hint: error.hint) }

@@ -34,10 +34,11 @@ struct PlanCommand: AsyncParsableCommand {
     @Option(help: "Colour: auto (only on a terminal, unless NO_COLOR is set), always or never.") var color: ColorMode = .auto
     @OptionGroup var deploy: DeployOptions
 
-    /// Diagnostics of the campaigns are printed as text (the plan itself takes --format).
-    var output: DiagnosticPrinter { DiagnosticPrinter(format: .text, color: color) }
+    /// Diagnostics (of the campaigns, and errors) are printed as JSON with `--format json`, else as text.
+    var output: DiagnosticPrinter { DiagnosticPrinter(format: format == .json ? .json : .text, color: color) }
 
     func run() async throws {
+        ErrorOutput.use(output)
         // Without --out (no lock to take first) the state file is read on another thread while the campaigns load.
         var preload: Task<(state: EngineState, needsLive: Bool)?, Never>?
         if out == nil, let location = deploy.quickStateLocation(paths: paths) {

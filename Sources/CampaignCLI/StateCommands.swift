@@ -19,6 +19,7 @@ struct ReconcileCommand: AsyncParsableCommand {
     @OptionGroup var output: DiagnosticOptions
 
     func run() async throws {
+        ErrorOutput.use(output.printer)
         let context = try deploy.context(paths: paths, output: output.printer)
         let lock: StateLock
         let state: EngineState
@@ -68,6 +69,7 @@ struct StatusCommand: AsyncParsableCommand {
     @OptionGroup var output: DiagnosticOptions
 
     func run() async throws {
+        ErrorOutput.use(output.printer)
         let context = try deploy.context(paths: paths, output: output.printer)
         var state: EngineState
         let store = StateStore(location: context.state)
@@ -113,9 +115,11 @@ struct StateOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The project whose state to use: a folder at or below its project.yaml (default: campaigns, or the current folder).", valueName: "path"))
     var project: String?
     @OptionGroup var deploy: DeployOptions
+    @OptionGroup var output: DiagnosticOptions
 
     /// The state location; refuses a state that does not exist (a typo must not read as an empty state).
     func location() throws -> StateLocation {
+        ErrorOutput.use(output.printer)
         let start = project ?? (FileManager.default.fileExists(atPath: "campaigns") ? "campaigns" : ".")
         let location = try deploy.stateLocation(project: start)
         guard location.exists else {

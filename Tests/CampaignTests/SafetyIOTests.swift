@@ -100,6 +100,23 @@ struct SafetyIOTests {
         await h.stop()
     }
 
+    @Test func deployErrorsRenderThroughTheDiagnosticFormats() async throws {
+        let h = try await DeployHarness.start()
+        try h.write("a.yaml", DeployHarness.segment("A"))
+        let github = try await h.campaign(["apply", "campaigns", "--auto-approve", "--format", "github"])
+        #expect(github.status == 1)
+        #expect(github.stderr.hasPrefix("::error title=S012::[S012] the state "), "\(github.stderr)")
+        let json = try await h.campaign(["apply", "campaigns", "--auto-approve", "--format", "json"])
+        let parsed = try JSONParser().parse(json.stderr)
+        #expect(parsed.arrayValue?.first?["code"]?.stringValue == "S012")
+        #expect(parsed.arrayValue?.first?["hint"]?.stringValue?.contains("--init-state") == true)
+        let plan = try await h.campaign(["plan", "campaigns", "--env", "nope", "--format", "json"])
+        #expect(try JSONParser().parse(plan.stderr).arrayValue?.first?["code"]?.stringValue == "S040", "\(plan.stderr)")
+        let state = try await h.campaign(["state", "list", "--format", "github"])
+        #expect(state.stderr.hasPrefix("::error title=S012::"), "\(state.stderr)")
+        await h.stop()
+    }
+
     @Test func aCreateRateOutOfRangeIsRefused() async throws {
         let h = try await DeployHarness.start()
         try h.write("a.yaml", DeployHarness.segment("A"))
