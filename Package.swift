@@ -70,25 +70,30 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        // Plan/apply core, provider-neutral and pure: state model, planner, plan rendering.
+        // Plan/apply core, provider-neutral and pure: state model, planner, the apply state machine, plan rendering.
         .target(name: "CampaignEngine", dependencies: ["JSON", "Parallel"]),
-        // The deploy edge: state files and locks, live data, applying plans, reconciling; binds CleverTap.
+        // The neutral deploy edge: state files, locks and the journal, saved plans, applying and reconciling through
+        // providers (the ProviderRuntime protocol). Names no provider.
         .target(
             name: "CampaignDeploy",
             dependencies: [
-                "CampaignEngine", "CampaignModel", "CampaignLanguage", "CleverTapClient", "CleverTapCompiler", "JSON", "Parallel", "Workspace",
+                "CampaignEngine", "CampaignLanguage", "JSON", "Parallel", "Workspace",
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        // The CleverTap provider: binding campaigns to resources, its kinds' rules, and the client behind the runtime.
+        .target(
+            name: "CleverTapProvider",
+            dependencies: ["CampaignDeploy", "CampaignEngine", "CampaignLanguage", "CampaignModel", "CleverTapClient", "CleverTapCompiler", "JSON", "Parallel"]
         ),
         // `make bench`: drives the client against a running sandbox.
         .executableTarget(
             name: "ClientBench",
             dependencies: ["CleverTapClient", "CleverTapCompiler", "CampaignModel", "JSON"]
         ),
-        // The `campaign` command line tool.
-        .executableTarget(
-            name: "CampaignCLI",
+        // The `campaign` commands as a library: argument parsing, the deploy session, orchestration, output.
+        .target(
+            name: "CampaignCommands",
             dependencies: [
                 "Diagnostics",
                 "YAMLFrontEnd",
@@ -98,6 +103,7 @@ let package = Package(
                 "CampaignModel",
                 "CleverTapCompiler",
                 "CleverTapClient",
+                "CleverTapProvider",
                 "CampaignEngine",
                 "CampaignDeploy",
                 "JSON",
@@ -105,13 +111,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The `campaign` executable: a few lines calling CampaignCommands.
+        .executableTarget(name: "CampaignCLI", dependencies: ["CampaignCommands"]),
         // libFuzzer entry point for the YAML front end (`make fuzz`); without -DFUZZING it replays files.
         .executableTarget(name: "YAMLFuzz", dependencies: ["YAMLFrontEnd"]),
         .testTarget(
             name: "CampaignTests",
             dependencies: [
                 "Diagnostics", "JSON", "YAMLFrontEnd", "Workspace", "CampaignModel", "CampaignLanguage", "CleverTapCompiler",
-                "CampaignCLI", "CleverTapSandbox", "CleverTapClient", "CampaignSandbox", "CampaignEngine", "CampaignDeploy",
+                "CampaignCLI", "CampaignCommands", "CleverTapSandbox", "CleverTapClient", "CampaignSandbox", "CampaignEngine", "CampaignDeploy",
+                "CleverTapProvider",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             exclude: ["Fixtures"]

@@ -1,7 +1,5 @@
 import CampaignEngine
-import CleverTapClient
 import Foundation
-import JSON
 
 /// What happened during an apply.
 public struct ApplyReport: Sendable {
@@ -23,17 +21,18 @@ public enum ApplyEvent: Sendable {
     case finished(key: String, action: ActionKind, outcome: String)
 }
 
-/// Carries out a plan: records an intent (fsynced) before every create, send batch and stop, makes the request,
-/// records the outcome. A request with an unknown outcome leaves its key `unknown`.
+/// Carries out a plan with each resource's provider: for every step, records the intent (saved, fsynced), makes
+/// the request, records the outcome — the record keeping is ``ApplyMachine``'s. A step of unknown outcome leaves
+/// its key `unknown` and ends that key's action.
 public struct Applier: Sendable {
-    public let client: CleverTapClient
+    public let providers: ProviderSet
     public let journal: StateJournal
     public let events: @Sendable (ApplyEvent) -> Void
     public let isCancelled: @Sendable () -> Bool
 
-    public init(client: CleverTapClient, journal: StateJournal, events: @escaping @Sendable (ApplyEvent) -> Void = { _ in },
+    public init(providers: ProviderSet, journal: StateJournal, events: @escaping @Sendable (ApplyEvent) -> Void = { _ in },
                 isCancelled: @escaping @Sendable () -> Bool = { false }) {
-        self.client = client
+        self.providers = providers
         self.journal = journal
         self.events = events
         self.isCancelled = isCancelled
@@ -42,24 +41,20 @@ public struct Applier: Sendable {
     public func apply(_ plan: Plan) async -> ApplyReport {
         var report = ApplyReport()
         // What live data taught us (completions, drift) is recorded first.
-        do {
-            try await journal.updateAll { state in
-                for (key, status) in plan.observations {
-                    guard var record = state.campaigns[key], record.intent == nil else { continue }
-                    switch status {
-                    case .completed(let sent, let clicked):
-                        record.status = .completed
-                        record.stats = (sent, clicked)
-                    case .stoppedOutside: record.status = .stopped
-                    case .notCompleted: continue
+        if !plan.observations.isEmpty {
+            do {
+                try await journal.updateAll { state in
+                    for (key, status) in plan.observations {
+                        guard var record = state.campaigns[key], record.intent == nil, status != .notCompleted else { continue }
+                        Planner.observe(status, on: &record)
+                        record.updatedAt = StateJournal.timestamp()
+                        state.campaigns[key] = record
                     }
-                    record.updatedAt = StateJournal.timestamp()
-                    state.campaigns[key] = record
                 }
+            } catch {
+                report.failed.append(("(state)", error.description))
+                return report
             }
-        } catch {
-            report.failed.append(("(state)", error.description))
-            return report
         }
         for action in plan.actions where action.kind.isChange {
             if isCancelled() {
@@ -114,173 +109,78 @@ public struct Applier: Sendable {
                     state.campaigns[action.key] = record
                 }
                 return .done("moved from \(from)")
-            case .stop:
-                return try await stop(action.key, id: action.id)
-            case .create:
-                return try await create(action, replacing: false)
-            case .replace:
-                // The plan's "still ahead" rests on the local clock: the provider's word is taken before stopping.
-                if let refusal = await pendingAtProvider(action.key, id: action.id) { return refusal }
-                switch try await stop(action.key, id: action.id) {
-                case .done: return try await create(action, replacing: true)
-                case let other: return other
-                }
-            case .send:
-                return try await send(action)
             case .noChange, .refused, .kept:
                 return .done("nothing to do")
+            case .create, .replace, .stop, .send, .update:
+                return try await run(action)
             }
         } catch {
             return .failed("state: \(error.description)")
         }
     }
 
-    private func stop(_ key: String, id: Int?) async throws(DeployError) -> Outcome {
-        guard let id else { return .failed("no campaign id in state") }
-        let before = await journal.state.campaigns[key]?.status ?? .scheduled
-        try await journal.update(key) { record in
-            record?.intent = Intent(action: .stop, startedAt: StateJournal.timestamp())
-            record?.status = .unknown
-        }
-        Failpoint.hit(.afterIntent)
-        do {
-            try await client.stopCampaign(id: id)
-        } catch {
-            return try await settle(key, error: error, restore: before)
-        }
-        Failpoint.hit(.afterSend)
-        try await journal.update(key) { record in
-            record?.intent = nil
-            record?.status = .stopped
-            record?.updatedAt = StateJournal.timestamp()
-            Failpoint.hit(.afterResponse)
-        }
-        Failpoint.hit(.afterSave)
-        return .done("stopped \(id)")
-    }
-
-    /// nil when the campaign `id` is still pending at the provider (so it may be replaced); otherwise why not, and
-    /// the record is left as it is (a completed campaign is recorded as such).
-    private func pendingAtProvider(_ key: String, id: Int?) async -> Outcome? {
-        guard let id else { return .failed("no campaign id in state") }
-        let record = await journal.state.campaigns[key]
-        let date = record?.scheduledDate ?? Self.today()
-        let listed: [TargetSummary]
-        do {
-            listed = try await client.listCampaigns(from: date - 1, to: date + 1)
-        } catch {
-            return .failed("\(error.code): reading campaign \(id)'s status before replacing it: \(error.description); nothing was changed")
-        }
-        guard let status = listed.first(where: { $0.id == id })?.status else {
-            return .failed("campaign \(id) is not in CleverTap's listing for its date; not replaced (nothing was changed)")
-        }
-        guard status == "pending" || status == "scheduled" else {
-            if status == "completed" || status == "stopped" {
-                try? await journal.update(key) { r in
-                    r?.status = status == "completed" ? .completed : .stopped
-                    r?.updatedAt = StateJournal.timestamp()
+    /// The steps of `action`, one after the other, each recorded before and after its request.
+    private func run(_ action: PlanAction) async throws(DeployError) -> Outcome {
+        let recorded = await journal.state.campaigns[action.key]?.provider
+        let provider = action.facts?.provider ?? recorded ?? ""
+        let runtime: any ProviderRuntime
+        do { runtime = try await providers.runtime(provider) } catch { return .failed("\(error.code): \(error.message)") }
+        let facts = action.facts
+        if action.kind == .replace, let record = await journal.state.campaigns[action.key] {
+            // The plan's "still ahead" rests on the local clock: the provider's word is taken before stopping.
+            if let (failure, observed) = await runtime.checkBeforeReplace(record) {
+                if let observed {
+                    try await journal.update(action.key) { r in
+                        guard var changed = r else { return }
+                        Planner.observe(observed, on: &changed)
+                        changed.updatedAt = StateJournal.timestamp()
+                        r = changed
+                    }
                 }
+                return .failed("\(failure.code): \(failure.message)")
             }
-            return .failed("campaign \(id) is \(status) at CleverTap (the local clock said it starts later); not replaced: a delivered campaign is immutable, give it a new `key`")
         }
-        return nil
-    }
-
-    private func create(_ action: PlanAction, replacing: Bool) async throws(DeployError) -> Outcome {
-        guard let request = action.requests.first, let facts = action.facts else { return .failed("no request to make") }
-        let now = StateJournal.timestamp()
-        // A replace has stopped the old campaign: its record is kept if the create is refused.
-        let replaced = replacing ? await journal.state.campaigns[action.key] : nil
-        try await journal.update(action.key) { record in
-            var fresh = StateRecord(kind: .scheduled, name: facts.name, file: facts.file, hash: facts.hash, status: .unknown, at: record?.createdAt ?? now)
-            fresh.project = facts.project
-            fresh.when = facts.when
-            fresh.startsAt = facts.startsAt
-            fresh.scheduledDate = facts.scheduledDate ?? Self.today()
-            fresh.intent = Intent(action: .create, startedAt: now, requestHash: facts.hash)
-            fresh.updatedAt = now
-            record = fresh
-        }
-        Failpoint.hit(.afterIntent)
-        let created: CreatedCampaign
-        do {
-            created = try await client.createCampaign(request.body)
-        } catch {
-            if error.kind == .outcomeUnknown {
-                try await journal.update(action.key) { $0?.updatedAt = StateJournal.timestamp() }
-                return .unknown(error.description)
-            }
-            // Refused by the API: nothing was created. A new campaign's record goes (the next plan creates it again); a
-            // replaced one's stopped record stays, with its id, so that nothing about it is lost.
-            try await journal.update(action.key) { $0 = replaced }
-            return .failed("\(error.code): \(error.description)" + (replacing ? " (the old campaign \(action.id.map(String.init) ?? "?") stays stopped and recorded)" : ""))
-        }
-        Failpoint.hit(.afterSend)
-        try await journal.update(action.key) { record in
-            record?.id = created.id
-            record?.status = .scheduled
-            record?.intent = nil
-            record?.updatedAt = StateJournal.timestamp()
-            Failpoint.hit(.afterResponse)
-        }
-        Failpoint.hit(.afterSave)
-        return .done("created \(created.id)" + (replacing ? " (replacing \(action.id.map(String.init) ?? "?"))" : ""))
-    }
-
-    private func send(_ action: PlanAction) async throws(DeployError) -> Outcome {
-        guard let facts = action.facts else { return .failed("no facts to record") }
-        let total = action.requests.count
-        for (index, request) in action.requests.enumerated() {
-            if isCancelled() { return .interrupted }
-            let now = StateJournal.timestamp()
-            try await journal.update(action.key) { record in
-                if record == nil {
-                    record = StateRecord(kind: .send, name: facts.name, file: facts.file, hash: facts.hash, status: .unknown, at: now)
-                }
-                record?.file = facts.file
-                record?.project = facts.project
-                record?.intent = Intent(action: .send, startedAt: now, batch: request.batch, recipients: request.recipients)
-                record?.status = .unknown
-                record?.updatedAt = now
-            }
+        let steps = ApplyMachine.steps(for: action)
+        guard !steps.isEmpty else { return .failed("nothing to send") }
+        let deliveries = steps.filter { if case .deliver = $0 { true } else { false } }.count
+        var delivered = 0
+        var summary: [String] = []
+        for step in steps {
+            if isCancelled(), case .deliver = step { return .interrupted }
+            let before = await journal.state.campaigns[action.key]
+            let started = StateJournal.timestamp()
+            try await journal.update(action.key) { $0 = ApplyMachine.begin(step, record: $0, facts: facts, at: started) }
             Failpoint.hit(.afterIntent)
-            do {
-                try await client.send(path: request.path, body: request.body)
-            } catch {
-                if error.kind == .outcomeUnknown { return .unknown(error.description) }
-                try await journal.update(action.key) { record in
-                    record?.intent = nil
-                    if (record?.batchesSent ?? 0) == 0 { record = nil } else { record?.status = .sent }
-                }
-                return .failed("\(error.code): \(error.description) (batch \(request.batch) of \(total); \(index) sent)")
-            }
+            let record = await journal.state.campaigns[action.key]
+            let outcome = await runtime.perform(step, record: record)
             Failpoint.hit(.afterSend)
-            try await journal.update(action.key) { record in
-                for (kind, ids) in request.recipients { record?.delivered[kind, default: []] += ids }
-                record?.batchesSent += 1
-                record?.intent = nil
-                record?.status = .sent
-                record?.updatedAt = StateJournal.timestamp()
+            var next = ApplyMachine.Next.proceed
+            try await journal.update(action.key) { current in
+                let finished = ApplyMachine.finish(step, outcome: outcome, record: current, before: before, facts: facts, at: StateJournal.timestamp())
+                current = finished.record
+                next = finished.next
                 Failpoint.hit(.afterResponse)
             }
             Failpoint.hit(.afterSave)
-            events(.request(key: action.key, done: index + 1, total: total))
+            switch next {
+            case .proceed:
+                switch step {
+                case .create: summary.append("created \(await journal.state.campaigns[action.key]?.id ?? "?")" + (action.kind == .replace ? " (replacing \(action.id ?? "?"))" : ""))
+                case .stop: if action.kind == .stop { summary.append("stopped \(action.id ?? "?")") }
+                case .update: summary.append("updated")
+                case .deliver:
+                    delivered += 1
+                    events(.request(key: action.key, done: delivered, total: deliveries))
+                }
+            case .failed(let failure):
+                let progress = deliveries > 1 ? " (batch \(delivered + 1) of \(deliveries); \(delivered) sent)" : ""
+                let kept = action.kind == .replace && step != .stop ? " (the old campaign \(action.id ?? "?") stays stopped and recorded)" : ""
+                return .failed("\(failure.code): \(failure.message)\(progress)\(kept)")
+            case .unknown(let failure):
+                return .unknown(failure.message)
+            }
         }
-        return .done("sent \(total) request\(total == 1 ? "" : "s")")
-    }
-
-    /// After a failed stop: unknown outcomes stay unknown; clear refusals restore the status.
-    private func settle(_ key: String, error: CleverTapError, restore: RecordStatus) async throws(DeployError) -> Outcome {
-        if error.kind == .outcomeUnknown { return .unknown(error.description) }
-        try await journal.update(key) { record in
-            record?.intent = nil
-            record?.status = restore
-        }
-        return .failed("\(error.code): \(error.description)")
-    }
-
-    static func today() -> Int {
-        let c = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: Date())
-        return (c.year ?? 1970) * 10_000 + (c.month ?? 1) * 100 + (c.day ?? 1)
+        if deliveries > 0 { summary.append("sent \(deliveries) request\(deliveries == 1 ? "" : "s")") }
+        return .done(summary.joined(separator: ", "))
     }
 }

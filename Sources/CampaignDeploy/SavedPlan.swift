@@ -9,7 +9,8 @@ import JSON
 /// must be unchanged) and applies only that new plan, and only when it matches the saved one action for action
 /// (``difference(from:)``): an edited title, recipient, key, a duplicated or injected action is refused.
 public struct SavedPlan: Sendable {
-    public static let formatVersion = 1
+    /// 2: string ids and provider facts (plans of format 1 are refused: make the plan again).
+    public static let formatVersion = 2
 
     public var id: String
     /// The lineage of the state planned against; empty when there was no state yet.
@@ -44,7 +45,7 @@ public struct SavedPlan: Sendable {
                 switch status {
                 case .notCompleted: (key, .string("not-completed"))
                 case .stoppedOutside: (key, .string("stopped-outside"))
-                case .completed(let sent, let clicked): (key, .object([("sent", .int(sent)), ("clicked", .int(clicked))]))
+                case .completed(let facts): (key, .object([("completed", .object(facts.map { ($0.name, .string($0.value)) }))]))
                 }
             })),
             ("actions", .array(plan.actions.map(Self.json))),
@@ -53,20 +54,27 @@ public struct SavedPlan: Sendable {
 
     static func json(_ action: PlanAction) -> JSONValue {
         var members: [(String, JSONValue)] = [("key", .string(action.key)), ("action", .string(action.kind.rawValue)), ("reason", .string(action.reason))]
-        if let id = action.id { members.append(("id", .int(id))) }
+        if let id = action.id { members.append(("id", .string(id))) }
         if let from = action.movedFrom { members.append(("moved_from", .string(from))) }
         if let facts = action.facts {
-            var f: [(String, JSONValue)] = [("type", .string(facts.kind.rawValue)), ("name", .string(facts.name)), ("file", .string(facts.file)), ("hash", .string(facts.hash))]
-            if let when = facts.when { f.append(("when", .string(when))) }
+            var f: [(String, JSONValue)] = [
+                ("provider", .string(facts.provider)), ("type", .string(facts.kind)), ("name", .string(facts.name)), ("file", .string(facts.file)),
+                ("hash", .string(facts.hash)),
+            ]
+            if let project = facts.project { f.append(("project", .string(project))) }
+            if let schedule = facts.schedule { f.append(("schedule", .string(schedule))) }
             if let startsAt = facts.startsAt { f.append(("starts_at", .number(String(startsAt.timeIntervalSince1970)))) }
-            if let date = facts.scheduledDate { f.append(("scheduled_date", .int(date))) }
+            if !facts.facts.isEmpty { f.append(("facts", .object(facts.facts.map { ($0.name, .string($0.value)) }))) }
             members.append(("facts", .object(f)))
         }
         members.append(("requests", .array(action.requests.map { request in
-            .object([
+            var r: [(String, JSONValue)] = [
                 ("method", .string(request.method)), ("path", .string(request.path)), ("batch", .int(request.batch)),
-                ("recipients", StateRecord.recipientsJSON(request.recipients)), ("body", request.body),
-            ])
+                ("recipients", StateRecord.recipientsJSON(request.recipients)),
+            ]
+            if request.removes { r.append(("removes", .bool(true))) }
+            r.append(("body", request.body))
+            return .object(r)
         })))
         return .object(members)
     }
@@ -88,23 +96,24 @@ public struct SavedPlan: Sendable {
             guard let key = item["key"]?.stringValue, let kind = item["action"]?.stringValue.flatMap(ActionKind.init(rawValue:)) else {
                 throw DeployError("S030", "the saved plan has an unreadable action")
             }
-            var action = PlanAction(key: key, kind: kind, reason: item["reason"]?.stringValue ?? "", id: item["id"]?.intValue, movedFrom: item["moved_from"]?.stringValue)
-            if let f = item["facts"], let type = f["type"]?.stringValue.flatMap(StateRecord.Kind.init(rawValue:)) {
+            var action = PlanAction(key: key, kind: kind, reason: item["reason"]?.stringValue ?? "", id: item["id"]?.stringValue, movedFrom: item["moved_from"]?.stringValue)
+            if let f = item["facts"], let provider = f["provider"]?.stringValue, let type = f["type"]?.stringValue {
                 action.facts = RecordFacts(
-                    kind: type, name: f["name"]?.stringValue ?? "", file: f["file"]?.stringValue ?? "", hash: f["hash"]?.stringValue ?? "",
-                    when: f["when"]?.stringValue, startsAt: f["starts_at"]?.doubleValue.map(Date.init(timeIntervalSince1970:)),
-                    scheduledDate: f["scheduled_date"]?.intValue)
+                    provider: provider, kind: type, name: f["name"]?.stringValue ?? "", file: f["file"]?.stringValue ?? "", project: f["project"]?.stringValue,
+                    hash: f["hash"]?.stringValue ?? "", schedule: f["schedule"]?.stringValue,
+                    startsAt: f["starts_at"]?.doubleValue.map(Date.init(timeIntervalSince1970:)),
+                    facts: (f["facts"]?.objectValue ?? []).compactMap { name, value in value.stringValue.map { Fact(name, $0) } })
             }
             action.requests = (item["requests"]?.arrayValue ?? []).map { r in
                 ProviderRequest(method: r["method"]?.stringValue ?? "POST", path: r["path"]?.stringValue ?? "", body: r["body"] ?? .null,
-                                batch: r["batch"]?.intValue ?? 1, recipients: StateRecord.recipients(r["recipients"]))
+                                batch: r["batch"]?.intValue ?? 1, recipients: StateRecord.recipients(r["recipients"]), removes: r["removes"]?.boolValue ?? false)
             }
             actions.append(action)
         }
         var observations: [String: LiveStatus] = [:]
         for (key, value) in json["observations"]?.objectValue ?? [] {
             if value.stringValue == "stopped-outside" { observations[key] = .stoppedOutside }
-            else if let sent = value["sent"]?.intValue, let clicked = value["clicked"]?.intValue { observations[key] = .completed(sent: sent, clicked: clicked) }
+            else if let facts = value["completed"]?.objectValue { observations[key] = .completed(facts: facts.compactMap { name, v in v.stringValue.map { Fact(name, $0) } }) }
         }
         plan = Plan(actions: actions, observations: observations)
     }
@@ -171,8 +180,8 @@ public struct SavedPlan: Sendable {
     static func fingerprint(_ request: ProviderRequest) -> String {
         let text = JSONWriter(indent: nil).bytes(.object([
             ("method", .string(request.method)), ("path", .string(request.path)), ("batch", .int(request.batch)),
-            ("recipients", StateRecord.recipientsJSON(request.recipients)), ("body", request.body),
+            ("recipients", StateRecord.recipientsJSON(request.recipients)), ("removes", .bool(request.removes)), ("body", request.body),
         ]))
-        return CleverTapBinding.sha256(text)
+        return ContentHash.sha256(text)
     }
 }

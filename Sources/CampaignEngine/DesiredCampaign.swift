@@ -1,83 +1,64 @@
 import Foundation
 
-/// What the campaign files say should exist, in provider-neutral terms.
+/// What the files say should exist at a provider, in provider-neutral terms: a key, a kind its provider declares,
+/// a content hash, provider facts, and the requests that create or deliver it.
 ///
 /// Immutable, and shared by reference: a plan passes 10,000 of these between stages and actions, and a copy then
 /// costs one reference count instead of one per string it holds.
-public final class DesiredCampaign: Sendable {
+public final class DesiredResource: Sendable {
     public let key: String
     public let name: String
     /// The file it is written in, relative to its project's root.
     public let file: String
     /// The project it belongs to (the same on every clone of the repository; see `ProjectRoot.identity`).
     public let project: String
-    public let kind: Kind
+    /// The provider that owns it (`clevertap`).
+    public let provider: String
+    /// Its kind, as the provider declares it (`scheduled`, `send`).
+    public let kind: String
+    /// sha256 of what identifies its content: a change of hash is a change of the resource. For member kinds the
+    /// members are not part of it.
+    public let hash: String
+    /// When delivery starts; nil for at once.
+    public let startsAt: Date?
+    /// The schedule as people read it (`now`, `20300601 10:00`).
+    public let schedule: String
+    /// The files ask for it to be stopped.
+    public let stopped: Bool
+    /// Every member, by kind of member, in order (member kinds only).
+    public let members: [String: [String]]?
+    /// Provider facts recorded with it (made when asked for: most plans need only the hash).
+    public var facts: [Fact] { makeFacts() }
+    private let makeFacts: @Sendable () -> [Fact]
+    private let makeRequests: @Sendable ([String: [String]]?) -> [ProviderRequest]
+    private let makeRemovals: @Sendable ([String: [String]]) -> [ProviderRequest]
 
-    public enum Kind: Sendable {
-        /// A campaign created once and delivered by the provider on schedule (CleverTap: a segment campaign).
-        case scheduled(Scheduled)
-        /// A send delivered at once to listed recipients (CleverTap: an identity send).
-        case send(Send)
-    }
-
-    /// A scheduled campaign (immutable and shared, like the campaign).
-    public final class Scheduled: Sendable {
-        /// The create request (made when asked for: most plans need only the hash).
-        public var request: ProviderRequest { makeRequest() }
-        /// Makes ``request``.
-        public let makeRequest: @Sendable () -> ProviderRequest
-        /// sha256 of the request, the campaign's identity for change detection.
-        public let requestHash: String
-        /// `now` or the wall-clock time as the provider takes it (`YYYYMMDD HH:MM`).
-        public let when: String
-        /// The start as an instant; nil for `now`.
-        public let startsAt: Date?
-        /// The scheduled date as `YYYYMMDD` (for finding it in listings); nil for `now`.
-        public let scheduledDate: Int?
-        /// The files ask for it to be stopped.
-        public let stopped: Bool
-
-        /// A scheduled campaign whose create request is `request`.
-        public convenience init(request: ProviderRequest, requestHash: String, when: String, startsAt: Date?, scheduledDate: Int?, stopped: Bool) {
-            self.init(requestHash: requestHash, when: when, startsAt: startsAt, scheduledDate: scheduledDate, stopped: stopped) { request }
-        }
-
-        /// A scheduled campaign whose create request `makeRequest` makes, when asked for; `requestHash` must be the
-        /// hash of that request.
-        public init(
-            requestHash: String, when: String, startsAt: Date?, scheduledDate: Int?, stopped: Bool,
-            makeRequest: @escaping @Sendable () -> ProviderRequest
-        ) {
-            self.makeRequest = makeRequest
-            self.requestHash = requestHash
-            self.when = when
-            self.startsAt = startsAt
-            self.scheduledDate = scheduledDate
-            self.stopped = stopped
-        }
-    }
-
-    /// A one-shot send (immutable and shared, like the campaign).
-    public final class Send: Sendable {
-        /// sha256 of everything but the recipients.
-        public let contentHash: String
-        /// Every recipient, by kind, in order.
-        public let recipients: [String: [String]]
-        /// The requests that deliver to exactly the recipients given (batched as the provider requires).
-        public let requests: @Sendable ([String: [String]]) -> [ProviderRequest]
-
-        public init(contentHash: String, recipients: [String: [String]], requests: @escaping @Sendable ([String: [String]]) -> [ProviderRequest]) {
-            self.contentHash = contentHash
-            self.recipients = recipients
-            self.requests = requests
-        }
-    }
-
-    public init(key: String, name: String, file: String, project: String = ".", kind: Kind) {
+    public init(
+        key: String, name: String, file: String, project: String = ".", provider: String, kind: String, hash: String,
+        startsAt: Date? = nil, schedule: String = "now", stopped: Bool = false, members: [String: [String]]? = nil,
+        facts: @escaping @Sendable () -> [Fact] = { [] },
+        removals: @escaping @Sendable ([String: [String]]) -> [ProviderRequest] = { _ in [] },
+        requests: @escaping @Sendable ([String: [String]]?) -> [ProviderRequest]
+    ) {
         self.key = key
         self.name = name
         self.file = file
         self.project = project
+        self.provider = provider
         self.kind = kind
+        self.hash = hash
+        self.startsAt = startsAt
+        self.schedule = schedule
+        self.stopped = stopped
+        self.members = members
+        self.makeFacts = facts
+        self.makeRequests = requests
+        self.makeRemovals = removals
     }
+
+    /// The requests that create it (`members` nil), or deliver it to exactly `members`.
+    public func requests(members: [String: [String]]? = nil) -> [ProviderRequest] { makeRequests(members) }
+
+    /// The requests that remove exactly `members` (sync kinds; each has `removes` set).
+    public func removalRequests(_ members: [String: [String]]) -> [ProviderRequest] { members.isEmpty ? [] : makeRemovals(members) }
 }

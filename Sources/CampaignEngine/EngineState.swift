@@ -1,12 +1,13 @@
 import Foundation
 import JSON
 
-/// The record of what exists at the provider: versioned, with a lineage fixed at creation and a serial that
+/// The record of what exists at the providers: versioned, with a lineage fixed at creation and a serial that
 /// increments on every write.
 public struct EngineState: Sendable {
-    /// The state file format this build writes and reads.
-    public static let currentFormatVersion = 1
+    /// The state file format this build writes. Format 1 (integer ids, CleverTap's fields) is still read.
+    public static let currentFormatVersion = 2
 
+    /// The format the state was read in (``currentFormatVersion`` for a new one); it is written in the current one.
     public var formatVersion: Int
     public var lineage: String
     public var serial: Int
@@ -23,15 +24,15 @@ public struct EngineState: Sendable {
     }
 }
 
-/// The lifecycle of a campaign in state.
+/// The lifecycle of a resource in state.
 public enum RecordStatus: String, Sendable, Hashable, CaseIterable {
     /// Created and waiting for (or in) delivery.
     case scheduled
-    /// Delivered; statistics available.
+    /// Delivered by the provider; its statistics are facts.
     case completed
     /// Stopped before delivery.
     case stopped
-    /// A send delivered to every recorded recipient.
+    /// Delivered to every recorded member (a send, a sync).
     case sent
     /// A request's outcome is unknown: nothing touches it until it is reconciled or resolved.
     case unknown
@@ -42,14 +43,14 @@ public enum RecordStatus: String, Sendable, Hashable, CaseIterable {
 
 /// A request recorded before it is made, so a crash or a lost answer leaves a trace.
 public struct Intent: Sendable, Hashable {
-    public enum Action: String, Sendable { case create, stop, send }
+    public enum Action: String, Sendable { case create, stop, send, update }
     public var action: Action
     public var startedAt: String
-    /// For sends: the batch.
+    /// For member deliveries: the batch.
     public var batch: Int?
-    /// For sends: the recipients of that batch.
+    /// For member deliveries: the members of that batch.
     public var recipients: [String: [String]]
-    /// For creates: the request hash being created.
+    /// For creates: the hash being created.
     public var requestHash: String?
 
     public init(action: Action, startedAt: String, batch: Int? = nil, recipients: [String: [String]] = [:], requestHash: String? = nil) {
@@ -61,47 +62,52 @@ public struct Intent: Sendable, Hashable {
     }
 }
 
-/// One campaign in state.
+/// One resource in state.
 public struct StateRecord: Sendable {
-    public enum Kind: String, Sendable { case scheduled, send }
-    public var kind: Kind
+    /// The provider that owns it.
+    public var provider: String
+    /// Its kind, as the provider declares it.
+    public var kind: String
     public var name: String
-    /// The campaign's file, relative to its project's root (older states: as it was named then).
+    /// The resource's file, relative to its project's root (older states: as it was named then).
     public var file: String
-    /// The project it belongs to (``DesiredCampaign/project``); nil in records written before projects were
+    /// The project it belongs to (``DesiredResource/project``); nil in records written before projects were
     /// recorded.
     public var project: String?
-    /// Scheduled campaigns: the request hash; sends: the content hash.
+    /// The content hash (``DesiredResource/hash``).
     public var hash: String
-    /// Scheduled campaigns: `now` or `YYYYMMDD HH:MM`.
-    public var when: String?
-    public var scheduledDate: Int?
+    /// The schedule as people read it (`now`, `20300601 10:00`).
+    public var schedule: String?
+    /// When delivery starts; nil for at once.
     public var startsAt: Date?
-    /// The provider's id of a scheduled campaign.
-    public var id: Int?
+    /// The provider's id for it, opaque.
+    public var id: String?
     public var status: RecordStatus
-    public var stats: (sent: Int, clicked: Int)?
+    /// Provider facts (a scheduled date, statistics…), in order.
+    public var facts: [Fact]
     /// A request in flight or of unknown outcome.
     public var intent: Intent?
-    /// Sends: recipients delivered so far, by kind.
+    /// Member kinds: members delivered so far, by kind of member.
     public var delivered: [String: [String]]
-    /// Sends: how many requests went out.
+    /// Member kinds: how many requests went out.
     public var batchesSent: Int
     public var createdAt: String
     public var updatedAt: String
 
-    public init(kind: Kind, name: String, file: String, hash: String, status: RecordStatus, at time: String) {
+    public init(provider: String, kind: String, name: String, file: String, hash: String, status: RecordStatus, at time: String) {
+        self.provider = provider
         self.kind = kind
         self.name = name
         self.file = file
         self.hash = hash
         self.status = status
+        self.facts = []
         self.delivered = [:]
         self.batchesSent = 0
         self.createdAt = time
         self.updatedAt = time
     }
 
-    /// Recipients delivered, counted over all kinds.
+    /// Members delivered to, counted over all kinds.
     public var deliveredCount: Int { delivered.values.reduce(0) { $0 + $1.count } }
 }

@@ -18,11 +18,11 @@ extension EngineState {
     /// The state as JSON, keys sorted so that diffs of the file are readable.
     public var json: JSONValue {
         .object([
-            ("format_version", .int(formatVersion)),
+            ("format_version", .int(Self.currentFormatVersion)),
             ("lineage", .string(lineage)),
             ("serial", .int(serial)),
             ("applied_plans", .array(appliedPlans.map(JSONValue.string))),
-            ("campaigns", .object(campaigns.keys.sorted().map { ($0, campaigns[$0]!.json) })),
+            ("campaigns", .object(campaigns.sorted { $0.key < $1.key }.map { ($0.key, $0.value.json) })),
         ])
     }
 
@@ -78,7 +78,7 @@ extension EngineState {
             case "campaigns":
                 campaignsAt = reader.offset
                 if let known = version, known >= 1, known <= Self.currentFormatVersion {
-                    records = try Self.readRecords(&reader)
+                    records = try Self.readRecords(&reader, version: known)
                 } else {
                     try reader.skipValue()
                 }
@@ -103,14 +103,14 @@ extension EngineState {
         self.appliedPlans = appliedPlans ?? []
         if records == nil, let campaignsAt {
             var again = JSONReader(bytes, offset: campaignsAt)
-            records = try Self.readRecords(&again)
+            records = try Self.readRecords(&again, version: version)
         }
         campaigns = records ?? [:]
-        // A provider id names one campaign: two keys holding it would stop or report one campaign twice.
-        var owners: [Int: String] = [:]
+        // A provider id names one resource: two keys holding it would stop or report one resource twice.
+        var owners: [String: String] = [:]
         for key in campaigns.keys.sorted() {
-            guard let id = campaigns[key]?.id else { continue }
-            if let other = owners.updateValue(key, forKey: id) {
+            guard let record = campaigns[key], let id = record.id else { continue }
+            if let other = owners.updateValue(key, forKey: record.provider + "\u{1F}" + id) {
                 throw StateFileError("campaigns `\(Self.shown(other))` and `\(Self.shown(key))` have the same id \(id)")
             }
         }
@@ -140,12 +140,12 @@ extension EngineState {
     }
 
     /// The `campaigns` object: a record per key, each key once.
-    private static func readRecords(_ reader: inout JSONReader) throws -> [String: StateRecord] {
+    private static func readRecords(_ reader: inout JSONReader, version: Int) throws -> [String: StateRecord] {
         guard try reader.peek() == .object else { throw StateFileError("`campaigns` must be an object") }
         var records: [String: StateRecord] = [:]
         try reader.beginObject()
         while let key = try reader.nextKey() {
-            let record = try StateRecord(reading: &reader, key: key)
+            let record = try StateRecord(reading: &reader, key: key, version: version)
             guard records.updateValue(record, forKey: key) == nil else {
                 throw StateFileError("campaign `\(shown(key))` appears twice in the state file")
             }
@@ -156,7 +156,7 @@ extension EngineState {
 
 extension StateRecord {
     public static func recipientsJSON(_ lists: [String: [String]]) -> JSONValue {
-        .object(lists.keys.sorted().map { ($0, .array(lists[$0]!.map(JSONValue.string))) })
+        .object(lists.keys.sorted().map { ($0, .array((lists[$0] ?? []).map(JSONValue.string))) })
     }
 
     public static func recipients(_ json: JSONValue?) -> [String: [String]] {
@@ -165,21 +165,19 @@ extension StateRecord {
         return result
     }
 
+    /// The record in format 2.
     public var json: JSONValue {
         var members: [(String, JSONValue)] = [
-            ("type", .string(kind.rawValue)), ("name", .string(name)), ("file", .string(file)),
+            ("provider", .string(provider)), ("type", .string(kind)), ("name", .string(name)), ("file", .string(file)),
         ]
         if let project { members.append(("project", .string(project))) }
-        members += [
-            (kind == .scheduled ? "request_sha256" : "content_sha256", .string(hash)),
-            ("status", .string(status.rawValue)),
-        ]
-        if let when { members.append(("when", .string(when))) }
-        if let scheduledDate { members.append(("scheduled_date", .int(scheduledDate))) }
+        members.append(("hash", .string(hash)))
+        members.append(("status", .string(status.rawValue)))
+        if let schedule { members.append(("schedule", .string(schedule))) }
         if let startsAt { members.append(("starts_at", .string(startsAt.formatted(.iso8601)))) }
-        if let id { members.append(("id", .int(id))) }
-        if let stats { members.append(("stats", .object([("sent", .int(stats.sent)), ("clicked", .int(stats.clicked))]))) }
-        if kind == .send {
+        if let id { members.append(("id", .string(id))) }
+        if !facts.isEmpty { members.append(("facts", .object(facts.map { ($0.name, .string($0.value)) }))) }
+        if batchesSent > 0 || !delivered.isEmpty {
             members.append(("batches_sent", .int(batchesSent)))
             members.append(("delivered", Self.recipientsJSON(delivered)))
         }
@@ -195,13 +193,14 @@ extension StateRecord {
         return .object(members)
     }
 
-    /// A record read from the text of its JSON object.
-    init(reading reader: inout JSONReader, key: String) throws {
+    /// A record read from the text of its JSON object, in format 1 (CleverTap's fields, integer ids) or 2.
+    init(reading reader: inout JSONReader, key: String, version: Int) throws {
         // One pass over the members, matching names without hashing (state files hold thousands of records); a
-        // member of the wrong type counts as absent.
-        var kindText: String?, statusText: String?, name: String?, file: String?, hash: String?, contentHash: String?
-        var createdAt: String?, updatedAt: String?, when: String?, scheduledDate: Int?, startsAt: String?, id: Int?
+        // descriptive member of the wrong type counts as absent, an id that is not an id is an error.
+        var provider: String?, kindText: String?, statusText: String?, name: String?, file: String?, hash: String?, contentHash: String?
+        var createdAt: String?, updatedAt: String?, schedule: String?, scheduledDate: Int?, startsAt: String?, id: String?
         var stats: (sent: Int?, clicked: Int?)?, batchesSent: Int?, delivered: JSONValue?, intent: JSONValue?, project: String?
+        var facts: [Fact] = []
         let named = EngineState.shown(key)
         guard try reader.peek() == .object else { throw StateFileError("campaign `\(named)` in the state file is not an object") }
         try reader.beginObject()
@@ -211,22 +210,37 @@ extension StateRecord {
                 throw StateFileError("campaign `\(named)` has the member `\(EngineState.shown(member))` twice")
             }
             switch member {
+            case "provider": provider = try EngineState.text(&reader, "campaigns.\(named).provider")
             case "type": kindText = try reader.stringIfAny()
             case "status": statusText = try reader.stringIfAny()
             case "name": name = try reader.stringIfAny()
             case "file": file = try reader.stringIfAny()
             case "project": project = try EngineState.text(&reader, "campaigns.\(named).project")
-            case "request_sha256": hash = try reader.stringIfAny()
+            case "hash", "request_sha256": hash = try reader.stringIfAny()
             case "content_sha256": contentHash = try reader.stringIfAny()
             case "created_at": createdAt = try reader.stringIfAny()
             case "updated_at": updatedAt = try reader.stringIfAny()
-            case "when": when = try reader.stringIfAny()
+            case "schedule", "when": schedule = try reader.stringIfAny()
             case "scheduled_date": scheduledDate = try EngineState.integer(&reader, "campaigns.\(named).scheduled_date")
             case "starts_at": startsAt = try reader.stringIfAny()
             case "id":
-                let value = try EngineState.integer(&reader, "campaigns.\(named).id")
-                guard value > 0 else { throw StateFileError("campaign `\(named)` has the id \(value); ids are positive") }
-                id = value
+                if version == 1 {
+                    let value = try EngineState.integer(&reader, "campaigns.\(named).id")
+                    guard value > 0 else { throw StateFileError("campaign `\(named)` has the id \(value); ids are positive") }
+                    id = String(value)
+                } else {
+                    let value = try EngineState.text(&reader, "campaigns.\(named).id")
+                    guard !value.isEmpty, value.utf8.count <= 200, !value.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
+                        throw StateFileError("campaign `\(named)` has an empty, over-long or unprintable id")
+                    }
+                    id = value
+                }
+            case "facts":
+                guard try reader.peek() == .object else { throw StateFileError("campaign `\(named)`: `facts` must be an object of strings") }
+                try reader.beginObject()
+                while let factName = try reader.nextKey() {
+                    facts.append(Fact(factName, try EngineState.text(&reader, "campaigns.\(named).facts.\(EngineState.shown(factName))")))
+                }
             case "stats": stats = try Self.readStats(&reader)
             case "batches_sent":
                 let value = try EngineState.integer(&reader, "campaigns.\(named).batches_sent")
@@ -237,16 +251,27 @@ extension StateRecord {
             default: try reader.skipValue()
             }
         }
-        guard let kindText, let kind = Kind(rawValue: kindText), let statusText, let status = RecordStatus(rawValue: statusText)
+        guard let kindText, !kindText.isEmpty, let statusText, let status = RecordStatus(rawValue: statusText)
         else { throw StateFileError("campaign `\(named)` in the state file has no valid type or status") }
-        self.init(kind: kind, name: name ?? "", file: file ?? "", hash: hash ?? contentHash ?? "", status: status, at: createdAt ?? "")
+        if version == 1 {
+            // Format 1 was CleverTap's alone; its fields become facts.
+            guard kindText == "scheduled" || kindText == "send" else { throw StateFileError("campaign `\(named)` in the state file has no valid type or status") }
+            provider = "clevertap"
+            if let scheduledDate { facts.append(Fact("scheduled_date", String(scheduledDate))) }
+            if let sent = stats?.sent, let clicked = stats?.clicked {
+                facts.append(Fact("sent", String(sent)))
+                facts.append(Fact("clicked", String(clicked)))
+            }
+        }
+        guard let provider, !provider.isEmpty else { throw StateFileError("campaign `\(named)` in the state file names no provider") }
+        self.init(provider: provider, kind: kindText, name: name ?? "", file: file ?? "", hash: hash ?? contentHash ?? "", status: status, at: createdAt ?? "")
         self.updatedAt = updatedAt ?? self.createdAt
-        self.when = when
-        self.scheduledDate = scheduledDate
+        // Format 1 wrote `now` as the schedule of immediate campaigns; an instant is what says "not at once".
+        self.schedule = schedule
         self.startsAt = startsAt.flatMap { try? Date($0, strategy: .iso8601) }
         self.id = id
         self.project = project
-        if let sent = stats?.sent, let clicked = stats?.clicked { self.stats = (sent, clicked) }
+        self.facts = facts
         self.batchesSent = batchesSent ?? 0
         if let delivered { self.delivered = Self.recipients(delivered) }
         if let intent, let action = intent["action"]?.stringValue.flatMap(Intent.Action.init(rawValue:)) {
@@ -256,7 +281,7 @@ extension StateRecord {
         }
     }
 
-    /// `{"sent": N, "clicked": M}`, read in place (every completed campaign has one).
+    /// `{"sent": N, "clicked": M}` of format 1, read in place (every completed campaign has one).
     private static func readStats(_ reader: inout JSONReader) throws -> (sent: Int?, clicked: Int?)? {
         guard try reader.peek() == .object else {
             try reader.skipValue()

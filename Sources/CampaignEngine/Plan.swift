@@ -6,6 +6,8 @@ public enum ActionKind: String, Sendable, Hashable, CaseIterable {
     case create
     case send
     case replace
+    /// An idempotent update in place (a kind whose changes are applied, or a sync of members).
+    case update
     case stop
     case move
     case forget
@@ -25,8 +27,10 @@ public struct PlanAction: Sendable {
     public var kind: ActionKind
     /// Why, in words.
     public var reason: String
-    /// The provider id involved (the campaign to stop, or the unchanged one).
-    public var id: Int?
+    /// The provider id involved (the resource to stop or update, or the unchanged one).
+    public var id: String?
+    /// For member kinds: the members the action removes (a sync), by kind of member.
+    public var removals: [String: [String]] = [:]
     /// Requests to make, in order (creates, sends).
     public var requests: [ProviderRequest]
     /// For `move`: the key it moves from.
@@ -44,9 +48,9 @@ public struct PlanAction: Sendable {
     /// Facts given as such (read from a saved plan), or taken from the desired campaign when asked for: most
     /// actions of a large plan are never applied, so their facts are not copied out in advance.
     private var recordedFacts: RecordFacts?
-    private var desired: DesiredCampaign?
+    private var desired: DesiredResource?
 
-    public init(key: String, kind: ActionKind, reason: String, id: Int? = nil, requests: [ProviderRequest] = [], movedFrom: String? = nil, facts: RecordFacts? = nil) {
+    public init(key: String, kind: ActionKind, reason: String, id: String? = nil, requests: [ProviderRequest] = [], movedFrom: String? = nil, facts: RecordFacts? = nil) {
         self.key = key
         self.kind = kind
         self.reason = reason
@@ -57,53 +61,52 @@ public struct PlanAction: Sendable {
     }
 
     /// An action whose facts are those of `desired`.
-    public init(key: String, kind: ActionKind, reason: String, id: Int? = nil, requests: [ProviderRequest] = [], movedFrom: String? = nil, desired: DesiredCampaign) {
+    public init(key: String, kind: ActionKind, reason: String, id: String? = nil, requests: [ProviderRequest] = [], movedFrom: String? = nil, desired: DesiredResource) {
         self.init(key: key, kind: kind, reason: reason, id: id, requests: requests, movedFrom: movedFrom)
         self.desired = desired
     }
 }
 
-/// The facts about a desired campaign that state keeps.
+/// What state keeps about a desired resource once an action on it is applied.
 public struct RecordFacts: Sendable, Hashable {
-    public var kind: StateRecord.Kind
+    public var provider: String
+    public var kind: String
     public var name: String
     public var file: String
     public var project: String?
     public var hash: String
-    public var when: String?
+    public var schedule: String?
     public var startsAt: Date?
-    public var scheduledDate: Int?
+    /// Provider facts.
+    public var facts: [Fact]
 
     public init(
-        kind: StateRecord.Kind, name: String, file: String, project: String? = nil, hash: String, when: String? = nil, startsAt: Date? = nil,
-        scheduledDate: Int? = nil
+        provider: String, kind: String, name: String, file: String, project: String? = nil, hash: String, schedule: String? = nil,
+        startsAt: Date? = nil, facts: [Fact] = []
     ) {
+        self.provider = provider
         self.kind = kind
         self.name = name
         self.file = file
         self.project = project
         self.hash = hash
-        self.when = when
+        self.schedule = schedule
         self.startsAt = startsAt
-        self.scheduledDate = scheduledDate
+        self.facts = facts
     }
 
-    public init(_ desired: DesiredCampaign) {
-        switch desired.kind {
-        case .scheduled(let s):
-            self.init(
-                kind: .scheduled, name: desired.name, file: desired.file, project: desired.project, hash: s.requestHash, when: s.when,
-                startsAt: s.startsAt, scheduledDate: s.scheduledDate)
-        case .send(let s):
-            self.init(kind: .send, name: desired.name, file: desired.file, project: desired.project, hash: s.contentHash)
-        }
+    public init(_ desired: DesiredResource) {
+        self.init(
+            provider: desired.provider, kind: desired.kind, name: desired.name, file: desired.file, project: desired.project, hash: desired.hash,
+            schedule: desired.members == nil ? desired.schedule : nil, startsAt: desired.startsAt, facts: desired.facts)
     }
 }
 
-/// Live facts about a campaign in state, gathered before planning.
+/// Live facts about a resource in state, gathered before planning.
 public enum LiveStatus: Sendable, Hashable {
     case notCompleted
-    case completed(sent: Int, clicked: Int)
+    /// Delivered, with the provider's facts about it (statistics).
+    case completed(facts: [Fact])
     /// Stopped outside this tool (drift).
     case stoppedOutside
 }
@@ -144,6 +147,7 @@ public struct Plan: Sendable {
         let counts = self.counts
         func count(_ kind: ActionKind) -> Int { counts[kind] ?? 0 }
         var parts = ["\(count(.create)) to create", "\(count(.send)) to send", "\(count(.stop)) to stop", "\(count(.replace)) to replace"]
+        if count(.update) > 0 { parts.append("\(count(.update)) to update") }
         if count(.move) > 0 { parts.append("\(count(.move)) to move") }
         if count(.forget) > 0 { parts.append("\(count(.forget)) to forget") }
         parts.append("\(count(.noChange)) unchanged")

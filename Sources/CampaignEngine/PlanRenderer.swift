@@ -3,7 +3,8 @@ import JSON
 /// Plan output: text for people, Markdown for pull-request comments, JSON for machines.
 public enum PlanRenderer {
     /// Format version of `--format json` plans.
-    public static let jsonFormatVersion = 1
+    /// 2: ids are strings (every provider's ids are opaque text).
+    public static let jsonFormatVersion = 2
     /// Markdown comments are kept under this many characters (GitHub's limit is 65,536).
     public static let markdownLimit = 60_000
 
@@ -12,6 +13,7 @@ public enum PlanRenderer {
         case .create: "+"
         case .send: ">"
         case .replace: "±"
+        case .update: "~"
         case .stop: "■"
         case .move: "→"
         case .forget: "-"
@@ -24,7 +26,7 @@ public enum PlanRenderer {
     static func color(_ kind: ActionKind) -> String {
         switch kind {
         case .create, .send: "32"
-        case .replace, .move: "33"
+        case .replace, .move, .update: "33"
         case .stop, .forget: "35"
         case .noChange, .kept: "2"
         case .refused: "1;31"
@@ -55,7 +57,7 @@ public enum PlanRenderer {
             out.append(contentsOf: kind.rawValue.utf8)
             if let id = plan.actions[index].id {
                 out.append(contentsOf: " [id ".utf8)
-                JSONWriter.appendDecimal(id, into: &out)
+                out.append(contentsOf: id.utf8)
                 out.append(UInt8(ascii: "]"))
             }
             out.append(contentsOf: " — ".utf8)
@@ -120,7 +122,7 @@ public enum PlanRenderer {
             ("not_in_scope", .int(plan.notInScope)),
             ("actions", .array(plan.actions.map { action in
                 var members: [(String, JSONValue)] = [("key", .string(action.key)), ("action", .string(action.kind.rawValue)), ("reason", .string(action.reason))]
-                if let id = action.id { members.append(("id", .int(id))) }
+                if let id = action.id { members.append(("id", .string(id))) }
                 if let from = action.movedFrom { members.append(("moved_from", .string(from))) }
                 if let estimates = action.estimates { members.append(("estimates", .object(estimates.map { ($0.0, .int($0.1)) }))) }
                 members.append(("requests", .array(action.requests.map(\.json))))

@@ -1,23 +1,25 @@
 import Foundation
 import Parallel
 
-/// Compares the campaigns the files describe with state and live data, and decides what to do with each.
-/// Pure: time and live data are inputs.
+/// Compares the resources the files describe with state and live data, and decides what to do with each, by the
+/// rules each provider declares for its kinds (``KindRules``). Pure: time and live data are inputs.
 public struct Planner: Sendable {
-    /// A scheduled campaign may be replaced only while its start is at least this far ahead.
+    /// The default margin of ``KindRules/Change/replaceWhilePending(margin:)`` kinds.
     public static let replaceMargin: TimeInterval = 5 * 60
 
     public var now: Date
+    public var rules: RuleBook
 
-    public init(now: Date) {
+    public init(now: Date, rules: RuleBook) {
         self.now = now
+        self.rules = rules
     }
 
-    /// The plan for `desired` against `state`, with `live` facts about campaigns in state. Records that no desired
-    /// campaign matches are stopped, forgotten or kept only when `scope` contains them; the others are counted.
-    public func plan(desired: [DesiredCampaign], state: EngineState, live: [String: LiveStatus], scope: PlanScope = .everything) -> Plan {
+    /// The plan for `desired` against `state`, with `live` facts about resources in state. Records that no desired
+    /// resource matches are stopped, forgotten or kept only when `scope` contains them; the others are counted.
+    public func plan(desired: [DesiredResource], state: EngineState, live: [String: LiveStatus], scope: PlanScope = .everything) -> Plan {
         var actions: [PlanAction] = []
-        // In key order: sort indices, not the campaigns, and only when they are not in order already (strictly
+        // In key order: sort indices, not the resources, and only when they are not in order already (strictly
         // increasing keys are unique too).
         var order = Array(desired.indices)
         var keysUnique = true
@@ -29,21 +31,13 @@ public struct Planner: Sendable {
         var records = state.campaigns
         for (key, status) in live {
             guard var record = records[key] else { continue }
-            switch status {
-            case .completed(let sent, let clicked):
-                record.status = .completed
-                record.stats = (sent, clicked)
-            case .stoppedOutside:
-                record.status = .stopped
-            case .notCompleted:
-                break
-            }
+            Self.observe(status, on: &record)
             records[key] = record
         }
-        // Moves: a new key whose request is identical to that of a key no longer in the files.
+        // Moves: a new key whose content is identical to that of a key no longer in the files.
         var movedAway: [String: String] = [:]  // old key -> new key
         let newKeys = desired.filter { records.index(forKey: $0.key) == nil }
-        // With unique keys, when every record matched a campaign none was removed from the files (and the set of
+        // With unique keys, when every record matched a resource none was removed from the files (and the set of
         // the files' keys is not needed).
         let everyRecordMatched = keysUnique && records.count == desired.count - newKeys.count
         let desiredKeys = everyRecordMatched ? [] : Set(desired.map(\.key))
@@ -51,23 +45,21 @@ public struct Planner: Sendable {
         // A new key whose twin is outside the scope is neither moved (that would touch the twin) nor created (that
         // would deliver it twice): it is refused until both are planned together.
         var twinOutOfScope: [String: String] = [:]  // new key -> old key
-        for campaign in newKeys where !orphans.isEmpty {
-            let hash: String
-            switch campaign.kind {
-            case .scheduled(let s): hash = s.requestHash
-            case .send(let s): hash = s.contentHash
-            }
-            let twins = orphans.filter { $0.value.hash == hash && movedAway[$0.key] == nil && $0.value.name == campaign.name }.map(\.key).sorted()
-            if let old = twins.first(where: { scope.contains(records[$0]!) }) {
-                movedAway[old] = campaign.key
+        for resource in newKeys where !orphans.isEmpty {
+            let twins = orphans.filter {
+                $0.value.hash == resource.hash && $0.value.provider == resource.provider && $0.value.kind == resource.kind
+                    && movedAway[$0.key] == nil && $0.value.name == resource.name
+            }.map(\.key).sorted()
+            if let old = twins.first(where: { records[$0].map(scope.contains) == true }) {
+                movedAway[old] = resource.key
             } else if let old = twins.first {
-                twinOutOfScope[campaign.key] = old
+                twinOutOfScope[resource.key] = old
             }
         }
 
         let movedTo = Dictionary(movedAway.map { ($0.value, $0.key) }, uniquingKeysWith: { first, _ in first })
         let twins = twinOutOfScope
-        // Each campaign's action depends only on its own record: decided on all cores.
+        // Each resource's action depends only on its own record: decided on all cores.
         let current = records
         actions = order.parallelMap { index in
             let key = desired[index].key
@@ -90,114 +82,156 @@ public struct Planner: Sendable {
                 notInScope += 1
                 continue
             }
-            if record.status == .unknown || record.intent != nil {
-                actions.append(PlanAction(key: key, kind: .refused, reason: "removed from the files, but the outcome of its last request is unknown; run `campaign reconcile` first", id: record.id))
-            } else if record.kind == .scheduled && record.status == .scheduled {
-                actions.append(PlanAction(key: key, kind: .stop, reason: "removed from the files while still scheduled", id: record.id))
-            } else if record.kind == .send {
-                actions.append(PlanAction(key: key, kind: .kept, reason: "removed from the files after it was sent to \(record.deliveredCount) recipients; the record stays so they are never sent to again (`campaign state forget \(key)` drops it)"))
-            } else {
-                actions.append(PlanAction(key: key, kind: .forget, reason: "removed from the files after it was \(record.status.rawValue); dropped from state, no API call", id: record.id))
-            }
+            actions.append(removal(key, record))
         }
         return Plan(actions: actions, observations: live, notInScope: notInScope)
+    }
+
+    /// `record` as `status` says it is now.
+    public static func observe(_ status: LiveStatus, on record: inout StateRecord) {
+        switch status {
+        case .completed(let facts):
+            record.status = .completed
+            record.facts = record.facts.merging(facts)
+        case .stoppedOutside:
+            record.status = .stopped
+        case .notCompleted:
+            break
+        }
+    }
+
+    /// What to do about a record whose file is gone (and that is in scope).
+    private func removal(_ key: String, _ record: StateRecord) -> PlanAction {
+        let kindRules = rules.rules(provider: record.provider, kind: record.kind)
+        if record.status == .unknown || record.intent != nil {
+            return PlanAction(key: key, kind: .refused, reason: "removed from the files, but the outcome of its last request is unknown; run `campaign reconcile` first", id: record.id)
+        }
+        guard let kindRules else {
+            return PlanAction(key: key, kind: .kept, reason: "removed from the files; its provider `\(record.provider)` or kind `\(record.kind)` is not known to this build, so it is left alone")
+        }
+        if kindRules.members == .none && record.status == .scheduled {
+            return PlanAction(key: key, kind: .stop, reason: "removed from the files while still scheduled", id: record.id)
+        }
+        if kindRules.members != .none && record.deliveredCount > 0 {
+            return PlanAction(key: key, kind: .kept, reason: "removed from the files after it was sent to \(record.deliveredCount) recipients; the record stays so they are never sent to again (`campaign state forget \(key)` drops it)")
+        }
+        return PlanAction(key: key, kind: .forget, reason: "removed from the files after it was \(record.status.rawValue); dropped from state, no API call", id: record.id)
     }
 
     private func liveText(_ record: StateRecord) -> String {
         switch record.status {
         case .completed:
-            // Plain concatenation: this runs for every unchanged campaign.
-            if let stats = record.stats { return "completed: sent " + String(stats.sent) + ", clicked " + String(stats.clicked) }
+            // Plain concatenation: this runs for every unchanged resource.
+            if !record.facts.isEmpty, record.facts[fact: "sent"] != nil { return "completed: " + record.facts.filter { $0.name == "sent" || $0.name == "clicked" }.shown }
             return "completed"
-        case .scheduled: return record.when == "now" || record.when == nil ? "scheduled for now" : "scheduled for \(record.when!)"
+        case .scheduled: return record.startsAt == nil ? "scheduled for now" : "scheduled for " + (record.schedule ?? "?")
         case .stopped: return "stopped"
         case .sent: return "sent to \(record.deliveredCount) recipients in \(record.batchesSent) request\(record.batchesSent == 1 ? "" : "s")"
         case .unknown: return "unknown"
         }
     }
 
-    private func action(for campaign: DesiredCampaign, record: StateRecord?, drift: Bool) -> PlanAction {
-        let key = campaign.key
-        switch campaign.kind {
-        case .scheduled(let scheduled):
-            guard let record else {
-                if scheduled.stopped {
-                    return PlanAction(key: key, kind: .noChange, reason: "`stopped: true`; never created", desired: campaign)
-                }
-                if let startsAt = scheduled.startsAt, startsAt <= now {
-                    return PlanAction(key: key, kind: .refused, reason: "schedule \(scheduled.when) is in the past", desired: campaign)
-                }
-                return PlanAction(key: key, kind: .create, reason: "new campaign, \(scheduled.when == "now" ? "sent now" : "scheduled for \(scheduled.when)")",
-                                  requests: [scheduled.request], desired: campaign)
+    private func action(for resource: DesiredResource, record: StateRecord?, drift: Bool) -> PlanAction {
+        let key = resource.key
+        guard let kindRules = rules.rules(provider: resource.provider, kind: resource.kind) else {
+            return PlanAction(key: key, kind: .refused, reason: "no provider `\(resource.provider)` with a kind `\(resource.kind)` in this build")
+        }
+        if let record, record.status == .unknown || record.intent != nil {
+            return unknownRefusal(key, record)
+        }
+        if let record, record.provider != resource.provider || record.kind != resource.kind {
+            return PlanAction(key: key, kind: .refused, reason: "was a \(record.kind), now a \(resource.kind); give it a new `key`", id: record.id)
+        }
+        if kindRules.members != .none {
+            return memberAction(resource, record: record, rules: kindRules)
+        }
+        guard let record else {
+            if resource.stopped {
+                return PlanAction(key: key, kind: .noChange, reason: "`stopped: true`; never created", desired: resource)
             }
-            if record.status == .unknown || record.intent != nil {
-                return unknownRefusal(key, record)
+            if let startsAt = resource.startsAt, startsAt <= now {
+                return PlanAction(key: key, kind: .refused, reason: "schedule \(resource.schedule) is in the past", desired: resource)
             }
-            let driftNote = drift ? " (drift: stopped outside campaign-as-code)" : ""
-            if record.kind != .scheduled {
-                return PlanAction(key: key, kind: .refused, reason: "was a send, now a scheduled campaign; give it a new `key`", id: record.id)
+            return PlanAction(key: key, kind: .create, reason: "new campaign, \(resource.startsAt == nil ? "sent now" : "scheduled for \(resource.schedule)")",
+                              requests: resource.requests(), desired: resource)
+        }
+        let driftNote = drift ? " (drift: stopped outside campaign-as-code)" : ""
+        if record.hash == resource.hash {
+            if resource.stopped && record.status == .scheduled {
+                return PlanAction(key: key, kind: .stop, reason: "`stopped: true` while still scheduled", id: record.id, desired: resource)
             }
-            if record.hash == scheduled.requestHash {
-                if scheduled.stopped && record.status == .scheduled {
-                    return PlanAction(key: key, kind: .stop, reason: "`stopped: true` while still scheduled", id: record.id, desired: campaign)
-                }
-                return PlanAction(key: key, kind: .noChange, reason: liveText(record) + driftNote, id: record.id, desired: campaign)
-            }
-            // Changed.
-            let stillAhead = record.status == .scheduled && record.when != "now" && (record.startsAt.map { $0.timeIntervalSince(now) >= Self.replaceMargin } ?? false)
+            return PlanAction(key: key, kind: .noChange, reason: liveText(record) + driftNote, id: record.id, desired: resource)
+        }
+        // Changed.
+        switch kindRules.change {
+        case .inPlace:
+            return PlanAction(key: key, kind: .update, reason: "changed: updated in place", id: record.id, requests: resource.requests(), desired: resource)
+        case .refusedOnceCreated:
+            return PlanAction(key: key, kind: .refused, reason: "changed after it was created: a delivered \(resource.kind) is immutable; give it a new `key`", id: record.id)
+        case .replaceWhilePending(let margin):
+            let stillAhead = record.status == .scheduled && (record.startsAt.map { $0.timeIntervalSince(now) >= margin } ?? false)
             guard stillAhead else {
-                let what = record.status == .scheduled ? "started (or starts within 5 minutes)" : record.status.rawValue
+                let what = record.status == .scheduled ? "started (or starts within \(Int(margin / 60)) minutes)" : record.status.rawValue
                 return PlanAction(key: key, kind: .refused,
                                   reason: "changed after it \(record.status == .scheduled ? "" : "was ")\(what)\(driftNote): a delivered campaign is immutable; give it a new `key`",
                                   id: record.id)
             }
-            if scheduled.stopped {
-                return PlanAction(key: key, kind: .stop, reason: "`stopped: true` while still scheduled", id: record.id, desired: campaign)
+            if resource.stopped {
+                return PlanAction(key: key, kind: .stop, reason: "`stopped: true` while still scheduled", id: record.id, desired: resource)
             }
-            if let startsAt = scheduled.startsAt, startsAt <= now {
-                return PlanAction(key: key, kind: .refused, reason: "new schedule \(scheduled.when) is in the past", id: record.id)
+            if let startsAt = resource.startsAt, startsAt <= now {
+                return PlanAction(key: key, kind: .refused, reason: "new schedule \(resource.schedule) is in the past", id: record.id)
             }
-            return PlanAction(key: key, kind: .replace, reason: "changed while scheduled for \(record.when ?? "?"): stop \(record.id.map(String.init) ?? "?"), create anew",
-                              id: record.id, requests: [scheduled.request], desired: campaign)
-
-        case .send(let send):
-            guard let record else {
-                let requests = send.requests(send.recipients)
-                let count = send.recipients.values.reduce(0) { $0 + $1.count }
-                return PlanAction(key: key, kind: .send, reason: "new send: \(count) recipients in \(requests.count) request\(requests.count == 1 ? "" : "s")",
-                                  requests: requests, desired: campaign)
-            }
-            if record.status == .unknown || record.intent != nil {
-                return unknownRefusal(key, record)
-            }
-            guard record.kind == .send else {
-                return PlanAction(key: key, kind: .refused, reason: "was a scheduled campaign, now a send; give it a new `key`", id: record.id)
-            }
-            guard record.hash == send.contentHash else {
-                return PlanAction(key: key, kind: .refused, reason: "changed after it was sent: a delivered send is immutable; give it a new `key`")
-            }
-            var added: [String: [String]] = [:]
-            var removed = 0
-            for (kind, list) in send.recipients {
-                let already = Set(record.delivered[kind] ?? [])
-                let new = list.filter { !already.contains($0) }
-                if !new.isEmpty { added[kind] = new }
-            }
-            for (kind, list) in record.delivered {
-                let wanted = Set(send.recipients[kind] ?? [])
-                removed += list.filter { !wanted.contains($0) }.count
-            }
-            if removed > 0 {
-                return PlanAction(key: key, kind: .refused, reason: "\(removed) recipients were removed after they were sent to: a delivered send is immutable")
-            }
-            if added.isEmpty {
-                return PlanAction(key: key, kind: .noChange, reason: liveText(record), desired: campaign)
-            }
-            let requests = send.requests(added)
-            let count = added.values.reduce(0) { $0 + $1.count }
-            return PlanAction(key: key, kind: .send, reason: "\(count) new recipients in \(requests.count) request\(requests.count == 1 ? "" : "s") (the \(record.deliveredCount) already sent to are skipped)",
-                              requests: requests, desired: campaign)
+            return PlanAction(key: key, kind: .replace, reason: "changed while scheduled for \(record.schedule ?? "?"): stop \(record.id ?? "?"), create anew",
+                              id: record.id, requests: resource.requests(), desired: resource)
         }
+    }
+
+    /// Resources with members: delivered to once (append-only), or kept in step (sync).
+    private func memberAction(_ resource: DesiredResource, record: StateRecord?, rules kindRules: KindRules) -> PlanAction {
+        let key = resource.key
+        let members = resource.members ?? [:]
+        let verb = kindRules.deliverAction
+        guard let record else {
+            let requests = resource.requests(members: members)
+            let count = members.values.reduce(0) { $0 + $1.count }
+            return PlanAction(key: key, kind: verb, reason: "new \(resource.kind): \(count) recipients in \(requests.count) request\(requests.count == 1 ? "" : "s")",
+                              requests: requests, desired: resource)
+        }
+        if record.hash != resource.hash, kindRules.change != .inPlace {
+            return PlanAction(key: key, kind: .refused, reason: "changed after it was sent: a delivered \(resource.kind) is immutable; give it a new `key`")
+        }
+        var added: [String: [String]] = [:]
+        var removed: [String: [String]] = [:]
+        for (kind, list) in members {
+            let already = Set(record.delivered[kind] ?? [])
+            let new = list.filter { !already.contains($0) }
+            if !new.isEmpty { added[kind] = new }
+        }
+        for (kind, list) in record.delivered {
+            let wanted = Set(members[kind] ?? [])
+            let gone = list.filter { !wanted.contains($0) }
+            if !gone.isEmpty { removed[kind] = gone }
+        }
+        let removedCount = removed.values.reduce(0) { $0 + $1.count }
+        if removedCount > 0 && kindRules.members == .appendOnly {
+            return PlanAction(key: key, kind: .refused, reason: "\(removedCount) recipients were removed after they were sent to: a delivered send is immutable")
+        }
+        if added.isEmpty && removed.isEmpty && record.hash == resource.hash {
+            return PlanAction(key: key, kind: .noChange, reason: liveText(record), id: record.id, desired: resource)
+        }
+        let addedCount = added.values.reduce(0) { $0 + $1.count }
+        if kindRules.members == .sync {
+            // Everything is idempotent: the adds, the removals and (when the content changed) the whole content.
+            var action = PlanAction(key: key, kind: .update,
+                                    reason: "+\(addedCount) add, -\(removedCount) remove, \(record.deliveredCount - removedCount) unchanged",
+                                    id: record.id, requests: (added.isEmpty ? [] : resource.requests(members: added)) + resource.removalRequests(removed), desired: resource)
+            action.removals = removed
+            return action
+        }
+        let requests = resource.requests(members: added)
+        return PlanAction(key: key, kind: verb, reason: "\(addedCount) new recipients in \(requests.count) request\(requests.count == 1 ? "" : "s") (the \(record.deliveredCount) already sent to are skipped)",
+                          requests: requests, desired: resource)
     }
 
     private func unknownRefusal(_ key: String, _ record: StateRecord) -> PlanAction {

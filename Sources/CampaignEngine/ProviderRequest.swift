@@ -7,15 +7,18 @@ public struct ProviderRequest: Sendable, Hashable {
     public var body: JSONValue
     /// 1-based batch number of a send (1 for campaigns).
     public var batch: Int
-    /// For sends: the recipients this request delivers to, by kind, so state can record exactly who got it.
+    /// For member kinds: the members this request delivers to (or removes), by kind, so state records exactly who.
     public var recipients: [String: [String]]
+    /// The request removes `recipients` (a sync's removals) rather than delivering to them.
+    public var removes: Bool
 
-    public init(method: String = "POST", path: String, body: JSONValue, batch: Int = 1, recipients: [String: [String]] = [:]) {
+    public init(method: String = "POST", path: String, body: JSONValue, batch: Int = 1, recipients: [String: [String]] = [:], removes: Bool = false) {
         self.method = method
         self.path = path
         self.body = body
         self.batch = batch
         self.recipients = recipients
+        self.removes = removes
     }
 
     /// Recipients counted over all kinds.

@@ -5,6 +5,7 @@ import CampaignModel
 import CleverTapCompiler
 import Foundation
 import JSON
+import CleverTapProvider
 import Testing
 import Workspace
 
@@ -81,11 +82,11 @@ struct CompileTests {
         // Binding hashes text written directly and builds the request only when asked: both must agree.
         let loaded = ProjectLoader.load([Self.campaigns])
         var scheduled = 0
-        for desired in CleverTapBinding.desired(loaded.campaigns, timezone: "Europe/Berlin") {
-            guard case .scheduled(let campaign) = desired.kind else { continue }
+        for desired in CleverTapBinding.desired(loaded.campaigns, timezone: "Europe/Berlin") where desired.kind == CleverTapRules.scheduled {
             scheduled += 1
-            #expect(campaign.requestHash == CleverTapBinding.sha256(JSONWriter(indent: nil).bytes(campaign.request.body)), "\(desired.key)")
-            #expect(campaign.request.path == "/1/targets/create.json")
+            let request = try #require(desired.requests().first)
+            #expect(desired.hash == CleverTapBinding.sha256(JSONWriter(indent: nil).bytes(request.body)), "\(desired.key)")
+            #expect(request.path == "/1/targets/create.json")
         }
         #expect(scheduled >= 5)
     }

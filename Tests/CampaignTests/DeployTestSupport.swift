@@ -70,6 +70,9 @@ struct DeployHarness {
 
     func record(_ key: String) throws -> JSONValue? { try state()["campaigns"]?[key] }
 
+    /// The provider id recorded for `key` (state keeps ids as text; CleverTap's are numbers).
+    func id(_ key: String) throws -> Int? { try record(key)?["id"]?.stringValue.flatMap { Int($0) } }
+
     /// `YYYY-MM-DD HH:MM` (UTC) `minutes` from now.
     static func schedule(inMinutes minutes: Int) -> String {
         let formatter = DateFormatter()

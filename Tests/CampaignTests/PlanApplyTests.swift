@@ -22,15 +22,15 @@ struct PlanApplyTests {
         #expect(again.line("vip")?.contains("sent to 2 recipients") == true)
         // State: versioned, lineage fixed, serial counting writes.
         let state = try h.state()
-        #expect(state["format_version"]?.intValue == 1)
+        #expect(state["format_version"]?.intValue == 2)
         #expect((state["serial"]?.intValue ?? 0) >= 4)
-        let id = try #require(try h.record("promo")?["id"]?.intValue)
+        let id = try #require(try h.id("promo"))
         #expect(await h.ledger("/1/targets/create.json").first?["id"]?.intValue == id)
         // No secret in state.
         #expect(!(try String(contentsOfFile: h.root + "/state.json", encoding: .utf8)).contains("pass-s3cret-4711"))
         let json = try await h.plan(["--format", "json"])
         let parsed = try JSONParser().parse(json.stdout)
-        #expect(parsed["format_version"]?.intValue == 1)
+        #expect(parsed["format_version"]?.intValue == 2)
         #expect(parsed["summary"]?["no-change"]?.intValue == 2)
         await h.stop()
     }
@@ -41,7 +41,7 @@ struct PlanApplyTests {
         try h.write("soon.yaml", DeployHarness.segment("Soon", schedule: "\"\(DeployHarness.schedule(inMinutes: 3))\""))
         try h.write("now.yaml", DeployHarness.segment("Now", schedule: "now"))
         #expect(try await h.apply().status == 0)
-        let oldID = try #require(try h.record("far")?["id"]?.intValue)
+        let oldID = try #require(try h.id("far"))
         for file in ["far", "soon", "now"] {
             try h.write("\(file).yaml", DeployHarness.segment(file.capitalized, schedule: file == "far" ? "\"2030-06-01 10:00\"" : (file == "now" ? "now" : "\"\(DeployHarness.schedule(inMinutes: 3))\""), title: "Changed"))
         }
@@ -55,7 +55,7 @@ struct PlanApplyTests {
         let applied = try await h.apply()
         #expect(applied.status == 1)  // refusals make apply exit 1, but the replace is done
         #expect(await h.ledger("/1/targets/stop.json").map { $0["id"]?.intValue } == [oldID])
-        let newID = try #require(try h.record("far")?["id"]?.intValue)
+        let newID = try #require(try h.id("far"))
         #expect(newID != oldID)
         #expect(await h.ledger("/1/targets/create.json").count == 4)
         // Completed campaigns are immutable too.
@@ -93,7 +93,7 @@ struct PlanApplyTests {
         #expect(await h.ledger("/1/targets/create.json").count == creates)  // moves never re-create
         #expect(try h.record("c") == nil)
         #expect(try h.record("d") == nil)
-        #expect(try h.record("moved/d")?["id"]?.intValue != nil)
+        #expect(try h.id("moved/d") != nil)
         #expect(try h.record("a")?["status"]?.stringValue == "stopped")
         await h.stop()
     }
@@ -120,7 +120,7 @@ struct PlanApplyTests {
         let h = try await DeployHarness.start()
         try h.write("a.yaml", DeployHarness.segment("A"))
         #expect(try await h.apply().status == 0)
-        let id = try #require(try h.record("a")?["id"]?.intValue)
+        let id = try #require(try h.id("a"))
         let stopped = try await SandboxHarness.rawPost(h.sandbox.baseURL + "/1/targets/stop.json", body: #"{"id":\#(id)}"#, account: "ACC", passcode: "pass-s3cret-4711")
         #expect(stopped.status == 200)
         let plan = try await h.plan()
@@ -207,7 +207,7 @@ struct SavedPlanAndFailureTests {
         let creates = await h.ledger("/1/targets/create.json")
         #expect(creates.count == 1)
         #expect(try h.record("a")?["status"]?.stringValue == "scheduled")
-        #expect(try h.record("a")?["id"]?.intValue == creates.first?["id"]?.intValue)
+        #expect(try h.id("a") == creates.first?["id"]?.intValue)
         #expect(try h.record("a")?["intent"] == nil)
         #expect(try await h.plan(["--detailed-exitcode"]).status == 0)
         await h.stop()
@@ -227,7 +227,7 @@ struct SavedPlanAndFailureTests {
         let reconciled = try await h.campaign(["reconcile", "campaigns"])
         #expect(reconciled.status == 0, "\(reconciled.stdout)\(reconciled.stderr)")
         let created = await h.ledger("/1/targets/create.json").first { $0["body"]?["name"]?.stringValue == "A" }
-        #expect(try h.record("a")?["id"]?.intValue == created?["id"]?.intValue)
+        #expect(try h.id("a") == created?["id"]?.intValue)
         #expect(try await h.plan(["--detailed-exitcode"]).status == 0)
         await h.stop()
     }
@@ -308,7 +308,7 @@ struct ApplyInterruptTests {
         // The create in flight finished and was recorded; the next one was not started.
         let creates = await h.ledger("/1/targets/create.json")
         #expect(creates.count == 1)
-        #expect(try h.record("a")?["id"]?.intValue == creates.first?["id"]?.intValue)
+        #expect(try h.id("a") == creates.first?["id"]?.intValue)
         #expect(try h.record("b") == nil)
         #expect(try await h.apply().status == 0)
         #expect(await h.ledger("/1/targets/create.json").count == 2)

@@ -1,5 +1,7 @@
 import CampaignEngine
 @testable import CampaignDeploy
+@testable import CleverTapProvider
+import CampaignCommands
 import CampaignModel
 import Foundation
 import JSON
@@ -32,7 +34,7 @@ struct PlanRenderingTests {
         #expect(text == "+ promos/campaign-0: create — new campaign, scheduled for 20300101 10:00\n! x: refused — because\nPlan: 1 to create, 0 to send, 0 to stop, 0 to replace, 0 unchanged, 1 refused\n")
         #expect(PlanRenderer.text(plan, colors: true).contains("\u{1B}[1;31m! x: refused"))
         // Ids are written digit by digit.
-        let ids = [0, 7, 10, 1_009_999, Int.max]
+        let ids = ["0", "7", "10", "1009999", "\(Int.max)", "cp-Xa9"]
         let withIds = Plan(actions: ids.map { PlanAction(key: "k\($0)", kind: .noChange, reason: "r", id: $0) })
         #expect(PlanRenderer.text(withIds, colors: false).split(separator: "\n").prefix(ids.count).map(String.init)
                 == ids.map { "= k\($0): no-change [id \($0)] — r" })
@@ -46,57 +48,60 @@ struct PlanRenderingTests {
     }
 
     @Test func actionFactsComeFromTheDesiredCampaignUnlessGiven() {
-        let desired = DesiredCampaign(key: "a", name: "A", file: "a.yaml", kind: .scheduled(.init(
-            request: ProviderRequest(path: "/1/targets/create.json", body: .object([])), requestHash: "h", when: "20300101 10:00", startsAt: nil,
-            scheduledDate: 20300101, stopped: false)))
+        let desired = DesiredResource(
+            key: "a", name: "A", file: "a.yaml", provider: "clevertap", kind: "scheduled", hash: "h", schedule: "20300101 10:00",
+            facts: { [Fact("scheduled_date", "20300101")] }
+        ) { _ in [ProviderRequest(path: "/1/targets/create.json", body: .object([]))] }
         var action = PlanAction(key: "a", kind: .create, reason: "new", desired: desired)
-        #expect(action.facts == RecordFacts(kind: .scheduled, name: "A", file: "a.yaml", project: ".", hash: "h", when: "20300101 10:00", scheduledDate: 20300101))
-        action.facts = RecordFacts(kind: .send, name: "B", file: "b.yaml", hash: "c")
-        #expect(action.facts?.name == "B" && action.facts?.kind == .send)
+        #expect(action.facts == RecordFacts(provider: "clevertap", kind: "scheduled", name: "A", file: "a.yaml", project: ".", hash: "h", schedule: "20300101 10:00",
+                                            facts: [Fact("scheduled_date", "20300101")]))
+        action.facts = RecordFacts(provider: "clevertap", kind: "send", name: "B", file: "b.yaml", hash: "c")
+        #expect(action.facts?.name == "B" && action.facts?.kind == "send")
         action.facts = nil
         #expect(action.facts == nil)
         #expect(PlanAction(key: "x", kind: .forget, reason: "gone").facts == nil)
     }
 
     @Test func aCopyUnderANewKeyIsNotAMoveWhileTheOriginalStays() {
-        func desired(_ key: String) -> DesiredCampaign {
-            DesiredCampaign(key: key, name: "A", file: "\(key).yaml", kind: .scheduled(.init(
-                request: ProviderRequest(path: "/1/targets/create.json", body: .object([])), requestHash: "h", when: "now", startsAt: nil,
-                scheduledDate: nil, stopped: false)))
+        func desired(_ key: String) -> DesiredResource {
+            DesiredResource(key: key, name: "A", file: "\(key).yaml", provider: "clevertap", kind: "scheduled", hash: "h") { _ in
+                [ProviderRequest(path: "/1/targets/create.json", body: .object([]))]
+            }
         }
         var state = EngineState()
-        var record = StateRecord(kind: .scheduled, name: "A", file: "a.yaml", hash: "h", status: .completed, at: "t")
-        record.id = 1
+        var record = StateRecord(provider: "clevertap", kind: "scheduled", name: "A", file: "a.yaml", hash: "h", status: .completed, at: "t")
+        record.id = "1"
         state.campaigns["a"] = record
         let now = Date(timeIntervalSince1970: 1_900_000_000)
         // The same request under a second key while `a` is still in the files: a create, not a move.
-        let both = Planner(now: now).plan(desired: [desired("a"), desired("b")], state: state, live: [:])
+        let both = Planner(now: now, rules: RuleBook([CleverTapRules()])).plan(desired: [desired("a"), desired("b")], state: state, live: [:])
         #expect(both.actions.map(\.kind) == [.noChange, .create])
         // Once `a` is gone, `b` takes its place.
-        let moved = Planner(now: now).plan(desired: [desired("b")], state: state, live: [:])
+        let moved = Planner(now: now, rules: RuleBook([CleverTapRules()])).plan(desired: [desired("b")], state: state, live: [:])
         #expect(moved.actions.map(\.kind) == [.move] && moved.actions.first?.movedFrom == "a")
         // Keys out of order, and a record no longer in the files.
-        state.campaigns["z"] = StateRecord(kind: .scheduled, name: "Z", file: "z.yaml", hash: "y", status: .completed, at: "t")
-        let removed = Planner(now: now).plan(desired: [desired("b"), desired("a")], state: state, live: [:])
+        state.campaigns["z"] = StateRecord(provider: "clevertap", kind: "scheduled", name: "Z", file: "z.yaml", hash: "y", status: .completed, at: "t")
+        let removed = Planner(now: now, rules: RuleBook([CleverTapRules()])).plan(desired: [desired("b"), desired("a")], state: state, live: [:])
         #expect(removed.actions.map(\.key) == ["a", "b", "z"] && removed.actions.map(\.kind) == [.noChange, .create, .forget])
     }
 
     @Test func unknownRecordsAreNeverTouched() {
         var state = EngineState()
-        var record = StateRecord(kind: .scheduled, name: "A", file: "a.yaml", hash: "h", status: .unknown, at: "t")
+        var record = StateRecord(provider: "clevertap", kind: "scheduled", name: "A", file: "a.yaml", hash: "h", status: .unknown, at: "t")
         record.intent = Intent(action: .create, startedAt: "t")
         state.campaigns["a"] = record
-        let desired = DesiredCampaign(key: "a", name: "A", file: "a.yaml", kind: .scheduled(.init(
-            request: ProviderRequest(path: "/1/targets/create.json", body: .object([])), requestHash: "h", when: "now", startsAt: nil, scheduledDate: nil, stopped: false)))
-        let plan = Planner(now: Date()).plan(desired: [desired], state: state, live: [:])
+        let desired = DesiredResource(key: "a", name: "A", file: "a.yaml", provider: "clevertap", kind: "scheduled", hash: "h") { _ in
+            [ProviderRequest(path: "/1/targets/create.json", body: .object([]))]
+        }
+        let plan = Planner(now: Date(), rules: RuleBook([CleverTapRules()])).plan(desired: [desired], state: state, live: [:])
         #expect(plan.actions.map(\.kind) == [.refused])
-        let removed = Planner(now: Date()).plan(desired: [], state: state, live: [:])
+        let removed = Planner(now: Date(), rules: RuleBook([CleverTapRules()])).plan(desired: [], state: state, live: [:])
         #expect(removed.actions.map(\.kind) == [.refused])
     }
 
     @Test func stateRoundTripsThroughJSON() throws {
         var state = EngineState()
-        var record = StateRecord(kind: .send, name: "S", file: "s.yaml", hash: "c", status: .sent, at: "2026-01-01T00:00:00Z")
+        var record = StateRecord(provider: "clevertap", kind: "send", name: "S", file: "s.yaml", hash: "c", status: .sent, at: "2026-01-01T00:00:00Z")
         record.delivered = ["identity": ["u1", "u2"]]
         record.batchesSent = 1
         state.campaigns["s"] = record
@@ -115,18 +120,20 @@ struct PlanRenderingTests {
         let reordered = try EngineState(jsonText: Array(#"{"campaigns": {"a": \#(record)}, "note": {"k": [true]}, "serial": 3, "lineage": "l", "format_version": 1}"#.utf8))
         #expect(reordered.serial == 3 && reordered.lineage == "l")
         let a = try #require(reordered.campaigns["a"])
-        #expect(a.id == 7 && a.status == .completed && a.hash == "h" && a.stats?.sent == 9 && a.stats?.clicked == 2 && a.updatedAt == "t")
+        // Format 1: the integer id becomes text, the statistics facts.
+        #expect(a.id == "7" && a.status == .completed && a.hash == "h" && a.facts[fact: "sent"] == "9" && a.facts[fact: "clicked"] == "2" && a.updatedAt == "t")
+        #expect(a.provider == "clevertap" && a.kind == "scheduled")
         // A newer format is refused for its version, whatever its campaigns look like and wherever they are.
-        for text in [#"{"campaigns": {"a": {"type": "rocket"}}, "format_version": 2, "lineage": "l", "serial": 1}"#,
-                     #"{"format_version": 2, "lineage": "l", "serial": 1, "campaigns": {"a": {"type": "rocket"}}}"#] {
+        for text in [#"{"campaigns": {"a": {"type": "rocket"}}, "format_version": 3, "lineage": "l", "serial": 1}"#,
+                     #"{"format_version": 3, "lineage": "l", "serial": 1, "campaigns": {"a": {"type": "rocket"}}}"#] {
             #expect { try EngineState(jsonText: Array(text.utf8)) } throws: { error in
-                (error as? StateFileError)?.description.contains("format_version 2") == true && (error as? StateFileError)?.syntax == nil
+                (error as? StateFileError)?.description.contains("format_version 3") == true && (error as? StateFileError)?.syntax == nil
             }
         }
         // Descriptive members of the wrong type count as absent; an id that is not an integer is refused (it would
         // silently lose the campaign); a record without a valid type or status is refused by key.
         let loose = try EngineState(jsonText: Array(#"{"format_version": 1, "lineage": "l", "serial": 1, "campaigns": {"a": {"type": "scheduled", "status": "scheduled", "name": 5, "stats": [1]}}}"#.utf8))
-        #expect(loose.campaigns["a"]?.id == nil && loose.campaigns["a"]?.name == "" && loose.campaigns["a"]?.stats == nil)
+        #expect(loose.campaigns["a"]?.id == nil && loose.campaigns["a"]?.name == "" && loose.campaigns["a"]?.facts == [])
         #expect { try EngineState(jsonText: Array(#"{"format_version": 1, "lineage": "l", "serial": 1, "campaigns": {"a": {"type": "scheduled", "status": "scheduled", "id": "7"}}}"#.utf8)) } throws: { error in
             (error as? StateFileError)?.description.contains("`campaigns.a.id` must be an integer") == true
         }
@@ -161,10 +168,7 @@ struct BindingTests {
         let utc = try ProjectFixture(["a.yaml": campaign.replacingOccurrences(of: "name: N", with: "name: In UTC")], project: "timezone: UTC\n")
         let tokyo = try ProjectFixture(["b.yaml": campaign.replacingOccurrences(of: "name: N", with: "name: In Tokyo")], project: "timezone: Asia/Tokyo\n")
         let context = try DeployContext.load(paths: [utc.root, tokyo.root], statePath: utc.path("state.json"), environmentName: nil, environment: [:])
-        let starts = context.desired.map { desired -> String? in
-            guard case .scheduled(let scheduled) = desired.kind else { return nil }
-            return scheduled.startsAt?.formatted(.iso8601)
-        }
+        let starts = context.desired.map { $0.startsAt?.formatted(.iso8601) }
         #expect(context.desired.map(\.name) == ["In UTC", "In Tokyo"])
         #expect(starts == ["2030-01-01T12:00:00Z", "2030-01-01T03:00:00Z"])
     }

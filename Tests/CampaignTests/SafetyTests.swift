@@ -242,7 +242,7 @@ struct SafetyTests {
         try h.write("a.yaml", DeployHarness.segment("A", schedule: "\"\(DeployHarness.schedule(inMinutes: 60))\""))
         try h.write("b.yaml", DeployHarness.segment("B"))
         #expect(try await h.apply().status == 0)
-        let oldB = try #require(try h.record("b")?["id"]?.intValue)
+        let oldB = try #require(try h.id("b"))
         // The provider's clock is ahead: `a` is running there although the local clock says it starts in an hour.
         await h.sandbox.state.advanceClock(by: 90 * 60)
         try h.write("a.yaml", DeployHarness.segment("A", schedule: "\"\(DeployHarness.schedule(inMinutes: 60))\"", title: "Changed"))
@@ -257,7 +257,7 @@ struct SafetyTests {
         let replaced = try await h.campaign(["apply", "campaigns/b.yaml", "--auto-approve"])
         #expect(replaced.status == 1)
         #expect(await h.ledger("/1/targets/stop.json").count == 1)
-        #expect(try h.record("b")?["id"]?.intValue == oldB)
+        #expect(try h.id("b") == oldB)
         #expect(try h.record("b")?["status"]?.stringValue == "stopped")
         await h.stop()
     }

@@ -1,16 +1,21 @@
+import CampaignDeploy
 import CampaignEngine
 import CampaignLanguage
 import CleverTapClient
+import CleverTapProvider
 import Diagnostics
 import Foundation
 import Logging
 import Workspace
 
-/// Everything a deploy command works with, resolved once: the projects and their campaigns (as the engine sees
-/// them), the state's location, the scope of the run, the selected environment, and — when needed — a client.
+/// The deploy session: everything a deploy command works with, resolved once — the projects and their resources
+/// (as the engine sees them), the providers' rules, the state's location, the scope of the run, the selected
+/// environment, and (when first needed) the providers' clients.
 public struct DeployContext: Sendable {
     public var loaded: LoadedCampaigns
-    public var desired: [DesiredCampaign]
+    public var desired: [DesiredResource]
+    /// The rules of every provider this build has.
+    public var rules: RuleBook
     /// The state: where it is, and where it really is.
     public var state: StateLocation
     /// The state path as shown.
@@ -45,6 +50,7 @@ public struct DeployContext: Sendable {
                     project.relativePath(of: $0)
                 }
             },
+            rules: RuleBook([CleverTapRules()]),
             state: state, scope: scope(paths: paths, projects: loaded.projects),
             environmentName: environmentName, environmentSettings: settings, timezone: timezone)
     }
@@ -121,8 +127,25 @@ public struct DeployContext: Sendable {
         return PlanScope(paths: planned, includesUnplaced: whole)
     }
 
-    /// A client for the selected environment (or the `CLEVERTAP_*` variables).
-    public func client(environment: [String: String], logger: Logger) throws(CleverTapError) -> CleverTapClient {
+    /// The providers for the selected environment (or the `CLEVERTAP_*` variables); each reads its credentials
+    /// when it is first asked something.
+    public func providers(environment: [String: String], logger: Logger) -> ProviderSet {
+        let context = self
+        return ProviderSet([
+            CleverTapRules.name: { () throws(ProviderFailure) -> any ProviderRuntime in
+                do {
+                    return CleverTapRuntime(client: try context.cleverTapClient(environment: environment, logger: logger))
+                } catch let error as CleverTapError {
+                    throw ProviderFailure(code: error.code, message: error.message)
+                } catch {
+                    throw ProviderFailure(code: "CT-CONFIG", message: "cannot make a CleverTap client")
+                }
+            },
+        ])
+    }
+
+    /// A CleverTap client for the selected environment (or the `CLEVERTAP_*` variables).
+    public func cleverTapClient(environment: [String: String], logger: Logger) throws(CleverTapError) -> CleverTapClient {
         var configuration: CleverTapConfiguration
         if let settings = environmentSettings {
             configuration = try CleverTapConfiguration.fromEnvironment(
@@ -142,5 +165,5 @@ public struct DeployContext: Sendable {
     }
 
     /// A hash of the inputs a plan is made from.
-    public var inputsHash: String { CleverTapBinding.inputsHash(desired) }
+    public var inputsHash: String { ContentHash.inputs(desired) }
 }

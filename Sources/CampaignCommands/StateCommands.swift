@@ -1,7 +1,6 @@
 import ArgumentParser
 import CampaignDeploy
 import CampaignEngine
-import CleverTapClient
 import Diagnostics
 import Foundation
 import JSON
@@ -35,22 +34,22 @@ struct ReconcileCommand: AsyncParsableCommand {
             printOut("Nothing to reconcile.\n")
             return
         }
-        let client = try deploy.client(context)
+        let providers = deploy.providers(context)
         let journal = StateJournal(state: state, store: StateStore(location: context.state), lock: lock)
         let findings: [Reconciler.Finding]
         do {
-            findings = try await Reconciler.reconcile(journal: journal, client: client)
-        } catch let error as CleverTapError {
-            await client.shutdown()
-            throw fail(error.code, error.description)
+            findings = try await Reconciler.reconcile(journal: journal, providers: providers)
+        } catch let error as ProviderFailure {
+            await providers.shutdown()
+            throw fail(error)
         } catch let error as DeployError {
-            await client.shutdown()
+            await providers.shutdown()
             throw fail(error)
         } catch {
-            await client.shutdown()
+            await providers.shutdown()
             throw fail("S099", "reconcile failed: \(error)")
         }
-        await client.shutdown()
+        await providers.shutdown()
         for finding in findings { printOut("\(finding.key): \(finding.outcome)\n") }
         if findings.contains(where: { !$0.settled }) { throw ExitCode(ExitStatus.failure) }
     }
@@ -76,26 +75,21 @@ struct StatusCommand: AsyncParsableCommand {
         guard store.exists else { throw fail("S012", "the state \(context.statePath) does not exist", hint: "check --state, --env and CAMPAIGN_STATE") }
         do { state = try store.load() } catch { throw fail(error) }
         var notes: [String: String] = [:]
-        if !offline, state.campaigns.values.contains(where: { $0.kind == .scheduled && $0.status == .scheduled && $0.id != nil }) {
-            let client = try deploy.client(context)
+        if !offline, LiveData.isNeeded(for: state, rules: context.rules, refresh: false) {
+            let providers = deploy.providers(context)
             do {
-                let live = try await LiveData.gather(state: state, client: client, refresh: false)
+                let live = try await LiveData.gather(state: state, providers: providers, rules: context.rules, refresh: false)
                 for (key, status) in live {
-                    switch status {
-                    case .completed(let sent, let clicked):
-                        state.campaigns[key]?.status = .completed
-                        state.campaigns[key]?.stats = (sent, clicked)
-                    case .stoppedOutside:
-                        state.campaigns[key]?.status = .stopped
-                        notes[key] = "stopped outside campaign-as-code"
-                    case .notCompleted: break
-                    }
+                    guard var record = state.campaigns[key] else { continue }
+                    Planner.observe(status, on: &record)
+                    state.campaigns[key] = record
+                    if status == .stoppedOutside { notes[key] = "stopped outside campaign-as-code" }
                 }
             } catch {
-                await client.shutdown()
-                throw fail(error.code, "reading live data: \(error.description)")
+                await providers.shutdown()
+                throw fail(error, prefix: "reading live data: ")
             }
-            await client.shutdown()
+            await providers.shutdown()
         }
         printOut(StateTable.render(state, notes: notes))
     }
@@ -161,7 +155,7 @@ struct StateResolveCommand: AsyncParsableCommand {
         abstract: "Settle an unknown campaign by hand: --id N (it was created as N), --not-created, or --sent (a send batch went out)."
     )
     @Argument(help: "The campaign key.") var key: String
-    @Option(help: "The provider id the campaign was created with.") var id: Int?
+    @Option(help: "The provider's id the campaign was created with.") var id: String?
     @Flag(help: "The request did not take effect.") var notCreated = false
     @Flag(help: "The send batch went out.") var sent = false
     @OptionGroup var options: StateOptions
@@ -170,7 +164,9 @@ struct StateResolveCommand: AsyncParsableCommand {
         if [id != nil, notCreated, sent].filter({ $0 }).count != 1 {
             throw ValidationError("Give exactly one of --id N, --not-created, --sent.")
         }
-        if let id, id <= 0 { throw ValidationError("--id takes the provider's campaign id, a positive number.") }
+        if let id, id.isEmpty || id.utf8.count > 200 || id.unicodeScalars.contains(where: { $0.value < 0x20 }) {
+            throw ValidationError("--id takes the provider's id of the campaign.")
+        }
     }
 
     func run() async throws {
@@ -180,7 +176,7 @@ struct StateResolveCommand: AsyncParsableCommand {
             defer { lock.release() }
             let store = StateStore(location: location)
             let journal = StateJournal(state: try store.load(), store: store, lock: lock)
-            let resolution: Reconciler.Resolution = id.map { .id($0) } ?? (sent ? .sent : .notCreated)
+            let resolution: ApplyMachine.Resolution = id.map { .id($0) } ?? (sent ? .sent : .notCreated)
             printOut(try await Reconciler.resolve(key, resolution, journal: journal) + "\n")
         } catch {
             throw fail(error)
@@ -224,13 +220,12 @@ enum StateTable {
     static func render(_ state: EngineState, notes: [String: String]) -> String {
         if state.campaigns.isEmpty { return "No campaigns in state.\n" }
         var rows = [["KEY", "TYPE", "STATUS", "ID", "WHEN", "SENT", "CLICKED", "NOTE"]]
-        for key in state.campaigns.keys.sorted() {
-            let r = state.campaigns[key]!
-            let sent = r.kind == .send ? String(r.deliveredCount) : r.stats.map { String($0.sent) } ?? "-"
+        for (key, r) in state.campaigns.sorted(by: { $0.key < $1.key }) {
+            let sent = r.batchesSent > 0 || !r.delivered.isEmpty ? String(r.deliveredCount) : r.facts[fact: "sent"] ?? "-"
             var note = notes[key] ?? ""
             if let intent = r.intent { note = "unknown outcome of \(intent.action.rawValue)" }
-            rows.append([key, r.kind == .send ? "send" : "segment", r.status.rawValue, r.id.map(String.init) ?? "-", r.when ?? "-", sent,
-                         r.stats.map { String($0.clicked) } ?? "-", note])
+            let type = r.kind == "scheduled" ? "segment" : r.kind
+            rows.append([key, type, r.status.rawValue, r.id ?? "-", r.schedule ?? "-", sent, r.facts[fact: "clicked"] ?? "-", note])
         }
         let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
         return rows.map { row in

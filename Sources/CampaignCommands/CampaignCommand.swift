@@ -5,9 +5,10 @@ import Glibc
 #endif
 
 /// The `campaign` command: validate, compile, plan and apply push-notification campaigns kept as YAML.
-@main
-struct CampaignCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct CampaignCommand: AsyncParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "campaign",
         abstract: "Campaigns as code: validate, compile, plan and apply CleverTap campaigns kept as YAML.",
         discussion: """
@@ -20,8 +21,9 @@ struct CampaignCommand: AsyncParsableCommand {
         subcommands: [ValidateCommand.self, CompileCommand.self, PlanCommand.self, ApplyCommand.self, ReconcileCommand.self, StatusCommand.self, StateCommand.self]
     )
 
-    /// Runs the command line, mapping argument errors to exit code 2 (not ArgumentParser's 64).
-    static func main() async {
+    /// Runs the command line and ends the process — the one exit path of every command: argument errors exit 2
+    /// (not ArgumentParser's 64), lost output turns success into 1.
+    public static func runAndExit() async -> Never {
         StandardStreams.ignoreBrokenPipes()
         do {
             var command = try parseAsRoot()

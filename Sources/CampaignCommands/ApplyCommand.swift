@@ -1,7 +1,6 @@
 import ArgumentParser
 import CampaignDeploy
 import CampaignEngine
-import CleverTapClient
 import Diagnostics
 import Dispatch
 import Foundation
@@ -101,13 +100,13 @@ struct ApplyCommand: AsyncParsableCommand {
             // --init-state: the first state is written now, under the lock, before any request.
             do { try store.save(&state) } catch { throw fail(error) }
         }
-        let client = try deploy.client(context)
+        let providers = deploy.providers(context)
         let journal = StateJournal(state: state, store: store, lock: lock)
         let terminal = isatty(STDOUT_FILENO) != 0
         let progress = Progress(terminal: terminal)
-        let applier = Applier(client: client, journal: journal, events: { progress.handle($0) }, isCancelled: { interrupts.requested })
+        let applier = Applier(providers: providers, journal: journal, events: { progress.handle($0) }, isCancelled: { interrupts.requested })
         let report = await applier.apply(plan)
-        await client.shutdown()
+        await providers.shutdown()
         if let saved, report.succeeded {
             do {
                 try await journal.updateAll { $0.appliedPlans.append(saved.id) }

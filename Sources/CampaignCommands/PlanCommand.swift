@@ -1,7 +1,7 @@
 import ArgumentParser
 import CampaignDeploy
 import CampaignEngine
-import CleverTapClient
+import CleverTapProvider
 import Diagnostics
 import Foundation
 import JSON
@@ -44,7 +44,7 @@ struct PlanCommand: AsyncParsableCommand {
         if out == nil, let location = deploy.quickStateLocation(paths: paths) {
             preload = Task.detached { [refresh] in
                 guard location.exists, let state = try? StateStore(location: location).load() else { return nil }
-                return (state, LiveData.isNeeded(for: state, refresh: refresh))
+                return (state, LiveData.isNeeded(for: state, rules: RuleBook([CleverTapRules()]), refresh: refresh))
             }
         }
         let context = try deploy.context(paths: paths, output: output)
@@ -105,37 +105,34 @@ struct PlanCommand: AsyncParsableCommand {
             } catch {
                 throw fail(error)
             }
-            needsLive = LiveData.isNeeded(for: state, refresh: refresh)
+            needsLive = LiveData.isNeeded(for: state, rules: context.rules, refresh: refresh)
         }
         var live: [String: LiveStatus] = [:]
-        var client: CleverTapClient?
-        if needsLive || estimate {
-            client = try deploy.client(context)
-        }
-        defer { if let client { Task { await client.shutdown() } } }
-        if needsLive, let client {
+        let providers = deploy.providers(context)
+        if needsLive {
             do {
-                live = try await LiveData.gather(state: state, client: client, refresh: refresh)
+                live = try await LiveData.gather(state: state, providers: providers, rules: context.rules, refresh: refresh)
             } catch {
-                throw fail(error.code, "reading live data: \(error.description)", hint: LiveData.hint(for: error))
+                await providers.shutdown()
+                throw fail(error, prefix: "reading live data: ")
             }
         }
-        var plan = Planner(now: Date()).plan(desired: context.desired, state: state, live: live, scope: context.scope)
+        var plan = Planner(now: Date(), rules: context.rules).plan(desired: context.desired, state: state, live: live, scope: context.scope)
         if !exists {
             plan.notice = "No state at \(context.statePath) yet: every campaign is planned as new. (The first `campaign apply` needs --init-state.)"
         }
-        if estimate, let client {
+        if estimate {
             for index in plan.actions.indices where plan.actions[index].kind == .create || plan.actions[index].kind == .replace {
-                guard let body = plan.actions[index].requests.first?.body else { continue }
+                guard let request = plan.actions[index].requests.first, let provider = plan.actions[index].facts?.provider else { continue }
                 do {
-                    let reach = try await client.estimate(body)
-                    plan.actions[index].estimates = reach.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+                    plan.actions[index].estimates = try await providers.runtime(provider).estimate(request)
                 } catch {
-                    throw fail(error.code, "estimating \(plan.actions[index].key): \(error.description)")
+                    await providers.shutdown()
+                    throw fail(error, prefix: "estimating \(plan.actions[index].key): ")
                 }
             }
         }
-        if let client { await client.shutdown() }
+        await providers.shutdown()
         return Made(plan: plan, state: state, stateExists: exists)
     }
 }

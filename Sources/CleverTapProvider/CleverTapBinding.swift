@@ -1,42 +1,23 @@
+import CampaignDeploy
 import CampaignEngine
 import CampaignLanguage
 import CampaignModel
 import CleverTapCompiler
-import Crypto
 import Foundation
 import JSON
 import Parallel
-import Workspace
 
 /// Binds validated campaigns to the provider-neutral engine for CleverTap: segment campaigns are scheduled
 /// campaigns, identity sends are sends.
 public enum CleverTapBinding {
     /// Hex sha256 of `bytes`.
-    public static func sha256(_ bytes: [UInt8]) -> String {
-        // Hashed from the bytes in place and written as hex straight into the string (this runs per campaign).
-        var hasher = SHA256()
-        bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        let digest = hasher.finalize()
-        return String(unsafeUninitializedCapacity: 2 * SHA256.Digest.byteCount) { text in
-            digest.withUnsafeBytes { digest in
-                for (index, byte) in digest.enumerated() {
-                    text[2 * index] = hexDigit(byte >> 4)
-                    text[2 * index + 1] = hexDigit(byte & 0x0F)
-                }
-            }
-            return 2 * SHA256.Digest.byteCount
-        }
-    }
-
-    private static func hexDigit(_ value: UInt8) -> UInt8 {
-        value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
-    }
+    public static func sha256(_ bytes: [UInt8]) -> String { ContentHash.sha256(bytes) }
 
     /// The engine's view of `campaigns` in the project `project` (its identity) whose account time zone is
     /// `timezone`; `relativeFile` gives a campaign's file relative to the project's root.
     public static func desired(
         _ campaigns: [Campaign], timezone: String, project: String = ".", relativeFile: @escaping @Sendable (String) -> String = { $0 }
-    ) -> [DesiredCampaign] {
+    ) -> [DesiredResource] {
         let zone = TimeZone(identifier: timezone) ?? TimeZone(secondsFromGMT: 0) ?? .current
         // One serialization buffer per worker's chunk, reused for every campaign's hash.
         return campaigns.parallelMap(sliceState: { [UInt8]() }) { buffer, campaign in
@@ -59,7 +40,7 @@ public enum CleverTapBinding {
         return Date(timeIntervalSince1970: local - Double(second))
     }
 
-    static func desired(_ campaign: Campaign, zone: TimeZone, buffer: inout [UInt8], project: String, file: String) -> DesiredCampaign {
+    static func desired(_ campaign: Campaign, zone: TimeZone, buffer: inout [UInt8], project: String, file: String) -> DesiredResource {
         switch campaign.delivery {
         case .segment(let segment):
             // Only the hash is needed to plan an unchanged campaign: it is taken from the text written directly, and
@@ -73,11 +54,15 @@ public enum CleverTapBinding {
                 date = time.date.yyyymmdd
                 startsAt = instant(time, in: zone)
             }
-            let scheduled = DesiredCampaign.Scheduled(requestHash: hash, when: when, startsAt: startsAt, scheduledDate: date, stopped: segment.stopped) {
+            let day = date
+            return DesiredResource(
+                key: campaign.key, name: campaign.name, file: file, project: project, provider: CleverTapRules.name, kind: CleverTapRules.scheduled,
+                hash: hash, startsAt: startsAt, schedule: when, stopped: segment.stopped,
+                facts: { day.map { [Fact("scheduled_date", String($0))] } ?? [] }
+            ) { _ in
                 let compiled = CleverTapCompiler.compile(campaign)[0]
-                return ProviderRequest(method: compiled.method, path: compiled.path, body: compiled.body)
+                return [ProviderRequest(method: compiled.method, path: compiled.path, body: compiled.body)]
             }
-            return DesiredCampaign(key: campaign.key, name: campaign.name, file: file, project: project, kind: .scheduled(scheduled))
         case .identity(let identity):
             // Everything but the recipients identifies the send: the body without `to`, and the endpoint.
             let path = identity.channel == .email ? CleverTapEndpoint.sendEmail : CleverTapEndpoint.sendPush
@@ -87,10 +72,13 @@ public enum CleverTapBinding {
             }
             var lists: [String: [String]] = [:]
             for kind in RecipientKind.allCases where !identity.recipients[kind].isEmpty { lists[kind.rawValue] = identity.recipients[kind] }
-            let send = DesiredCampaign.Send(contentHash: contentHash, recipients: lists) { subset in
-                requests(for: campaign, identity: identity, recipients: subset)
+            let all = lists
+            return DesiredResource(
+                key: campaign.key, name: campaign.name, file: file, project: project, provider: CleverTapRules.name, kind: CleverTapRules.send,
+                hash: contentHash, members: lists
+            ) { subset in
+                requests(for: campaign, identity: identity, recipients: subset ?? all)
             }
-            return DesiredCampaign(key: campaign.key, name: campaign.name, file: file, project: project, kind: .send(send))
         }
     }
 
@@ -107,21 +95,5 @@ public enum CleverTapBinding {
             for (kind, ids) in batch { lists[kind.rawValue, default: []] += ids }
             return ProviderRequest(method: request.method, path: request.path, body: request.body, batch: request.batch, recipients: lists)
         }
-    }
-
-    /// A hash of everything a plan was made from: every desired campaign's identity and schedule.
-    public static func inputsHash(_ desired: [DesiredCampaign]) -> String {
-        var text = ""
-        for campaign in desired.sorted(by: { $0.key < $1.key }) {
-            text += campaign.key + "\u{1F}" + campaign.name + "\u{1F}"
-            switch campaign.kind {
-            case .scheduled(let s): text += "scheduled\u{1F}\(s.requestHash)\u{1F}\(s.when)\u{1F}\(s.stopped)"
-            case .send(let s):
-                text += "send\u{1F}\(s.contentHash)"
-                for kind in s.recipients.keys.sorted() { text += "\u{1F}\(kind):" + s.recipients[kind]!.joined(separator: ",") }
-            }
-            text += "\u{1E}"
-        }
-        return sha256(Array(text.utf8))
     }
 }

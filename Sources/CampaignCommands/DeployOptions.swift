@@ -1,6 +1,6 @@
 import ArgumentParser
 import CampaignDeploy
-import CleverTapClient
+import CampaignEngine
 import Diagnostics
 import Foundation
 import Logging
@@ -69,13 +69,9 @@ struct DeployOptions: ParsableArguments {
         return context
     }
 
-    /// A client, or exit 1 with the reason (missing credentials, unknown region).
-    func client(_ context: DeployContext) throws -> CleverTapClient {
-        do {
-            return try context.client(environment: environment, logger: logger)
-        } catch {
-            throw fail(error.code, error.message)
-        }
+    /// The providers of the session (each reads its credentials when first asked something).
+    func providers(_ context: DeployContext) -> ProviderSet {
+        context.providers(environment: environment, logger: logger)
     }
 }
 
@@ -103,6 +99,8 @@ func reportDiagnostic(_ diagnostic: Diagnostic) {
 }
 
 func fail(_ error: DeployError) -> ExitCode { fail(error.code, error.message, hint: error.hint) }
+
+func fail(_ failure: ProviderFailure, prefix: String = "") -> ExitCode { fail(failure.code, prefix + failure.message, hint: failure.hint) }
 
 func printOut(_ text: String) { StandardStreams.out(Array(text.utf8)) }
 func printErr(_ text: String) { StandardStreams.err(Array(text.utf8)) }

@@ -1,0 +1,48 @@
+import CampaignEngine
+
+/// The I/O half of a provider: what the engine asks of it while planning, applying and reconciling. A provider
+/// is a plug-in: a module that binds its resources (``DesiredResource``), declares its kinds' rules
+/// (``ProviderRules``) and implements this protocol; nothing in the engine names it.
+public protocol ProviderRuntime: ProviderRules {
+    /// Live facts for `records` (all of this provider's and queried), by key.
+    func live(_ records: [String: StateRecord], refresh: Bool) async throws(ProviderFailure) -> [String: LiveStatus]
+    /// Before a replace stops `record`: nil when it is still pending at the provider (so it may be replaced), or
+    /// why not, with what was learned about it.
+    func checkBeforeReplace(_ record: StateRecord) async -> (failure: ProviderFailure, observed: LiveStatus?)?
+    /// Performs one step for the resource `record` describes (nil before a first create or delivery).
+    func perform(_ step: ApplyStep, record: StateRecord?) async -> StepOutcome
+    /// What the provider can tell about a record left with an intent (reconcile).
+    func locate(_ record: StateRecord, among others: [String: StateRecord]) async throws(ProviderFailure) -> ApplyMachine.Finding
+    /// The estimated reach of a create, by audience part (optional; empty when the provider cannot say).
+    func estimate(_ request: ProviderRequest) async throws(ProviderFailure) -> [(String, Int)]
+    /// Releases connections.
+    func shutdown() async
+}
+
+/// The providers of a run, made when first needed (a provider's credentials are read only when it is asked
+/// something), and shut down together.
+public actor ProviderSet {
+    private let factories: [String: @Sendable () throws(ProviderFailure) -> any ProviderRuntime]
+    private var made: [String: any ProviderRuntime] = [:]
+
+    public init(_ factories: [String: @Sendable () throws(ProviderFailure) -> any ProviderRuntime]) {
+        self.factories = factories
+    }
+
+    /// The runtime of `provider`, made now if it was not yet.
+    public func runtime(_ provider: String) throws(ProviderFailure) -> any ProviderRuntime {
+        if let runtime = made[provider] { return runtime }
+        guard let factory = factories[provider] else {
+            throw ProviderFailure(code: "S060", message: "no provider `\(provider)` in this build")
+        }
+        let runtime = try factory()
+        made[provider] = runtime
+        return runtime
+    }
+
+    /// Shuts down every runtime made.
+    public func shutdown() async {
+        for runtime in made.values { await runtime.shutdown() }
+        made = [:]
+    }
+}

@@ -1,0 +1,271 @@
+import Foundation
+
+/// One request of an action, as the provider performs it.
+public enum ApplyStep: Sendable, Hashable {
+    /// Create the resource.
+    case create(ProviderRequest)
+    /// Stop the resource with the record's id.
+    case stop
+    /// Deliver to (or, with `removes`, remove) the members of one batch.
+    case deliver(ProviderRequest)
+    /// Update the resource with the record's id in place (idempotent).
+    case update(ProviderRequest)
+
+    /// What the intent saved before the step records.
+    var intentAction: Intent.Action {
+        switch self {
+        case .create: .create
+        case .stop: .stop
+        case .deliver: .send
+        case .update: .update
+        }
+    }
+}
+
+/// Why a provider request failed, in a form a user can act on (never carrying a secret).
+public struct ProviderFailure: Error, Sendable, Hashable, CustomStringConvertible {
+    /// A stable code (`CT401`, `CT-UNKNOWN`…).
+    public var code: String
+    public var message: String
+    public var hint: String?
+
+    public init(code: String, message: String, hint: String? = nil) {
+        self.code = code
+        self.message = message
+        self.hint = hint
+    }
+
+    public var description: String { message }
+}
+
+/// What became of one step.
+public enum StepOutcome: Sendable, Hashable {
+    /// It took effect: the provider's id (creates) and facts.
+    case done(id: String?, facts: [Fact])
+    /// It failed. `neverSent`: it certainly took no effect (never sent, or refused by the provider), so it may be
+    /// made again; otherwise its effect is not known, as for ``unknown(_:)``.
+    case failed(ProviderFailure, neverSent: Bool)
+    /// It may or may not have taken effect (a timeout, a lost answer): never repeated blindly.
+    case unknown(ProviderFailure)
+}
+
+/// The record keeping of apply, as one pure type: a step's intent is recorded before its request
+/// (``begin(_:record:facts:at:)``), its outcome after (``finish(_:outcome:record:before:facts:at:)``); a record
+/// left with an intent is settled by what the provider says (``settle(_:found:at:)``) or by the user
+/// (``resolve(_:_:at:)``). Every function maps a record (nil: none) to the record to save; nothing here does I/O,
+/// so a crash between any two steps leaves exactly one of these records on disk.
+public enum ApplyMachine {
+    /// What a finished step means for the rest of the action.
+    public enum Next: Sendable, Hashable {
+        /// Go on with the next step.
+        case proceed
+        /// Stop this action: it failed, nothing of the failed step took effect.
+        case failed(ProviderFailure)
+        /// Stop this action: the step's outcome is unknown; the record keeps its intent.
+        case unknown(ProviderFailure)
+    }
+
+    /// The steps of `action`, in order.
+    public static func steps(for action: PlanAction) -> [ApplyStep] {
+        switch action.kind {
+        case .create: action.requests.prefix(1).map(ApplyStep.create)
+        case .replace: [.stop] + action.requests.prefix(1).map(ApplyStep.create)
+        case .stop: [.stop]
+        case .send: action.requests.map(ApplyStep.deliver)
+        case .update: action.requests.map { $0.recipients.isEmpty && !$0.removes ? .update($0) : .deliver($0) }
+        case .move, .forget, .noChange, .kept, .refused: []
+        }
+    }
+
+    /// The record to save before `step` is sent: it carries the intent, and its status is `unknown` until the
+    /// outcome is known. `facts` are the desired resource's (for records the step creates).
+    public static func begin(_ step: ApplyStep, record: StateRecord?, facts: RecordFacts?, at time: String) -> StateRecord? {
+        var record = record
+        switch step {
+        case .create(let request):
+            guard let facts else { return record }
+            var fresh = newRecord(facts, at: record?.createdAt ?? time)
+            fresh.intent = Intent(action: .create, startedAt: time, requestHash: facts.hash)
+            _ = request
+            fresh.updatedAt = time
+            return fresh
+        case .stop, .update:
+            record?.intent = Intent(action: step.intentAction, startedAt: time)
+            record?.status = .unknown
+            record?.updatedAt = time
+            return record
+        case .deliver(let request):
+            if record == nil, let facts { record = newRecord(facts, at: time) }
+            if let facts {
+                record?.file = facts.file
+                record?.project = facts.project
+            }
+            record?.intent = Intent(action: .send, startedAt: time, batch: request.batch, recipients: request.recipients)
+            record?.status = .unknown
+            record?.updatedAt = time
+            return record
+        }
+    }
+
+    /// The record to save once `step` answered with `outcome`. `record` is the one saved by ``begin``; `before` the
+    /// one before it (restored when the step certainly took no effect).
+    public static func finish(
+        _ step: ApplyStep, outcome: StepOutcome, record: StateRecord?, before: StateRecord?, facts: RecordFacts?, at time: String
+    ) -> (record: StateRecord?, next: Next) {
+        switch outcome {
+        case .unknown(let failure), .failed(let failure, neverSent: false):
+            var record = record
+            record?.updatedAt = time
+            return (record, .unknown(failure))
+        case .failed(let failure, neverSent: true):
+            switch step {
+            case .create:
+                // Nothing was created: a new record goes (the next plan creates it again); a replaced one's stopped
+                // record stays, with its id.
+                return (before, .failed(failure))
+            case .stop, .update:
+                var restored = record
+                restored?.intent = nil
+                restored?.status = before?.status ?? .scheduled
+                return (restored, .failed(failure))
+            case .deliver:
+                var restored = record
+                restored?.intent = nil
+                if (restored?.batchesSent ?? 0) == 0 && (restored?.delivered.isEmpty ?? true) {
+                    restored = before.flatMap { $0.deliveredCount > 0 ? $0 : nil }
+                } else {
+                    restored?.status = .sent
+                }
+                return (restored, .failed(failure))
+            }
+        case .done(let id, let learned):
+            var record = record
+            switch step {
+            case .create:
+                if let id { record?.id = id }
+                record?.status = .scheduled
+            case .stop:
+                record?.status = .stopped
+            case .update(let request):
+                _ = request
+                if let facts { record?.hash = facts.hash }
+                record?.status = before?.status == .unknown || before == nil ? .sent : (before?.status ?? .sent)
+            case .deliver(let request):
+                for (kind, ids) in request.recipients {
+                    if request.removes {
+                        let gone = Set(ids)
+                        record?.delivered[kind]?.removeAll { gone.contains($0) }
+                        if record?.delivered[kind]?.isEmpty == true { record?.delivered[kind] = nil }
+                    } else {
+                        record?.delivered[kind, default: []] += ids
+                    }
+                }
+                if let facts { record?.hash = facts.hash }
+                record?.batchesSent += 1
+                record?.status = .sent
+                if let id, record?.id == nil { record?.id = id }
+            }
+            if !learned.isEmpty, let known = record?.facts { record?.facts = known.merging(learned) }
+            record?.intent = nil
+            record?.updatedAt = time
+            return (record, .proceed)
+        }
+    }
+
+    /// What the provider can tell about a record left with an intent.
+    public enum Finding: Sendable, Hashable {
+        /// Found, with its id, status and facts (a create that took effect; a stop's result).
+        case found(id: String, status: RecordStatus, facts: [Fact])
+        /// Certainly not there: the create took no effect.
+        case absent
+        /// Several candidates: the user must say which (`state resolve KEY --id`).
+        case ambiguous([String])
+        /// The provider cannot tell (a send batch): the user must say.
+        case cannotTell(String)
+    }
+
+    /// The record after reconciling it with `finding`, and whether it is settled.
+    public static func settle(_ record: StateRecord, found finding: Finding, at time: String) -> (record: StateRecord?, settled: Bool) {
+        var record = record
+        switch finding {
+        case .found(let id, let status, let facts):
+            record.id = id
+            record.status = status
+            record.facts = record.facts.merging(facts)
+            record.intent = nil
+            record.updatedAt = time
+            return (record, true)
+        case .absent:
+            if record.intent?.action == .stop {
+                record.intent = nil
+                record.status = .scheduled
+                return (record, true)
+            }
+            return (record, false)
+        case .ambiguous, .cannotTell:
+            return (record, false)
+        }
+    }
+
+    /// The user's word on a record of unknown outcome.
+    public enum Resolution: Sendable, Hashable {
+        /// It was created with this id.
+        case id(String)
+        /// The request took no effect.
+        case notCreated
+        /// The delivery batch went out.
+        case sent
+    }
+
+    /// Why a resolution does not fit a record.
+    public struct Refusal: Error, Sendable, Hashable {
+        public var code: String
+        public var message: String
+    }
+
+    /// The record after the user's `resolution` (nil: the record goes), and what to tell them.
+    public static func resolve(_ record: StateRecord, _ resolution: Resolution, key: String, at time: String) throws(Refusal) -> (record: StateRecord?, message: String) {
+        guard record.status == .unknown || record.intent != nil else {
+            throw Refusal(code: "S021", message: "`\(key)` is \(record.status.rawValue), not unknown; nothing to resolve")
+        }
+        let delivering = record.intent?.action == .send || (record.intent == nil && record.batchesSent > 0)
+        var r = record
+        switch resolution {
+        case .id(let id):
+            guard !delivering else { throw Refusal(code: "S022", message: "`\(key)` is a delivery to recipients; use --sent or --not-created") }
+            r.id = id
+            r.intent = nil
+            r.status = .scheduled
+            r.updatedAt = time
+            return (r, "`\(key)` adopted campaign \(id)")
+        case .notCreated where delivering:
+            r.intent = nil
+            if r.batchesSent == 0 { return (nil, "`\(key)`: the unknown batch counts as not sent; the next plan sends to those recipients") }
+            r.status = .sent
+            return (r, "`\(key)`: the unknown batch counts as not sent; the next plan sends to those recipients")
+        case .notCreated:
+            if record.intent?.action == .stop || record.intent?.action == .update {
+                r.intent = nil
+                r.status = .scheduled
+                return (r, "`\(key)`: the \(record.intent?.action.rawValue ?? "request") did not happen; it is scheduled again")
+            }
+            return (nil, "`\(key)` forgotten: the next plan creates it")
+        case .sent:
+            guard delivering else { throw Refusal(code: "S022", message: "`\(key)` is a scheduled campaign; use --id N or --not-created") }
+            for (kind, ids) in r.intent?.recipients ?? [:] { r.delivered[kind, default: []] += ids }
+            r.batchesSent += 1
+            r.intent = nil
+            r.status = .sent
+            return (r, "`\(key)`: the unknown batch counts as sent")
+        }
+    }
+
+    static func newRecord(_ facts: RecordFacts, at time: String) -> StateRecord {
+        var record = StateRecord(provider: facts.provider, kind: facts.kind, name: facts.name, file: facts.file, hash: facts.hash, status: .unknown, at: time)
+        record.project = facts.project
+        record.schedule = facts.schedule
+        record.startsAt = facts.startsAt
+        record.facts = facts.facts
+        return record
+    }
+}

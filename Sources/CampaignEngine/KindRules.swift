@@ -1,0 +1,71 @@
+import Foundation
+
+/// What a change to a resource of one kind means, as its provider declares it. The planner applies these rules; it
+/// knows no provider and no kind by name.
+public struct KindRules: Sendable, Hashable {
+    /// When the resource's content (its hash) changes after it was created.
+    public enum Change: Sendable, Hashable {
+        /// Replaced (stopped and created anew) while it is still pending at least `margin` ahead; refused once it
+        /// started or was delivered (a CleverTap segment campaign).
+        case replaceWhilePending(margin: TimeInterval)
+        /// Refused: once created it is delivered and cannot be taken back (a notification, an identity send).
+        case refusedOnceCreated
+        /// Applied in place by an idempotent update (an audience's settings).
+        case inPlace
+    }
+
+    /// How the resource's members (recipients, subscribers) are treated.
+    public enum Members: Sendable, Hashable {
+        /// No members.
+        case none
+        /// Members are delivered to once: added ones are delivered to, removed ones refused (an identity send).
+        case appendOnly
+        /// Members are kept in step: added ones are added, removed ones removed, by idempotent requests (a tag
+        /// audience).
+        case sync
+    }
+
+    public var change: Change
+    public var members: Members
+    /// The action that delivers to members, as shown (`send`, `sync`).
+    public var deliverAction: ActionKind
+
+    public init(change: Change, members: Members = .none, deliverAction: ActionKind = .send) {
+        self.change = change
+        self.members = members
+        self.deliverAction = deliverAction
+    }
+}
+
+/// The pure half of a provider: its name and the rules of each of its kinds.
+public protocol ProviderRules: Sendable {
+    /// The provider's name, as resources and state records give it (`clevertap`).
+    var name: String { get }
+    /// The rules of `kind`, or nil for a kind this provider does not have.
+    func rules(for kind: String) -> KindRules?
+    /// Whether planning reads live facts for `record`: typically while it is not final (every one but a stopped
+    /// one with `refresh`). Pure, so that whether credentials are needed at all is known before any are read.
+    func isQueried(_ record: StateRecord, refresh: Bool) -> Bool
+}
+
+/// The rules of every provider in a run, by name.
+public struct RuleBook: Sendable {
+    private var providers: [String: any ProviderRules]
+
+    public init(_ providers: [any ProviderRules]) {
+        self.providers = Dictionary(providers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The rules for `kind` of `provider`, if that provider is known and has that kind.
+    public func rules(provider: String, kind: String) -> KindRules? { providers[provider]?.rules(for: kind) }
+
+    /// Whether live facts are read for `record` (never for an unknown provider).
+    public func isQueried(_ record: StateRecord, refresh: Bool) -> Bool { providers[record.provider]?.isQueried(record, refresh: refresh) ?? false }
+
+    /// The providers whose records in `state` are queried, by name.
+    public func queried(in state: EngineState, refresh: Bool) -> [String: [String: StateRecord]] {
+        var result: [String: [String: StateRecord]] = [:]
+        for (key, record) in state.campaigns where isQueried(record, refresh: refresh) { result[record.provider, default: [:]][key] = record }
+        return result
+    }
+}

@@ -1,0 +1,29 @@
+import CampaignEngine
+import Foundation
+
+/// CleverTap's kinds: segment campaigns (`scheduled`: created once, replaced while pending, immutable once they
+/// started) and identity sends (`send`: delivered once per recipient, recipients only ever added).
+public struct CleverTapRules: ProviderRules {
+    public static let name = "clevertap"
+    public static let scheduled = "scheduled"
+    public static let send = "send"
+
+    public init() {}
+
+    public var name: String { Self.name }
+
+    public func rules(for kind: String) -> KindRules? {
+        switch kind {
+        case Self.scheduled: KindRules(change: .replaceWhilePending(margin: Planner.replaceMargin))
+        case Self.send: KindRules(change: .refusedOnceCreated, members: .appendOnly, deliverAction: .send)
+        default: nil
+        }
+    }
+
+    /// A segment campaign with an id and no request of unknown outcome, not yet final (any but a stopped one with
+    /// `refresh`): `result.json` and `list.json` tell about it. Sends have nothing to read.
+    public func isQueried(_ record: StateRecord, refresh: Bool) -> Bool {
+        record.kind == Self.scheduled && record.id != nil && record.intent == nil && record.status != .unknown
+            && (refresh ? record.status != .stopped : record.status == .scheduled)
+    }
+}
