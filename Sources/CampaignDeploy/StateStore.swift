@@ -86,6 +86,10 @@ public struct StateStore: Sendable {
     /// Writes `state` with its serial incremented; the identity of the file written.
     @discardableResult
     public func save(_ state: inout EngineState) throws(DeployError) -> FileIdentity? {
+        if state.formatVersion < EngineState.currentFormatVersion {
+            try keepOldFormat(version: state.formatVersion)
+            state.formatVersion = EngineState.currentFormatVersion
+        }
         state.serial += 1
         let bytes = JSONWriter(indent: 2).bytes(state.json) + [0x0A]
         let folder = Paths.parent(target)
@@ -124,6 +128,35 @@ public struct StateStore: Sendable {
             close(dir)
         }
         return written_
+    }
+}
+
+extension StateStore {
+    /// Before the first write in the current format: the file as it is, kept beside it as `NAME.vN.bak` (a hard
+    /// link, or a copy), so an older release can still be pointed at it. An existing backup is left as it is.
+    func keepOldFormat(version: Int) throws(DeployError) {
+        let backup = "\(target).v\(version).bak"
+        guard exists, FileIdentity.of(backup) == nil else { return }
+        if link(target, backup) == 0 { return }
+        switch FileReader.read(target, limit: Self.maxFileSize) {
+        case .success(let bytes):
+            let fd = open(backup, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
+            guard fd >= 0 else { throw DeployError("S004", "cannot keep the old state as \(backup): \(String(cString: strerror(errno)))") }
+            defer { close(fd) }
+            var written = 0
+            while written < bytes.count {
+                let n = bytes.withUnsafeBytes { buffer in buffer.baseAddress.map { write(fd, $0 + written, bytes.count - written) } ?? -1 }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    unlink(backup)
+                    throw DeployError("S004", "cannot keep the old state as \(backup): \(String(cString: strerror(errno)))")
+                }
+                written += n
+            }
+            fsync(fd)
+        case .failure(let problem):
+            throw DeployError("S004", "cannot keep the old state as \(backup): \(problem.message)")
+        }
     }
 }
 

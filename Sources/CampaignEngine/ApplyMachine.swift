@@ -90,6 +90,8 @@ public enum ApplyMachine {
             fresh.updatedAt = time
             return fresh
         case .stop, .update:
+            // An update may be a new resource's first step (an in-place kind is made by updating it).
+            if record == nil, step != .stop, let facts { record = newRecord(facts, at: time) }
             record?.intent = Intent(action: step.intentAction, startedAt: time)
             record?.status = .unknown
             record?.updatedAt = time
@@ -124,9 +126,11 @@ public enum ApplyMachine {
                 // record stays, with its id.
                 return (before, .failed(failure))
             case .stop, .update:
+                // Nothing changed: the record as it was (none, for a new resource's first update).
+                guard let before else { return (nil, .failed(failure)) }
                 var restored = record
                 restored?.intent = nil
-                restored?.status = before?.status ?? .scheduled
+                restored?.status = before.status
                 return (restored, .failed(failure))
             case .deliver:
                 var restored = record
@@ -260,7 +264,8 @@ public enum ApplyMachine {
         }
     }
 
-    static func newRecord(_ facts: RecordFacts, at time: String) -> StateRecord {
+    /// A new record for `facts`, of unknown status until a step says otherwise.
+    public static func newRecord(_ facts: RecordFacts, at time: String) -> StateRecord {
         var record = StateRecord(provider: facts.provider, kind: facts.kind, name: facts.name, file: facts.file, hash: facts.hash, status: .unknown, at: time)
         record.project = facts.project
         record.schedule = facts.schedule

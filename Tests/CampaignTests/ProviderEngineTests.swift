@@ -1,0 +1,235 @@
+import CampaignDeploy
+import CampaignEngine
+import Foundation
+import JSON
+import Testing
+
+/// A second provider, defined here in a few dozen lines, planned and applied through the engine unchanged: string
+/// ids, and a kind whose members are kept in step by idempotent requests (removals included).
+struct ToyRules: ProviderRules {
+    var name: String { "toy" }
+    func rules(for kind: String) -> KindRules? {
+        kind == "audience" ? KindRules(change: .inPlace, members: .sync, deliverAction: .update) : nil
+    }
+    func isQueried(_ record: StateRecord, refresh: Bool) -> Bool { false }
+}
+
+/// The toy service: audiences by id, each a set of members; every call is recorded.
+actor ToyService {
+    var audiences: [String: Set<String>] = [:]
+    var calls: [String] = []
+    var failNext: StepOutcome?
+
+    func handle(_ step: ApplyStep, id: String?) -> StepOutcome {
+        if let failure = failNext {
+            failNext = nil
+            return failure
+        }
+        switch step {
+        case .deliver(let request):
+            let audience = id ?? "aud-\(audiences.count + 1)"
+            let members = request.recipients["member"] ?? []
+            calls.append("\(request.removes ? "remove" : "add") \(audience) \(members.joined(separator: ","))")
+            if request.removes { audiences[audience, default: []].subtract(members) } else { audiences[audience, default: []].formUnion(members) }
+            return .done(id: audience, facts: [Fact("size", String(audiences[audience]?.count ?? 0))])
+        case .update(let request):
+            calls.append("update \(id ?? "?") \(request.body["title"]?.stringValue ?? "")")
+            return .done(id: nil, facts: [])
+        case .create, .stop:
+            return .failed(ProviderFailure(code: "TOY", message: "not a toy operation"), neverSent: true)
+        }
+    }
+
+    func fail(_ outcome: StepOutcome) { failNext = outcome }
+}
+
+struct ToyRuntime: ProviderRuntime {
+    let service: ToyService
+    var name: String { "toy" }
+    func rules(for kind: String) -> KindRules? { ToyRules().rules(for: kind) }
+    func isQueried(_ record: StateRecord, refresh: Bool) -> Bool { false }
+    func live(_ records: [String: StateRecord], refresh: Bool) async throws(ProviderFailure) -> [String: LiveStatus] { [:] }
+    func checkBeforeReplace(_ record: StateRecord) async -> (failure: ProviderFailure, observed: LiveStatus?)? { nil }
+    func perform(_ step: ApplyStep, record: StateRecord?) async -> StepOutcome { await service.handle(step, id: record?.id) }
+    func locate(_ record: StateRecord, among others: [String: StateRecord]) async throws(ProviderFailure) -> ApplyMachine.Finding {
+        .cannotTell("ask the toy")
+    }
+    func estimate(_ request: ProviderRequest) async throws(ProviderFailure) -> [(String, Int)] { [] }
+    func shutdown() async {}
+}
+
+/// An audience of `members`, titled `title`.
+func toyAudience(_ key: String, members: [String], title: String = "T") -> DesiredResource {
+    let hash = ContentHash.sha256(Array(title.utf8))
+    return DesiredResource(
+        key: key, name: key, file: "\(key).yaml", provider: "toy", kind: "audience", hash: hash, members: ["member": members],
+        removals: { gone in [ProviderRequest(path: "/remove", body: .object([]), recipients: gone, removes: true)] }
+    ) { subset in
+        var requests = [ProviderRequest(path: "/title", body: .object([("title", .string(title))]))]
+        if let subset, !subset.isEmpty { requests.append(ProviderRequest(path: "/add", body: .object([]), recipients: subset)) }
+        return requests
+    }
+}
+
+@Suite("Engine: providers as plug-ins and the apply state machine", .serialized)
+struct ProviderEngineTests {
+    func store() throws -> StateStore { StateStore(path: try TestSupport.temporaryFolder() + "/state.json") }
+
+    @Test func aToyProviderIsPlannedAndAppliedWithoutAnEngineChange() async throws {
+        let service = ToyService()
+        let providers = ProviderSet(["toy": { () throws(ProviderFailure) -> any ProviderRuntime in ToyRuntime(service: service) }])
+        let rules = RuleBook([ToyRules()])
+        let store = try store()
+        var state = EngineState()
+        try store.save(&state)
+
+        // First: the audience is made with its three members.
+        let first = Planner(now: Date(), rules: rules).plan(desired: [toyAudience("vip", members: ["a", "b", "c"])], state: state, live: [:])
+        #expect(first.actions.map(\.kind) == [.update])
+        let journal = StateJournal(state: state, store: store)
+        #expect(await Applier(providers: providers, journal: journal).apply(first).succeeded)
+        state = try store.load()
+        let record = try #require(state.campaigns["vip"])
+        #expect(record.id == "aud-1" && record.provider == "toy" && record.status == .sent)
+        #expect(record.delivered == ["member": ["a", "b", "c"]])
+        #expect(record.facts == [Fact("size", "3")])
+
+        // Then: one leaves, one joins; only those two are sent, and state follows.
+        let second = Planner(now: Date(), rules: rules).plan(desired: [toyAudience("vip", members: ["a", "c", "d"])], state: state, live: [:])
+        #expect(second.actions.first?.kind == .update)
+        #expect(second.actions.first?.reason == "+1 add, -1 remove, 2 unchanged")
+        #expect(await Applier(providers: providers, journal: StateJournal(state: state, store: store)).apply(second).succeeded)
+        state = try store.load()
+        #expect(await service.audiences["aud-1"] == ["a", "c", "d"])
+        #expect(Set(state.campaigns["vip"]?.delivered["member"] ?? []) == ["a", "c", "d"])
+        #expect(await service.calls.suffix(3) == ["update aud-1 T", "add aud-1 d", "remove aud-1 b"])
+
+        // Unchanged now; a changed title is an update in place, not a refusal.
+        #expect(Planner(now: Date(), rules: rules).plan(desired: [toyAudience("vip", members: ["a", "c", "d"])], state: state, live: [:]).actions.map(\.kind) == [.noChange])
+        let retitled = Planner(now: Date(), rules: rules).plan(desired: [toyAudience("vip", members: ["a", "c", "d"], title: "New")], state: state, live: [:])
+        #expect(retitled.actions.map(\.kind) == [.update])
+        // And a removed audience's record is kept, not forgotten.
+        #expect(Planner(now: Date(), rules: rules).plan(desired: [], state: state, live: [:]).actions.map(\.kind) == [.kept])
+        // State format 2 keeps the string id and the facts.
+        let text = try String(contentsOfFile: store.target, encoding: .utf8)
+        #expect(text.contains("\"id\": \"aud-1\"") && text.contains("\"provider\": \"toy\""))
+    }
+
+    // MARK: the state machine, with no provider at all
+
+    let facts = RecordFacts(provider: "p", kind: "k", name: "N", file: "n.yaml", project: ".", hash: "h1", schedule: "20300101 10:00")
+    let create = ApplyStep.create(ProviderRequest(path: "/create", body: .object([])))
+    let failure = ProviderFailure(code: "X", message: "no")
+
+    @Test func createIntentThenEachOutcome() throws {
+        let begun = try #require(ApplyMachine.begin(create, record: nil, facts: facts, at: "t1"))
+        #expect(begun.status == .unknown && begun.intent?.action == .create && begun.intent?.requestHash == "h1" && begun.id == nil)
+        // A crash here leaves `begun` on disk: every later plan refuses the key until it is settled.
+        let planned = Planner(now: Date(), rules: RuleBook([ToyRules()])).plan(desired: [], state: stateWith(begun), live: [:])
+        #expect(planned.actions.map(\.kind) == [.refused])
+        let done = ApplyMachine.finish(create, outcome: .done(id: "42", facts: [Fact("x", "1")]), record: begun, before: nil, facts: facts, at: "t2")
+        #expect(done.next == .proceed && done.record?.id == "42" && done.record?.status == .scheduled && done.record?.intent == nil && done.record?.facts == [Fact("x", "1")])
+        let refused = ApplyMachine.finish(create, outcome: .failed(failure, neverSent: true), record: begun, before: nil, facts: facts, at: "t2")
+        #expect(refused.record == nil && refused.next == .failed(failure))
+        for outcome in [StepOutcome.unknown(failure), .failed(failure, neverSent: false)] {
+            let unknown = ApplyMachine.finish(create, outcome: outcome, record: begun, before: nil, facts: facts, at: "t2")
+            #expect(unknown.record?.intent?.action == .create && unknown.record?.status == .unknown && unknown.next == .unknown(failure))
+        }
+    }
+
+    @Test func replaceKeepsTheStoppedRecordWhenTheCreateIsRefused() throws {
+        var old = ApplyMachine.newRecord(facts, at: "t0")
+        old.id = "7"
+        old.status = .scheduled
+        let stopping = try #require(ApplyMachine.begin(.stop, record: old, facts: facts, at: "t1"))
+        #expect(stopping.intent?.action == .stop && stopping.status == .unknown && stopping.id == "7")
+        let stopped = try #require(ApplyMachine.finish(.stop, outcome: .done(id: nil, facts: []), record: stopping, before: old, facts: facts, at: "t2").record)
+        #expect(stopped.status == .stopped && stopped.intent == nil)
+        let creating = try #require(ApplyMachine.begin(create, record: stopped, facts: facts, at: "t3"))
+        #expect(creating.createdAt == "t0" && creating.id == nil)
+        let refused = ApplyMachine.finish(create, outcome: .failed(failure, neverSent: true), record: creating, before: stopped, facts: facts, at: "t4")
+        #expect(refused.record?.id == "7" && refused.record?.status == .stopped)
+        // A stop refused restores the status it had.
+        let notStopped = ApplyMachine.finish(.stop, outcome: .failed(failure, neverSent: true), record: stopping, before: old, facts: facts, at: "t2")
+        #expect(notStopped.record?.status == .scheduled && notStopped.record?.intent == nil)
+    }
+
+    @Test func deliveriesRecordExactlyTheirBatch() throws {
+        let sendFacts = RecordFacts(provider: "p", kind: "send", name: "S", file: "s.yaml", hash: "c")
+        let batch1 = ApplyStep.deliver(ProviderRequest(path: "/send", body: .object([]), batch: 1, recipients: ["identity": ["u1", "u2"]]))
+        let batch2 = ApplyStep.deliver(ProviderRequest(path: "/send", body: .object([]), batch: 2, recipients: ["identity": ["u3"]]))
+        let first = try #require(ApplyMachine.begin(batch1, record: nil, facts: sendFacts, at: "t"))
+        #expect(first.intent?.recipients == ["identity": ["u1", "u2"]] && first.delivered.isEmpty)
+        let after1 = try #require(ApplyMachine.finish(batch1, outcome: .done(id: nil, facts: []), record: first, before: nil, facts: sendFacts, at: "t").record)
+        #expect(after1.delivered == ["identity": ["u1", "u2"]] && after1.batchesSent == 1 && after1.status == .sent)
+        let second = try #require(ApplyMachine.begin(batch2, record: after1, facts: sendFacts, at: "t"))
+        // A lost answer on batch 2: batch 1 stays delivered, batch 2 is the unknown intent.
+        let lost = try #require(ApplyMachine.finish(batch2, outcome: .unknown(failure), record: second, before: after1, facts: sendFacts, at: "t").record)
+        #expect(lost.delivered == ["identity": ["u1", "u2"]] && lost.intent?.recipients == ["identity": ["u3"]])
+        // The user settles it either way.
+        let sent = try ApplyMachine.resolve(lost, .sent, key: "s", at: "t")
+        #expect(sent.record?.delivered == ["identity": ["u1", "u2", "u3"]] && sent.record?.batchesSent == 2)
+        let notSent = try ApplyMachine.resolve(lost, .notCreated, key: "s", at: "t")
+        #expect(notSent.record?.delivered == ["identity": ["u1", "u2"]] && notSent.record?.intent == nil && notSent.record?.status == .sent)
+        #expect(throws: ApplyMachine.Refusal.self) { try ApplyMachine.resolve(lost, .id("9"), key: "s", at: "t") }
+        // A first batch refused leaves no record at all: the next plan sends to everyone again.
+        #expect(ApplyMachine.finish(batch1, outcome: .failed(failure, neverSent: true), record: first, before: nil, facts: sendFacts, at: "t").record == nil)
+    }
+
+    @Test func reconcileSettlesWhatTheProviderFinds() throws {
+        let begun = try #require(ApplyMachine.begin(create, record: nil, facts: facts, at: "t1"))
+        let found = ApplyMachine.settle(begun, found: .found(id: "42", status: .scheduled, facts: []), at: "t2")
+        #expect(found.settled && found.record?.id == "42" && found.record?.intent == nil)
+        #expect(!ApplyMachine.settle(begun, found: .absent, at: "t2").settled)
+        #expect(!ApplyMachine.settle(begun, found: .ambiguous(["1", "2"]), at: "t2").settled)
+        var stopping = begun
+        stopping.intent = Intent(action: .stop, startedAt: "t")
+        let absentStop = ApplyMachine.settle(stopping, found: .absent, at: "t2")
+        #expect(absentStop.settled && absentStop.record?.status == .scheduled)
+        // By hand: an id, or "not created".
+        #expect(try ApplyMachine.resolve(begun, .id("5"), key: "k", at: "t").record?.id == "5")
+        #expect(try ApplyMachine.resolve(begun, .notCreated, key: "k", at: "t").record == nil)
+        #expect(throws: ApplyMachine.Refusal.self) { try ApplyMachine.resolve(begun, .sent, key: "k", at: "t") }
+    }
+
+    @Test func aCrashBetweenAnyTwoStepsOfAnApplyLeavesAConsistentState() async throws {
+        // The toy provider fails (unknown) on the n-th step: whatever n, the state holds every step before it, the
+        // step itself as an intent, nothing after it; and the next plan refuses exactly that key.
+        for n in 0..<3 {
+            let service = ToyService()
+            let providers = ProviderSet(["toy": { () throws(ProviderFailure) -> any ProviderRuntime in ToyRuntime(service: service) }])
+            let store = try store()
+            var state = EngineState()
+            try store.save(&state)
+            let plan = Planner(now: Date(), rules: RuleBook([ToyRules()])).plan(
+                desired: [toyAudience("one", members: ["a"]), toyAudience("two", members: ["b"]), toyAudience("three", members: ["c"])], state: state, live: [:])
+            #expect(plan.actions.count == 3)
+            // Steps of each action: a title update and an add; fail the first step of action n.
+            let applier = Applier(providers: providers, journal: StateJournal(state: state, store: store))
+            let keys = plan.actions.map(\.key)
+            var outcomes: [ApplyReport] = []
+            for (index, action) in plan.actions.enumerated() {
+                if index == n { await service.fail(.unknown(ProviderFailure(code: "LOST", message: "lost"))) }
+                outcomes.append(await applier.apply(Plan(actions: [action])))
+            }
+            let saved = try store.load()
+            for (index, key) in keys.enumerated() {
+                if index == n {
+                    #expect(saved.campaigns[key]?.intent != nil && saved.campaigns[key]?.status == .unknown, "\(n) \(key)")
+                    #expect(outcomes[index].unknown.count == 1)
+                } else {
+                    #expect(saved.campaigns[key]?.intent == nil && saved.campaigns[key]?.status == .sent, "\(n) \(key)")
+                }
+            }
+            let again = Planner(now: Date(), rules: RuleBook([ToyRules()])).plan(
+                desired: [toyAudience("one", members: ["a"]), toyAudience("two", members: ["b"]), toyAudience("three", members: ["c"])], state: saved, live: [:])
+            #expect(again.actions.filter { $0.kind == .refused }.map(\.key) == [keys[n]])
+        }
+    }
+
+    func stateWith(_ record: StateRecord) -> EngineState {
+        var state = EngineState()
+        state.campaigns["k"] = record
+        return state
+    }
+}
