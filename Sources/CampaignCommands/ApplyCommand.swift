@@ -107,6 +107,8 @@ struct ApplyCommand: AsyncParsableCommand {
         let applier = Applier(providers: providers, journal: journal, events: { progress.handle($0) }, isCancelled: { interrupts.requested })
         let report = await applier.apply(plan)
         await providers.shutdown()
+        // The journal's lines go into the state file now (a run that dies before this leaves them for the next run).
+        do { try await journal.finish() } catch { throw fail(error) }
         if let saved, report.succeeded {
             do {
                 try await journal.updateAll { $0.appliedPlans.append(saved.id) }

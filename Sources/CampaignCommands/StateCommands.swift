@@ -50,6 +50,7 @@ struct ReconcileCommand: AsyncParsableCommand {
             throw fail("S099", "reconcile failed: \(error)")
         }
         await providers.shutdown()
+        do { try await journal.finish() } catch { throw fail(error) }
         for finding in findings { printOut("\(finding.key): \(finding.outcome)\n") }
         if findings.contains(where: { !$0.settled }) { throw ExitCode(ExitStatus.failure) }
     }
@@ -177,7 +178,9 @@ struct StateResolveCommand: AsyncParsableCommand {
             let store = StateStore(location: location)
             let journal = StateJournal(state: try store.load(), store: store, lock: lock)
             let resolution: ApplyMachine.Resolution = id.map { .id($0) } ?? (sent ? .sent : .notCreated)
-            printOut(try await Reconciler.resolve(key, resolution, journal: journal) + "\n")
+            let message = try await Reconciler.resolve(key, resolution, journal: journal)
+            try await journal.finish()
+            printOut(message + "\n")
         } catch {
             throw fail(error)
         }
@@ -208,6 +211,7 @@ struct StateForgetCommand: AsyncParsableCommand {
                 throw DeployError("S021", "`\(EngineState.shown(key))` has a request of unknown outcome", hint: "run `campaign reconcile` or `campaign state resolve \(key)` first")
             }
             try await journal.update(key) { $0 = nil }
+            try await journal.finish()
             printOut("`\(key)` forgotten (\(record.status.rawValue)\(record.id.map { ", id \($0)" } ?? "")); no API call was made\n")
         } catch let error as DeployError {
             throw fail(error)

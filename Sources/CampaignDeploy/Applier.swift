@@ -149,13 +149,16 @@ public struct Applier: Sendable {
             if isCancelled(), case .deliver = step { return .interrupted }
             let before = await journal.state.campaigns[action.key]
             let started = StateJournal.timestamp()
-            try await journal.update(action.key) { $0 = ApplyMachine.begin(step, record: $0, facts: facts, at: started) }
+            try await journal.update(action.key, delivered: [:]) { $0 = ApplyMachine.begin(step, record: $0, facts: facts, at: started) }
             Failpoint.hit(.afterIntent)
             let record = await journal.state.campaigns[action.key]
             let outcome = await runtime.perform(step, record: record)
             Failpoint.hit(.afterSend)
             var next = ApplyMachine.Next.proceed
-            try await journal.update(action.key) { current in
+            // A delivery done adds exactly its batch to the delivered lists: the journal line carries only those.
+            var added: [String: [String]] = [:]
+            if case .done = outcome, case .deliver(let request) = step, !request.removes { added = request.recipients }
+            try await journal.update(action.key, delivered: added) { current in
                 let finished = ApplyMachine.finish(step, outcome: outcome, record: current, before: before, facts: facts, at: StateJournal.timestamp())
                 current = finished.record
                 next = finished.next

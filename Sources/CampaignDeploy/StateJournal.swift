@@ -1,53 +1,146 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import CampaignEngine
 import Foundation
 
-/// The state being changed by one run: every change is saved at once (atomically), so what succeeded stays recorded
-/// whatever happens next.
+/// The state being changed by one run. A change to one record is appended to the state's journal as one line and
+/// fsynced before the run goes on (so what succeeded stays recorded whatever happens next, and a delivery writes
+/// only its own members); the state file itself is rewritten once, when the run ends (``finish()``), or for
+/// changes to many records at once.
 ///
-/// Every save is fenced: the lock file must still be the one this run locked, and the state file on disk must still
-/// be the one this run read or last wrote. Either check failing means another process could be writing the same
-/// state, and the run stops rather than overwrite it (no lost update, no second runner sending the same campaign).
+/// Every write is fenced: the lock file must still be the one this run locked, and the state file and journal on
+/// disk must still be the ones this run read or wrote. Either check failing means another process could be writing
+/// the same state, and the run stops rather than overwrite it (no lost update, no second runner sending the same
+/// campaign).
 public actor StateJournal {
     public private(set) var state: EngineState
     let store: StateStore
     let lock: StateLock?
-    /// The file this run read or last wrote; nil while there is none on disk.
+    /// The state file this run read or last wrote; nil while there is none on disk.
     private var expected: FileIdentity?
+    /// The journal open for appending, and which file it is.
+    private var journal: (fd: Int32, identity: FileIdentity?)?
+    /// Whether the journal holds lines not yet folded into the state file.
+    private var pending: Bool
+    /// Bytes written to the state file and journal by this run.
+    public private(set) var bytesWritten = 0
 
-    /// A journal for `state`, read from `store` while holding `lock` (the state file on disk is taken as read now).
+    /// A journal for `state`, read from `store` while holding `lock` (the files on disk are taken as read now).
     public init(state: EngineState, store: StateStore, lock: StateLock? = nil) {
         self.state = state
         self.store = store
         self.lock = lock
         self.expected = store.identity
+        self.pending = FileIdentity.of(store.journalPath) != nil
     }
 
-    /// Changes one campaign's record (nil removes it) and saves.
-    public func update(_ key: String, _ change: (inout StateRecord?) -> Void) throws(DeployError) {
+    deinit {
+        if let journal { close(journal.fd) }
+    }
+
+    /// Changes one record (nil removes it) and appends the change. `delivered`: the members the change appended to
+    /// the record's delivered lists, when that is all it did to them (the line then carries only those).
+    public func update(_ key: String, delivered added: [String: [String]]? = nil, _ change: (inout StateRecord?) -> Void) throws(DeployError) {
         var record = state.campaigns[key]
+        let before = record?.delivered
         change(&record)
-        var next = state
-        next.campaigns[key] = record
-        try save(next)
+        // The line carries only the added members when they are exactly what changed in the lists.
+        var hint = added
+        if let added, let record {
+            let grewBy = record.delivered.mapValues(\.count)
+            let was = (before ?? [:]).mapValues(\.count)
+            if Set(grewBy.keys).union(was.keys).contains(where: { (grewBy[$0] ?? 0) != (was[$0] ?? 0) + (added[$0]?.count ?? 0) }) { hint = nil }
+        } else {
+            hint = nil
+        }
+        let line = JournalLine(lineage: state.lineage, serial: state.serial + 1, key: key, record: record, deliveredAdded: hint)
+        try append(line.bytes)
+        state.campaigns[key] = record
+        state.serial += 1
     }
 
-    /// Changes several records (or other state) and saves once.
+    /// Changes several records (or other state) and rewrites the state file once.
     public func updateAll(_ change: (inout EngineState) -> Void) throws(DeployError) {
         var next = state
         change(&next)
-        try save(next)
+        try fence()
+        closeJournal()
+        let identity = try store.save(&next)
+        bytesWritten += Self.size(of: store.target)
+        expected = identity
+        pending = false
+        state = next
     }
 
-    /// Saves `next` if the fences hold; the journal's state changes only once it is on disk.
-    private func save(_ next: EngineState) throws(DeployError) {
+    /// Folds the journal into the state file (at the end of a run). Nothing to do when nothing was appended.
+    public func finish() throws(DeployError) {
+        guard pending || journal != nil else { return }
+        try fence()
+        closeJournal()
+        var next = state
+        expected = try store.compact(&next)
+        bytesWritten += Self.size(of: store.target)
+        pending = false
+        state = next
+    }
+
+    /// Throws unless the lock and the state file are still this run's.
+    private func fence() throws(DeployError) {
         try lock?.verify()
         guard store.identity == expected else {
             throw DeployError("S014", "the state \(store.path) was changed by another process during this run; stopping before anything else is written",
                               hint: "run `campaign plan` again to see the state as it is now")
         }
-        var next = next
-        expected = try store.save(&next)
-        state = next
+    }
+
+    /// Appends `bytes` to the journal and fsyncs it.
+    private func append(_ bytes: [UInt8]) throws(DeployError) {
+        try fence()
+        if let journal, FileIdentity.of(store.journalPath) != journal.identity {
+            throw DeployError("S014", "the state journal \(store.journalPath) was removed or replaced during this run; stopping before anything else is written",
+                              hint: "run `campaign plan` again to see the state as it is now")
+        }
+        if journal == nil {
+            try? FileManager.default.createDirectory(atPath: (store.target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            if expected == nil {
+                // A first state: the file exists before the journal does, so the journal always follows a file.
+                var first = state
+                expected = try store.compact(&first)
+            }
+            let fd = open(store.journalPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o644)
+            guard fd >= 0 else { throw DeployError("S004", "cannot open \(store.journalPath): \(String(cString: strerror(errno)))") }
+            journal = (fd, FileIdentity.of(descriptor: fd))
+        }
+        guard let fd = journal?.fd else { return }
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { buffer in buffer.baseAddress.map { write(fd, $0 + written, bytes.count - written) } ?? -1 }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let reason = String(cString: strerror(errno))
+                // A partial line is ignored when the journal is read (it has no newline), so nothing half-written counts.
+                throw DeployError("S004", "cannot append to \(store.journalPath): \(reason)", hint: "the change was not recorded; free space and run `campaign reconcile`")
+            }
+            written += n
+        }
+        guard fsync(fd) == 0 else {
+            throw DeployError("S004", "cannot fsync \(store.journalPath): \(String(cString: strerror(errno)))")
+        }
+        bytesWritten += bytes.count
+        pending = true
+    }
+
+    private func closeJournal() {
+        if let journal { close(journal.fd) }
+        journal = nil
+    }
+
+    private static func size(of path: String) -> Int {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int(info.st_size) : 0
     }
 
     static func timestamp() -> String { Date().formatted(.iso8601) }

@@ -68,7 +68,7 @@ public struct StateStore: Sendable {
         case .success(let read): bytes = read
         case .failure(let problem): throw DeployError("S001", "state file \(path): \(problem.message)")
         }
-        let state: EngineState
+        var state: EngineState
         do {
             state = try EngineState(jsonText: bytes)
         } catch {
@@ -77,20 +77,51 @@ public struct StateStore: Sendable {
             }
             throw DeployError("S003", "\(path): \(error.description)", hint: "restore it from version control or a backup")
         }
+        if let journal = try readJournal() {
+            do throws(StateFileError) {
+                try state.replay(journal: journal)
+            } catch {
+                throw DeployError("S006", "\(journalPath): \(error.description)", hint: "restore the state and its journal from a backup")
+            }
+        }
         if let bad = state.campaigns.keys.sorted().first(where: { !CampaignDecoder.isValidKey($0) }) {
             throw DeployError("S003", "\(path): the campaign key `\(EngineState.shown(bad))` is not a valid key", hint: "restore the file from version control or a backup")
         }
         return state
     }
 
-    /// Writes `state` with its serial incremented; the identity of the file written.
+    /// The journal beside the state: changes appended since the state file was last written.
+    public var journalPath: String { target + ".journal" }
+
+    /// The journal's bytes, or nil when there is none.
+    func readJournal() throws(DeployError) -> [UInt8]? {
+        guard FileIdentity.of(journalPath) != nil else { return nil }
+        switch FileReader.read(journalPath, limit: Self.maxFileSize) {
+        case .success(let bytes): return bytes
+        case .failure(let problem): throw DeployError("S001", "state journal \(journalPath): \(problem.message)")
+        }
+    }
+
+    /// Writes `state` with its serial incremented (and the journal folded in, so removed); the identity of the file
+    /// written.
     @discardableResult
     public func save(_ state: inout EngineState) throws(DeployError) -> FileIdentity? {
+        state.serial += 1
+        return try writeFile(&state)
+    }
+
+    /// Writes `state` as it is (its serial already counts the journal's lines) and removes the journal: the
+    /// journal's changes are in the state file from now on.
+    @discardableResult
+    public func compact(_ state: inout EngineState) throws(DeployError) -> FileIdentity? {
+        try writeFile(&state)
+    }
+
+    private func writeFile(_ state: inout EngineState) throws(DeployError) -> FileIdentity? {
         if state.formatVersion < EngineState.currentFormatVersion {
             try keepOldFormat(version: state.formatVersion)
             state.formatVersion = EngineState.currentFormatVersion
         }
-        state.serial += 1
         let bytes = JSONWriter(indent: 2).bytes(state.json) + [0x0A]
         let folder = Paths.parent(target)
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -122,6 +153,9 @@ public struct StateStore: Sendable {
             unlink(temporary)
             throw DeployError("S004", "cannot replace \(path): \(reason)")
         }
+        // Every line of the journal is in the file now (a crash before this unlink leaves lines the next read skips:
+        // their serials are not above the file's).
+        unlink(journalPath)
         let dir = open(folder, O_RDONLY | O_CLOEXEC)
         if dir >= 0 {
             fsync(dir)

@@ -166,7 +166,11 @@ extension StateRecord {
     }
 
     /// The record in format 2.
-    public var json: JSONValue {
+    public var json: JSONValue { json(includingDelivered: true) }
+
+    /// The record in format 2; without its delivered lists when `includingDelivered` is false (a journal line that
+    /// gives only what was added).
+    public func json(includingDelivered: Bool) -> JSONValue {
         var members: [(String, JSONValue)] = [
             ("provider", .string(provider)), ("type", .string(kind)), ("name", .string(name)), ("file", .string(file)),
         ]
@@ -179,7 +183,7 @@ extension StateRecord {
         if !facts.isEmpty { members.append(("facts", .object(facts.map { ($0.name, .string($0.value)) }))) }
         if batchesSent > 0 || !delivered.isEmpty {
             members.append(("batches_sent", .int(batchesSent)))
-            members.append(("delivered", Self.recipientsJSON(delivered)))
+            if includingDelivered { members.append(("delivered", Self.recipientsJSON(delivered))) }
         }
         if let intent {
             var fields: [(String, JSONValue)] = [("action", .string(intent.action.rawValue)), ("started_at", .string(intent.startedAt))]

@@ -1,3 +1,4 @@
+import CampaignDeploy
 import CleverTapSandbox
 import Foundation
 import JSON
@@ -64,8 +65,9 @@ struct DeployHarness {
         (await sandbox.state.ledgerJSON()["entries"]?.arrayValue ?? []).filter { $0["endpoint"]?.stringValue == endpoint }
     }
 
+    /// The state as the tool reads it: the state file with its journal (left by a run that died) applied.
     func state() throws -> JSONValue {
-        try JSONParser().parse(try String(contentsOfFile: root + "/state.json", encoding: .utf8))
+        try StateStore(path: root + "/state.json").load().json
     }
 
     func record(_ key: String) throws -> JSONValue? { try state()["campaigns"]?[key] }
