@@ -24,10 +24,21 @@ public final class CleverTapClient: Sendable {
     private let sendPace: RateGate
     /// What the client saw, for tests, benchmarks and summaries.
     public let metrics = ClientMetrics()
+    /// Why every request is refused before it is sent (``CleverTapConfiguration/validate()`` failed), if it is.
+    private let configurationProblem: CleverTapError?
 
+    /// A client for `configuration`. A configuration that fails ``CleverTapConfiguration/validate()`` (a passcode with
+    /// a newline, credentials in the URL…) is not refused here, but every request then throws that
+    /// `.configuration` error without sending anything.
     public init(configuration: CleverTapConfiguration, logger: Logger = Logger(label: "clevertap", factory: { _ in SwiftLogNoOpLogHandler() })) {
         self.configuration = configuration
         self.logger = logger
+        do {
+            try configuration.validate()
+            configurationProblem = nil
+        } catch {
+            configurationProblem = error
+        }
         var httpConfiguration = HTTPClient.Configuration(
             timeout: .init(connect: .milliseconds(Int64(configuration.connectTimeout * 1000)), read: .milliseconds(Int64(configuration.readTimeout * 1000))))
         httpConfiguration.connectionPool.retryConnectionEstablishment = false
@@ -98,6 +109,10 @@ public final class CleverTapClient: Sendable {
     // MARK: the request loop
 
     private func perform(_ path: String, _ body: JSONValue, mutation: Bool) async throws(CleverTapError) -> JSONValue {
+        if var problem = configurationProblem {
+            problem.endpoint = path
+            throw problem
+        }
         let isTargets = path.hasPrefix("/1/targets/")
         let paced = path == "/1/targets/create.json"
         let payload = JSONWriter(indent: nil).bytes(body)
@@ -145,7 +160,7 @@ public final class CleverTapClient: Sendable {
                     throw CleverTapError(.invalidResponse, "the answer was not JSON", httpStatus: status, endpoint: path)
                 }
                 if json["status"]?.stringValue == "success", status < 300 { return json }
-                let message = json["error"]?.stringValue ?? "CleverTap answered status \(json["status"]?.stringValue ?? "missing")"
+                let message = apiFailureMessage(json["error"]?.stringValue ?? "CleverTap answered status \(json["status"]?.stringValue ?? "missing")")
                 throw CleverTapError(.apiFailure, message, httpStatus: status, apiCode: json["code"]?.intValue, endpoint: path)
             case .neverSent(let reason):
                 if attempt < configuration.maxAttempts {
@@ -162,14 +177,51 @@ public final class CleverTapClient: Sendable {
                     continue
                 }
                 throw CleverTapError(.unreachable, "no answer from \(configuration.baseURL): \(reason)", endpoint: path)
+            case .refusedLocally(let reason):
+                // Nothing was sent, and sending again would be refused the same way.
+                throw CleverTapError(.configuration, reason, endpoint: path)
             }
         }
     }
 
-    private enum Outcome {
+    /// How one exchange ended. Every reason is a fixed text of this client's: never a library's error description,
+    /// which may quote a header value (the passcode) or a URL.
+    enum Outcome {
         case answer(status: Int, json: JSONValue?, retryAfter: Double?)
         case neverSent(String)
         case maybeSent(String)
+        /// The HTTP library refused the request before sending it (an invalid header or URL).
+        case refusedLocally(String)
+
+        /// The reason given, if the exchange failed.
+        var reason: String {
+            switch self {
+            case .answer(let status, _, _): "HTTP \(status)"
+            case .neverSent(let reason), .maybeSent(let reason), .refusedLocally(let reason): reason
+            }
+        }
+
+        /// True if the request certainly did not reach the server.
+        var provablyNotSent: Bool {
+            switch self {
+            case .neverSent, .refusedLocally: true
+            case .answer, .maybeSent: false
+            }
+        }
+    }
+
+    /// A failure text from the server, safe to show: the passcode and account id cut out (a server or proxy may
+    /// echo headers), control characters replaced, at most 500 characters.
+    func apiFailureMessage(_ text: String) -> String {
+        var message = text
+        for secret in [configuration.credentials.passcode, configuration.credentials.accountID] where secret.count >= 4 {
+            message = message.replacingOccurrences(of: secret, with: "<redacted>")
+        }
+        var scalars = String.UnicodeScalarView()
+        for scalar in message.unicodeScalars.prefix(500) {
+            scalars.append(scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) ? "?" : scalar)
+        }
+        return String(scalars)
     }
 
     /// One HTTP exchange, inside the concurrency and pacing limits.
@@ -184,6 +236,7 @@ public final class CleverTapClient: Sendable {
         }
         var request = HTTPClientRequest(url: configuration.baseURL + path)
         request.method = .POST
+        // Only a configuration that passed `validate()` gets here: the values are printable ASCII of bounded size.
         request.headers.add(name: "X-CleverTap-Account-Id", value: configuration.credentials.accountID)
         request.headers.add(name: "X-CleverTap-Passcode", value: configuration.credentials.passcode)
         request.headers.add(name: "Content-Type", value: "application/json")
@@ -213,19 +266,27 @@ public final class CleverTapClient: Sendable {
         }
     }
 
-    /// Errors that prove the request never left this machine, versus those that leave it unknown.
-    private static func classify(_ error: any Error) -> Outcome {
+    /// Errors that prove the request never left this machine, versus those that leave it unknown — each with a
+    /// fixed text. A library's own description is never used: async-http-client's quotes the offending header values
+    /// (`invalidHeaderFieldValues(["<passcode>\n"])`), and others may quote the URL.
+    static func classify(_ error: any Error) -> Outcome {
         if let error = error as? HTTPClientError {
             switch error {
-            case .connectTimeout, .getConnectionFromPoolTimeout, .tlsHandshakeTimeout, .socksHandshakeTimeout,
-                .httpProxyHandshakeTimeout, .invalidURL, .emptyHost, .emptyScheme, .alreadyShutdown:
-                return .neverSent(String(describing: error))
-            case .readTimeout, .deadlineExceeded:
-                return .maybeSent("timed out waiting for the answer")
-            case .remoteConnectionClosed:
-                return .maybeSent("the server closed the connection")
+            case .connectTimeout: return .neverSent("connect timeout")
+            case .getConnectionFromPoolTimeout: return .neverSent("no connection became free in time")
+            case .tlsHandshakeTimeout: return .neverSent("TLS handshake timeout")
+            case .socksHandshakeTimeout, .httpProxyHandshakeTimeout: return .neverSent("proxy handshake timeout")
+            case .alreadyShutdown: return .neverSent("the client was shut down")
+            case .invalidURL, .emptyHost, .emptyScheme: return .refusedLocally("the HTTP library refused the API URL; nothing was sent")
+            case .readTimeout, .deadlineExceeded: return .maybeSent("timed out waiting for the answer")
+            case .remoteConnectionClosed: return .maybeSent("the server closed the connection")
             default:
-                return .maybeSent(String(describing: error))
+                // The two header errors carry the values (so they cannot be matched by value); their case name is
+                // looked at only to classify, and never shown.
+                if String(describing: error).hasPrefix("HTTPClientError.invalidHeaderField") {
+                    return .refusedLocally("the HTTP library refused a header (an account id or passcode it cannot send); nothing was sent")
+                }
+                return .maybeSent("the HTTP exchange failed (HTTPClientError)")
             }
         }
         if error is NIOConnectionError { return .neverSent("connection failed") }
@@ -233,7 +294,7 @@ public final class CleverTapClient: Sendable {
             return .neverSent("connection refused")
         }
         if let error = error as? ChannelError, case .connectTimeout = error { return .neverSent("connect timeout") }
-        return .maybeSent(String(describing: error))
+        return .maybeSent("the exchange failed (\(String(describing: type(of: error))))")
     }
 
     private func backoff(_ attempt: Int, path: String) async throws(CleverTapError) {

@@ -10,6 +10,58 @@ public struct CleverTapCredentials: Sendable, CustomStringConvertible, CustomDeb
 
     public var description: String { "account \(accountID), passcode <redacted>" }
     public var debugDescription: String { description }
+
+    /// Longest account id accepted, in bytes (it travels in a header).
+    public static let maxAccountIDBytes = 128
+    /// Longest passcode accepted, in bytes (it travels in a header).
+    public static let maxPasscodeBytes = 256
+
+    /// Credentials whose values are checked (see ``validate(accountIDVariable:passcodeVariable:)``); the error names
+    /// the variables, never the values.
+    public init(
+        validatingAccountID accountID: String, passcode: String,
+        accountIDVariable: String = "CLEVERTAP_ACCOUNT_ID", passcodeVariable: String = "CLEVERTAP_PASSCODE"
+    ) throws(CleverTapError) {
+        self.init(accountID: accountID, passcode: passcode)
+        try validate(accountIDVariable: accountIDVariable, passcodeVariable: passcodeVariable)
+    }
+
+    /// Checks that both values are non-empty printable ASCII without control characters or surrounding spaces,
+    /// and within ``maxAccountIDBytes`` / ``maxPasscodeBytes``. A `.configuration` error names the variable the
+    /// value came from and what is wrong, and never shows the value.
+    public func validate(accountIDVariable: String = "CLEVERTAP_ACCOUNT_ID", passcodeVariable: String = "CLEVERTAP_PASSCODE") throws(CleverTapError) {
+        if let problem = problem(accountIDVariable: accountIDVariable, passcodeVariable: passcodeVariable) { throw problem }
+    }
+
+    /// The error ``validate(accountIDVariable:passcodeVariable:)`` would throw, or nil.
+    public func problem(accountIDVariable: String = "CLEVERTAP_ACCOUNT_ID", passcodeVariable: String = "CLEVERTAP_PASSCODE") -> CleverTapError? {
+        if let problem = Self.problem(accountID, limit: Self.maxAccountIDBytes) {
+            return CleverTapError(.configuration, "\(accountIDVariable) \(problem)")
+        }
+        if let problem = Self.problem(passcode, limit: Self.maxPasscodeBytes) {
+            return CleverTapError(.configuration, "\(passcodeVariable) \(problem)")
+        }
+        return nil
+    }
+
+    /// What is wrong with one value, as the end of a sentence that starts with the variable's name.
+    private static func problem(_ value: String, limit: Int) -> String? {
+        if value.isEmpty { return "is empty" }
+        let scalars = value.unicodeScalars
+        if scalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            return "contains a control character (often a trailing newline); the value is not shown"
+        }
+        if scalars.contains(where: { !$0.isASCII }) {
+            return "contains a non-ASCII character; the value is not shown"
+        }
+        if scalars.first == " " || scalars.last == " " {
+            return "begins or ends with a space; remove it (the value is not shown)"
+        }
+        if value.utf8.count > limit {
+            return "is longer than \(limit) bytes; the value is not shown"
+        }
+        return nil
+    }
 }
 
 /// Where the API is, who we are, and how politely to talk to it.
@@ -66,7 +118,9 @@ public struct CleverTapConfiguration: Sendable {
 
     /// A configuration from environment variables: `CLEVERTAP_API_URL` (wins) or `CLEVERTAP_REGION` (default
     /// `eu1`), and the credentials from `CLEVERTAP_ACCOUNT_ID` / `CLEVERTAP_PASSCODE` — or from the variables an
-    /// environment in `project.yaml` names.
+    /// environment in `project.yaml` names. The credentials' values are checked
+    /// (``CleverTapCredentials/validate(accountIDVariable:passcodeVariable:)``); errors name the variables, never
+    /// the values.
     public static func fromEnvironment(
         _ environment: [String: String], region: String? = nil, apiURL: String? = nil,
         accountIDVariable: String = "CLEVERTAP_ACCOUNT_ID", passcodeVariable: String = "CLEVERTAP_PASSCODE"
@@ -90,6 +144,14 @@ public struct CleverTapConfiguration: Sendable {
         guard let passcode = environment[passcodeVariable], !passcode.isEmpty else {
             throw CleverTapError(.configuration, "\(passcodeVariable) is not set: export the CleverTap passcode")
         }
-        return CleverTapConfiguration(baseURL: base, credentials: CleverTapCredentials(accountID: account, passcode: passcode))
+        let credentials = try CleverTapCredentials(
+            validatingAccountID: account, passcode: passcode, accountIDVariable: accountIDVariable, passcodeVariable: passcodeVariable)
+        return CleverTapConfiguration(baseURL: base, credentials: credentials)
+    }
+
+    /// Checks what a configuration made with the initializer holds: the credentials.
+    /// ``CleverTapClient`` refuses every request of a configuration that fails this, before sending anything.
+    public func validate() throws(CleverTapError) {
+        try credentials.validate()
     }
 }

@@ -1,0 +1,217 @@
+import AsyncHTTPClient
+@testable import CleverTapClient
+import CleverTapSandbox
+import Foundation
+import JSON
+import Logging
+import Synchronization
+import Testing
+
+/// A secret that cannot appear in any message by accident: every test checks that no text contains `marker`.
+private let marker = "Zq7"
+private let secret = marker + "-s3cr3t-4711"
+
+/// Runs `body` and returns the configuration error it throws (or records an issue).
+private func configurationError(
+    _ body: () throws(CleverTapError) -> CleverTapConfiguration, sourceLocation: SourceLocation = #_sourceLocation
+) -> CleverTapError? {
+    do {
+        _ = try body()
+        Issue.record("expected a configuration error", sourceLocation: sourceLocation)
+        return nil
+    } catch {
+        #expect(error.kind == .configuration, sourceLocation: sourceLocation)
+        #expect(error.code == "CT-CONFIG", sourceLocation: sourceLocation)
+        return error
+    }
+}
+
+/// Every log line the client writes, with its metadata.
+final class LogSink: Sendable {
+    private let lines = Mutex<[String]>([])
+    func append(_ line: String) { lines.withLock { $0.append(line) } }
+    var all: [String] { lines.withLock { $0 } }
+}
+
+struct CapturingLogHandler: LogHandler {
+    let sink: LogSink
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let all = metadata.merging(event.metadata ?? [:]) { $1 }
+        sink.append("\(event.level) \(event.message) " + all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+    }
+}
+
+@Suite("Client safety: credentials are checked when the configuration is made")
+struct CredentialValidationTests {
+    static let good = ["CLEVERTAP_ACCOUNT_ID": "ACC-1", "CLEVERTAP_PASSCODE": "pass-ok"]
+
+    static func env(_ changes: [String: String]) -> [String: String] { good.merging(changes) { $1 } }
+
+    @Test func badPasscodesAreRefusedByNameWithoutShowingTheValue() {
+        let cases: [(value: String, says: String)] = [
+            (secret + "\n", "control character"),
+            (secret + "\r\n", "control character"),
+            ("Zq7\u{1}s3cr3t", "control character"),
+            ("Zq7\u{7F}s3cr3t", "control character"),
+            ("\t" + secret, "control character"),
+            (" " + secret, "space"),
+            (secret + " ", "space"),
+            (secret + "é", "non-ASCII"),
+            (String(repeating: marker, count: 23_334), "longer than 256"),
+        ]
+        for (value, says) in cases {
+            let error = configurationError { () throws(CleverTapError) in
+                try CleverTapConfiguration.fromEnvironment(Self.env(["CLEVERTAP_PASSCODE": value]))
+            }
+            #expect(error?.message.hasPrefix("CLEVERTAP_PASSCODE ") == true, "\(error?.message ?? "")")
+            #expect(error?.message.contains(says) == true, "\(error?.message ?? "") should say \(says)")
+            #expect(error?.message.contains("not shown") == true)
+            #expect(error?.description.contains(marker) == false)
+        }
+        // The message named in the issue, word for word.
+        let newline = configurationError { () throws(CleverTapError) in
+            try CleverTapConfiguration.fromEnvironment(Self.env(["CLEVERTAP_PASSCODE": secret + "\n"]))
+        }
+        #expect(newline?.message == "CLEVERTAP_PASSCODE contains a control character (often a trailing newline); the value is not shown")
+    }
+
+    @Test func badAccountIDsAreRefusedByName() {
+        for value in ["Zq7-ACC\n", "Zq7\u{0}ACC", " Zq7-ACC", String(repeating: "Zq7", count: 43)] {
+            let error = configurationError { () throws(CleverTapError) in
+                try CleverTapConfiguration.fromEnvironment(Self.env(["CLEVERTAP_ACCOUNT_ID": value]))
+            }
+            #expect(error?.message.hasPrefix("CLEVERTAP_ACCOUNT_ID ") == true, "\(error?.message ?? "")")
+            #expect(error?.description.contains(marker) == false)
+        }
+        // Exactly at the bounds: accepted.
+        let longest = try? CleverTapConfiguration.fromEnvironment(Self.env([
+            "CLEVERTAP_ACCOUNT_ID": String(repeating: "a", count: 128), "CLEVERTAP_PASSCODE": String(repeating: "p", count: 256),
+        ]))
+        #expect(longest?.credentials.passcode.count == 256)
+        // A space inside is printable and allowed; only surrounding whitespace is refused.
+        #expect((try? CleverTapConfiguration.fromEnvironment(Self.env(["CLEVERTAP_PASSCODE": "a b"])))?.credentials.passcode == "a b")
+    }
+
+    @Test func namedVariablesAreNamedInTheError() {
+        let error = configurationError { () throws(CleverTapError) in
+            try CleverTapConfiguration.fromEnvironment(
+                ["CLEVERTAP_STAGE_ID": "A", "CLEVERTAP_STAGE_PASS": secret + "\n"],
+                accountIDVariable: "CLEVERTAP_STAGE_ID", passcodeVariable: "CLEVERTAP_STAGE_PASS")
+        }
+        #expect(error?.message.hasPrefix("CLEVERTAP_STAGE_PASS contains a control character") == true)
+        #expect(error?.description.contains(marker) == false)
+    }
+
+    @Test func credentialsCanBeCheckedOnTheirOwn() {
+        #expect(throws: CleverTapError.self) { try CleverTapCredentials(validatingAccountID: "ACC", passcode: "p\n") }
+        #expect(throws: CleverTapError.self) { try CleverTapCredentials(validatingAccountID: "", passcode: "p") }
+        #expect((try? CleverTapCredentials(validatingAccountID: "ACC", passcode: "p"))?.passcode == "p")
+        #expect(CleverTapCredentials(accountID: "ACC", passcode: "p\n").problem() != nil)
+        #expect(CleverTapCredentials(accountID: "ACC", passcode: "p").problem() == nil)
+    }
+}
+
+@Suite("Client safety: no secret in any error or log", .serialized)
+struct ClientSecretLeakTests {
+    /// Every endpoint, once; the errors they throw.
+    static func everyEndpoint(_ client: CleverTapClient) async -> [CleverTapError] {
+        var errors: [CleverTapError] = []
+        do { _ = try await client.createCampaign(Bodies.create()) } catch { errors.append(error) }
+        do { _ = try await client.estimate(Bodies.create()) } catch { errors.append(error) }
+        do { try await client.stopCampaign(id: 1) } catch { errors.append(error) }
+        do { _ = try await client.result(id: 1) } catch { errors.append(error) }
+        do { _ = try await client.listCampaigns(from: 20270101, to: 20270131) } catch { errors.append(error) }
+        do { try await client.send(path: "/1/send/push.json", body: Bodies.push()) } catch { errors.append(error) }
+        return errors
+    }
+
+    @Test func malformedPasscodesNeverLeaveTheClientAndNeverShow() async throws {
+        let sink = LogSink()
+        let sandbox = try await RunningSandbox.start(SandboxConfiguration(accountID: "ACC", passcode: secret, createRate: 0, targetsLatency: 0))
+        for passcode in [secret + "\n", "Zq7\u{1}x", String(repeating: marker, count: 23_334)] {
+            let client = CleverTapClient(
+                configuration: CleverTapConfiguration(
+                    baseURL: sandbox.baseURL, credentials: CleverTapCredentials(accountID: "ACC", passcode: passcode),
+                    connectTimeout: 2, readTimeout: 5, backoff: 0.01),
+                logger: Logger(label: "test") { _ in CapturingLogHandler(sink: sink) })
+            let errors = await Self.everyEndpoint(client)
+            #expect(errors.count == 6)
+            for error in errors {
+                #expect(error.kind == .configuration, "\(error)")
+                #expect(!error.description.contains(marker))
+                #expect(!error.message.contains(marker))
+            }
+            // Refused before any request: nothing was sent, so nothing is unknown.
+            #expect(await client.metrics.totalSent == 0)
+            await client.shutdown()
+        }
+        #expect(await sandbox.state.statsJSON()["requests"]?.objectValue?.isEmpty == true)
+        #expect(!sink.all.joined(separator: "\n").contains(marker))
+        await sandbox.stop()
+    }
+
+    @Test func aWrongPasscodeIsUnauthorizedAndNeverShown() async throws {
+        let sink = LogSink()
+        let sandbox = try await RunningSandbox.start(SandboxConfiguration(accountID: "ACC", passcode: "the-right-one", createRate: 0, targetsLatency: 0))
+        let client = CleverTapClient(
+            configuration: CleverTapConfiguration(
+                baseURL: sandbox.baseURL, credentials: CleverTapCredentials(accountID: "ACC", passcode: secret), backoff: 0.01),
+            logger: Logger(label: "test") { _ in CapturingLogHandler(sink: sink) })
+        let errors = await Self.everyEndpoint(client)
+        #expect(errors.count == 6)
+        for error in errors {
+            #expect(error.kind == .unauthorized)
+            #expect(!error.description.contains(marker))
+        }
+        let log = sink.all.joined(separator: "\n")
+        #expect(log.contains("request"))  // the log is captured at all
+        #expect(!log.contains(marker))
+        await client.shutdown()
+        await sandbox.stop()
+    }
+
+    @Test func aFailureTextOfTheServerHasTheSecretsRedacted() async {
+        // A server (or a proxy in front of it) that echoes the request's headers in its error text.
+        let client = CleverTapClient(configuration: CleverTapConfiguration(
+            baseURL: "http://127.0.0.1:9", credentials: CleverTapCredentials(accountID: "ACC-Zq7", passcode: secret)))
+        let echoed = client.apiFailureMessage("bad header X-CleverTap-Passcode: \(secret) for ACC-Zq7\u{1B}[2J end")
+        #expect(!echoed.contains(marker))
+        #expect(echoed.contains("<redacted>"))
+        #expect(!echoed.contains("\u{1B}"))
+        #expect(echoed.hasSuffix(" end"))
+        #expect(client.apiFailureMessage(String(repeating: "x", count: 10_000)).count <= 520)
+        await client.shutdown()
+    }
+
+    @Test func libraryErrorTextsAreNeverQuoted() {
+        // async-http-client puts the offending header value into its error; the client must not repeat it.
+        let errors: [any Error] = [
+            HTTPClientError.invalidHeaderFieldValues([secret + "\n"]),
+            HTTPClientError.invalidHeaderFieldNames([secret]),
+            HTTPClientError.invalidURL,
+            HTTPClientError.readTimeout,
+            HTTPClientError.connectTimeout,
+            CustomError(text: secret),
+        ]
+        for error in errors {
+            let outcome = CleverTapClient.classify(error)
+            #expect(!outcome.reason.contains(marker), "\(outcome.reason)")
+            #expect(!outcome.reason.isEmpty)
+        }
+        // A header the library refused was never sent.
+        #expect(CleverTapClient.classify(HTTPClientError.invalidHeaderFieldValues([secret])).provablyNotSent)
+    }
+
+    struct CustomError: Error, CustomStringConvertible {
+        var text: String
+        var description: String { "custom failure: \(text)" }
+    }
+}
