@@ -167,7 +167,7 @@ public final class CleverTapClient: Sendable {
                     try await backoff(attempt, path: path)
                     continue
                 }
-                throw CleverTapError(.unreachable, "could not reach \(configuration.baseURL): \(reason)", endpoint: path)
+                throw CleverTapError(.unreachable, "could not reach \(configuration.displayURL): \(reason)", endpoint: path)
             case .maybeSent(let reason):
                 if mutation {
                     throw CleverTapError(.outcomeUnknown, "no answer (\(reason)); the request may or may not have acted", endpoint: path)
@@ -176,7 +176,7 @@ public final class CleverTapClient: Sendable {
                     try await backoff(attempt, path: path)
                     continue
                 }
-                throw CleverTapError(.unreachable, "no answer from \(configuration.baseURL): \(reason)", endpoint: path)
+                throw CleverTapError(.unreachable, "no answer from \(configuration.displayURL): \(reason)", endpoint: path)
             case .refusedLocally(let reason):
                 // Nothing was sent, and sending again would be refused the same way.
                 throw CleverTapError(.configuration, reason, endpoint: path)
@@ -242,7 +242,7 @@ public final class CleverTapClient: Sendable {
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(bytes: payload))
         logger.debug("request", metadata: [
-            "method": "POST", "url": "\(configuration.baseURL + path)",
+            "method": "POST", "url": "\(configuration.displayURL + path)",
             "headers": "X-CleverTap-Account-Id: \(configuration.credentials.accountID), X-CleverTap-Passcode: <redacted>",
             "bytes": "\(payload.count)",
         ])
@@ -258,7 +258,7 @@ public final class CleverTapClient: Sendable {
             }
             let retryAfter = response.headers.first(name: "Retry-After").flatMap(Double.init)
             let json = try? JSONParser(maxDepth: 64).parse(Array(buffer: bytes))
-            logger.debug("response", metadata: ["url": "\(configuration.baseURL + path)", "status": "\(status)"])
+            logger.debug("response", metadata: ["url": "\(configuration.displayURL + path)", "status": "\(status)"])
             return .answer(status: status, json: json, retryAfter: retryAfter)
         } catch {
             if Task.isCancelled { throw CancellationError() }

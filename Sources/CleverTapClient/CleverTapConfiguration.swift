@@ -116,6 +116,9 @@ public struct CleverTapConfiguration: Sendable {
         "aps3": "https://aps3.api.clevertap.com", "mec1": "https://mec1.api.clevertap.com",
     ]
 
+    /// Longest API base URL accepted, in bytes.
+    public static let maxURLBytes = 2048
+
     /// A configuration from environment variables: `CLEVERTAP_API_URL` (wins) or `CLEVERTAP_REGION` (default
     /// `eu1`), and the credentials from `CLEVERTAP_ACCOUNT_ID` / `CLEVERTAP_PASSCODE` — or from the variables an
     /// environment in `project.yaml` names. The credentials' values are checked
@@ -126,11 +129,10 @@ public struct CleverTapConfiguration: Sendable {
         accountIDVariable: String = "CLEVERTAP_ACCOUNT_ID", passcodeVariable: String = "CLEVERTAP_PASSCODE"
     ) throws(CleverTapError) -> CleverTapConfiguration {
         let base: String
-        if let url = environment["CLEVERTAP_API_URL"].flatMap({ $0.isEmpty ? nil : $0 }) ?? apiURL {
-            guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
-                throw CleverTapError(.configuration, "the API URL must start with http:// or https://")
-            }
-            base = url
+        if let url = environment["CLEVERTAP_API_URL"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            base = try checkedURL(url, source: "CLEVERTAP_API_URL")
+        } else if let apiURL {
+            base = try checkedURL(apiURL, source: "the project.yaml environment's `api_url`")
         } else {
             let name = environment["CLEVERTAP_REGION"].flatMap({ $0.isEmpty ? nil : $0 }) ?? region ?? "eu1"
             guard let host = regions[name] else {
@@ -149,9 +151,62 @@ public struct CleverTapConfiguration: Sendable {
         return CleverTapConfiguration(baseURL: base, credentials: credentials)
     }
 
-    /// Checks what a configuration made with the initializer holds: the credentials.
+    /// Checks what a configuration made with the initializer holds: the base URL's form (http or https, a host, no
+    /// credentials, query, fragment, whitespace or control characters, at most ``maxURLBytes``) and the credentials.
     /// ``CleverTapClient`` refuses every request of a configuration that fails this, before sending anything.
     public func validate() throws(CleverTapError) {
+        _ = try Self.checkedURL(baseURL, source: "the API URL")
         try credentials.validate()
     }
+
+    /// The base URL without anything between `//` and `@` (for messages and logs; a valid configuration has none).
+    public var displayURL: String {
+        guard let schemeEnd = baseURL.range(of: "://") else { return "<invalid URL>" }
+        let rest = baseURL[schemeEnd.upperBound...]
+        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
+        guard let at = rest[..<authorityEnd].lastIndex(of: "@") else { return baseURL }
+        return String(baseURL[..<schemeEnd.upperBound]) + "<redacted>@" + String(rest[rest.index(after: at)...])
+    }
+
+    // MARK: checks
+
+    /// The URL without a trailing `/`, if it is an http(s) URL with a host and nothing that does not belong in a
+    /// base URL. Messages name `source`, and never repeat a URL that holds credentials or odd characters.
+    static func checkedURL(_ url: String, source: String) throws(CleverTapError) -> String {
+        guard url.utf8.count <= maxURLBytes else {
+            throw CleverTapError(.configuration, "\(source) is longer than \(maxURLBytes) bytes")
+        }
+        guard url.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else {
+            throw CleverTapError(.configuration, "\(source) contains whitespace, a control character or a non-ASCII character; the value is not shown")
+        }
+        let lower = url.lowercased()
+        let schemeLength: Int
+        if lower.hasPrefix("https://") { schemeLength = 8 } else if lower.hasPrefix("http://") { schemeLength = 7 } else {
+            throw CleverTapError(.configuration, "\(source) must start with http:// or https://")
+        }
+        let rest = url.dropFirst(schemeLength)
+        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        if authority.contains("@") {
+            throw CleverTapError(.configuration, "\(source) contains credentials (user:password@ before the host); put credentials only in the credential variables, and remove them from the URL (it is not shown)")
+        }
+        if rest.contains("?") || rest.contains("#") {
+            throw CleverTapError(.configuration, "\(source) has a query or a fragment (`?` or `#`); give the base URL only, e.g. https://eu1.api.clevertap.com")
+        }
+        guard host(of: url).map({ !$0.isEmpty }) == true else {
+            throw CleverTapError(.configuration, "\(source) has no host")
+        }
+        return url.hasSuffix("/") ? String(url.dropLast()) : url
+    }
+
+    /// The host (lowercased, without port) of a URL that passed ``checkedURL(_:source:)``.
+    static func host(of url: String) -> String? {
+        guard let schemeEnd = url.range(of: "://") else { return nil }
+        let authority = url[schemeEnd.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        if authority.hasPrefix("[") {
+            guard let close = authority.firstIndex(of: "]") else { return nil }
+            return String(authority[...close]).lowercased()
+        }
+        return String(authority.prefix { $0 != ":" }).lowercased()
+    }
 }
+

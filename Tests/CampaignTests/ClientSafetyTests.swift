@@ -215,3 +215,69 @@ struct ClientSecretLeakTests {
         var description: String { "custom failure: \(text)" }
     }
 }
+
+@Suite("Client safety: API URLs")
+struct APIURLSafetyTests {
+    static let credentials = ["CLEVERTAP_ACCOUNT_ID": "ACC", "CLEVERTAP_PASSCODE": "PASS"]
+
+    static func env(_ changes: [String: String]) -> [String: String] { credentials.merging(changes) { $1 } }
+
+    @Test func urlsWithUserinfoAreRefusedWithoutShowingIt() {
+        for url in ["http://user:\(secret)@127.0.0.1:9", "https://\(secret)@eu1.api.clevertap.com", "http://u:\(marker)@[::1]:9/"] {
+            let fromRunner = configurationError { () throws(CleverTapError) in
+                try CleverTapConfiguration.fromEnvironment(Self.env(["CLEVERTAP_API_URL": url]))
+            }
+            #expect(fromRunner?.message.contains("CLEVERTAP_API_URL") == true, "\(fromRunner?.message ?? "")")
+            #expect(fromRunner?.message.contains("user:password@") == true)
+            #expect(fromRunner?.description.contains(marker) == false)
+            #expect(fromRunner?.description.contains("127.0.0.1") == false)
+            let fromProject = configurationError { () throws(CleverTapError) in
+                try CleverTapConfiguration.fromEnvironment(Self.credentials, apiURL: url)
+            }
+            #expect(fromProject?.message.contains("api_url") == true)
+            #expect(fromProject?.description.contains(marker) == false)
+        }
+        // Control characters, queries and fragments have no place in a base URL either.
+        for url in ["http://127.0.0.1:9/\n", "http://127.0.0.1:9/?\(marker)", "http://127.0.0.1:9#\(marker)", "ftp://127.0.0.1", "http://", "http:///x"] {
+            let error = configurationError { () throws(CleverTapError) in
+                try CleverTapConfiguration.fromEnvironment(Self.env(["CLEVERTAP_API_URL": url]))
+            }
+            #expect(error?.description.contains(marker) == false)
+        }
+    }
+
+    @Test func aClientMadeWithUserinfoRefusesAndNeverLogsIt() async throws {
+        let sink = LogSink()
+        let sandbox = try await RunningSandbox.start(SandboxConfiguration(accountID: "ACC", passcode: "PASS", createRate: 0, targetsLatency: 0))
+        let client = CleverTapClient(
+            configuration: CleverTapConfiguration(
+                baseURL: "http://user:\(secret)@127.0.0.1:\(sandbox.port)", credentials: CleverTapCredentials(accountID: "ACC", passcode: "PASS"),
+                backoff: 0.01),
+            logger: Logger(label: "test") { _ in CapturingLogHandler(sink: sink) })
+        let errors = await ClientSecretLeakTests.everyEndpoint(client)
+        #expect(errors.count == 6)
+        for error in errors {
+            #expect(error.kind == .configuration)
+            #expect(!error.description.contains(marker))
+        }
+        #expect(await client.metrics.totalSent == 0)
+        #expect(!sink.all.joined().contains(marker))
+        await client.shutdown()
+        await sandbox.stop()
+    }
+
+    @Test func theVerboseLogShowsTheRequestButNeverThePasscode() async throws {
+        let sink = LogSink()
+        let sandbox = try await RunningSandbox.start(SandboxConfiguration(accountID: "ACC", passcode: secret, createRate: 0, targetsLatency: 0))
+        let client = CleverTapClient(
+            configuration: CleverTapConfiguration(baseURL: sandbox.baseURL, credentials: CleverTapCredentials(accountID: "ACC", passcode: secret)),
+            logger: Logger(label: "test") { _ in CapturingLogHandler(sink: sink) })
+        _ = try await client.createCampaign(Bodies.create())
+        let log = sink.all.joined(separator: "\n")
+        #expect(log.contains("url=\(sandbox.baseURL)/1/targets/create.json"))
+        #expect(log.contains("X-CleverTap-Passcode: <redacted>"))
+        #expect(!log.contains(marker))
+        await client.shutdown()
+        await sandbox.stop()
+    }
+}
