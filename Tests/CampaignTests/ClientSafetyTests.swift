@@ -232,7 +232,7 @@ struct APIURLSafetyTests {
             #expect(fromRunner?.description.contains(marker) == false)
             #expect(fromRunner?.description.contains("127.0.0.1") == false)
             let fromProject = configurationError { () throws(CleverTapError) in
-                try CleverTapConfiguration.fromEnvironment(Self.credentials, apiURL: url)
+                try CleverTapConfiguration.fromEnvironment(Self.credentials, apiURL: url, allowCustomURL: true)
             }
             #expect(fromProject?.message.contains("api_url") == true)
             #expect(fromProject?.description.contains(marker) == false)
@@ -279,5 +279,83 @@ struct APIURLSafetyTests {
         #expect(!log.contains(marker))
         await client.shutdown()
         await sandbox.stop()
+    }
+
+    @Test func aProjectURLMustBeACleverTapHostUnlessAllowed() throws {
+        for url in ["https://evil.example.com", "http://127.0.0.1:9", "https://eu1.api.clevertap.com.evil.example", "http://eu1.api.clevertap.com",
+                    "https://eu1.api.clevertap.com:8443", "https://eu1.api.clevertap.com/proxy", "https://clevertap.com"] {
+            let error = configurationError { () throws(CleverTapError) in
+                try CleverTapConfiguration.fromEnvironment(Self.credentials, apiURL: url)
+            }
+            #expect(error?.message.contains("api_url") == true, "\(url): \(error?.message ?? "")")
+            #expect(error?.message.contains("--allow-api-url") == true)
+            #expect(error?.message.contains("CAMPAIGN_ALLOW_API_URL=1") == true)
+        }
+        // Allowed by the caller (a flag or a runner-set variable): any http(s) URL.
+        #expect(try CleverTapConfiguration.fromEnvironment(Self.credentials, apiURL: "http://127.0.0.1:9/", allowCustomURL: true).baseURL == "http://127.0.0.1:9")
+        // CleverTap's own hosts need no permission.
+        #expect(try CleverTapConfiguration.fromEnvironment(Self.credentials, apiURL: "https://in1.api.clevertap.com").baseURL == "https://in1.api.clevertap.com")
+        #expect(try CleverTapConfiguration.fromEnvironment(Self.credentials, apiURL: "https://US1.api.clevertap.com/").baseURL == "https://us1.api.clevertap.com")
+        #expect(try CleverTapConfiguration.fromEnvironment(Self.credentials, apiURL: "https://api.clevertap.com").baseURL == "https://api.clevertap.com")
+    }
+
+    @Test func theRunnersURLIsTrusted() throws {
+        // The runner's variable (the tests' sandbox, a staging proxy) needs no permission.
+        #expect(try CleverTapConfiguration.fromEnvironment(Self.env(["CLEVERTAP_API_URL": "http://127.0.0.1:9"])).baseURL == "http://127.0.0.1:9")
+        #expect(try CleverTapConfiguration.fromEnvironment(Self.env(["CLEVERTAP_API_URL": "https://proxy.internal:8443/ct/"])).baseURL == "https://proxy.internal:8443/ct")
+        // The project's default region gives way to the runner's URL or region.
+        #expect(try CleverTapConfiguration.fromEnvironment(Self.env(["CLEVERTAP_API_URL": "http://127.0.0.1:9"]), defaultRegion: "in1").baseURL == "http://127.0.0.1:9")
+        #expect(try CleverTapConfiguration.fromEnvironment(Self.env(["CLEVERTAP_REGION": "sg1"]), defaultRegion: "in1").baseURL == "https://sg1.api.clevertap.com")
+        #expect(try CleverTapConfiguration.fromEnvironment(Self.credentials, defaultRegion: "in1").baseURL == "https://in1.api.clevertap.com")
+    }
+
+    @Test func theRunnerAndTheProjectMustNotBothChooseTheHost() {
+        let urlAndURL = configurationError { () throws(CleverTapError) in
+            try CleverTapConfiguration.fromEnvironment(Self.env(["CLEVERTAP_API_URL": "http://127.0.0.1:9"]), apiURL: "https://eu1.api.clevertap.com")
+        }
+        #expect(urlAndURL?.message.contains("CLEVERTAP_API_URL") == true)
+        #expect(urlAndURL?.message.contains("`api_url`") == true)
+        #expect(urlAndURL?.message.contains("unset") == true)
+        let urlAndRegion = configurationError { () throws(CleverTapError) in
+            try CleverTapConfiguration.fromEnvironment(Self.env(["CLEVERTAP_API_URL": "http://127.0.0.1:9"]), region: "eu1")
+        }
+        #expect(urlAndRegion?.message.contains("CLEVERTAP_API_URL") == true)
+        #expect(urlAndRegion?.message.contains("`region`") == true)
+        let regionAndRegion = configurationError { () throws(CleverTapError) in
+            try CleverTapConfiguration.fromEnvironment(Self.env(["CLEVERTAP_REGION": "us1"]), region: "eu1")
+        }
+        #expect(regionAndRegion?.message.contains("CLEVERTAP_REGION") == true)
+        let regionAndURL = configurationError { () throws(CleverTapError) in
+            try CleverTapConfiguration.fromEnvironment(Self.env(["CLEVERTAP_REGION": "us1"]), apiURL: "https://us1.api.clevertap.com")
+        }
+        #expect(regionAndURL?.message.contains("CLEVERTAP_REGION") == true)
+        // The same region from both is no conflict.
+        #expect((try? CleverTapConfiguration.fromEnvironment(Self.env(["CLEVERTAP_REGION": "eu1"]), region: "eu1"))?.baseURL == "https://eu1.api.clevertap.com")
+    }
+
+    @Test func credentialVariablesMustBeCleverTapVariables() {
+        let environment = Self.credentials.merging([
+            "HOME": secret, "GITHUB_TOKEN": secret, "AWS_SECRET_ACCESS_KEY": secret, "CLEVERTAP_": secret, "clevertap_pass": secret,
+        ]) { $1 }
+        for name in ["HOME", "GITHUB_TOKEN", "AWS_SECRET_ACCESS_KEY", "CLEVERTAP_", "clevertap_pass", "CLEVERTAP_PASS-WORD", "CLEVERTAP_PASS\n"] {
+            let asPasscode = configurationError { () throws(CleverTapError) in
+                try CleverTapConfiguration.fromEnvironment(environment, passcodeVariable: name)
+            }
+            #expect(asPasscode?.message.contains("CLEVERTAP_") == true, "\(name): \(asPasscode?.message ?? "")")
+            #expect(asPasscode?.message.contains("passcode") == true)
+            #expect(asPasscode?.description.contains(marker) == false)
+            let asAccount = configurationError { () throws(CleverTapError) in
+                try CleverTapConfiguration.fromEnvironment(environment, accountIDVariable: name)
+            }
+            #expect(asAccount?.message.contains("account") == true)
+            #expect(asAccount?.description.contains(marker) == false)
+        }
+        let same = configurationError { () throws(CleverTapError) in
+            try CleverTapConfiguration.fromEnvironment(Self.credentials, accountIDVariable: "CLEVERTAP_PASSCODE")
+        }
+        #expect(same?.message.contains("same variable") == true)
+        let named = try? CleverTapConfiguration.fromEnvironment(
+            ["CLEVERTAP_STAGE_ID": "A", "CLEVERTAP_STAGE_PASS": "B"], accountIDVariable: "CLEVERTAP_STAGE_ID", passcodeVariable: "CLEVERTAP_STAGE_PASS")
+        #expect(named?.credentials.accountID == "A")
     }
 }
