@@ -36,7 +36,7 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Append every accepted create, send and stop to this file as JSON lines.") var ledger: String?
     @Option(help: "Persist state in this file across restarts.") var data: String?
     @Option(help: ArgumentHelp(
-        "Arm a fault: ENDPOINT:MODE[:COUNT[:DELAY_SECONDS]], MODE one of fail, commit-then-drop, delay, status-fail; delay needs DELAY_SECONDS (at most 3600).",
+        "Arm a fault: ENDPOINT:MODE[:COUNT[:DELAY_SECONDS]], MODE one of fail, commit-then-drop, delay, status-fail, empty-success; delay needs DELAY_SECONDS (at most 3600).",
         valueName: "fault"))
     var fault: [FaultRule] = []
     @Option(help: "The first campaign id handed out (at least 1).") var firstID = 1_457_000_001

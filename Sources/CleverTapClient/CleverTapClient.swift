@@ -81,24 +81,54 @@ public final class CleverTapClient: Sendable {
         _ = try await perform("/1/targets/stop.json", .object([("id", .int(id))]), mutation: true)
     }
 
-    /// `POST /1/targets/result.json`: the statistics, or `.notCompleted`.
+    /// `POST /1/targets/result.json`: the statistics, or `.notCompleted`; `.invalidResponse` for a success without
+    /// `result.sent` and `result.clicked`.
     public func result(id: Int) async throws(CleverTapError) -> CampaignResult {
+        let answer: JSONValue
         do {
-            let answer = try await perform("/1/targets/result.json", .object([("id", .int(id))]), mutation: false)
-            return .completed(sent: answer["result"]?["sent"]?.intValue ?? 0, clicked: answer["result"]?["clicked"]?.intValue ?? 0)
+            answer = try await perform("/1/targets/result.json", .object([("id", .int(id))]), mutation: false)
         } catch where error.kind == .apiFailure && error.message.contains("hasn't been completed") {
             return .notCompleted
         }
+        return try Self.campaignResult(answer)
     }
 
-    /// `POST /1/targets/list.json`: campaigns scheduled between two dates (`YYYYMMDD`, inclusive).
+    /// The statistics of a successful `result.json` answer: `result` must be an object with non-negative integers
+    /// `sent` and `clicked`. Anything else is `.invalidResponse` — never "completed, sent 0".
+    static func campaignResult(_ answer: JSONValue) throws(CleverTapError) -> CampaignResult {
+        guard let result = answer["result"], result.objectValue != nil else {
+            throw CleverTapError(.invalidResponse, "the answer has no `result` object", endpoint: "/1/targets/result.json")
+        }
+        guard let sent = result["sent"]?.intValue, let clicked = result["clicked"]?.intValue, sent >= 0, clicked >= 0 else {
+            throw CleverTapError(.invalidResponse, "the answer's `result` lacks the counts `sent` and `clicked`", endpoint: "/1/targets/result.json")
+        }
+        return .completed(sent: sent, clicked: clicked)
+    }
+
+    /// `POST /1/targets/list.json`: campaigns scheduled between two dates (`YYYYMMDD`, inclusive);
+    /// `.invalidResponse` for a success without a `targets` array or with an entry without an integer `id`.
     public func listCampaigns(from: Int, to: Int) async throws(CleverTapError) -> [TargetSummary] {
         let answer = try await perform("/1/targets/list.json", .object([("from", .int(from)), ("to", .int(to))]), mutation: false)
-        return (answer["targets"]?.arrayValue ?? []).compactMap { item in
-            guard let id = item["id"]?.intValue else { return nil }
-            return TargetSummary(id: id, name: item["name"]?.stringValue ?? "", scheduledOn: item["scheduled_on"]?.intValue ?? 0,
-                                 status: item["status"]?.stringValue ?? "")
+        return try Self.targetSummaries(answer)
+    }
+
+    /// The entries of a successful `list.json` answer. A missing list is an error rather than "no campaigns":
+    /// drift detection and reconciling rely on it.
+    static func targetSummaries(_ answer: JSONValue) throws(CleverTapError) -> [TargetSummary] {
+        guard let items = answer["targets"]?.arrayValue else {
+            throw CleverTapError(.invalidResponse, "the answer has no `targets` list", endpoint: "/1/targets/list.json")
         }
+        var summaries: [TargetSummary] = []
+        summaries.reserveCapacity(items.count)
+        for item in items {
+            guard let id = item["id"]?.intValue else {
+                throw CleverTapError(.invalidResponse, "an entry of `targets` has no integer `id`", endpoint: "/1/targets/list.json")
+            }
+            summaries.append(TargetSummary(
+                id: id, name: item["name"]?.stringValue ?? "", scheduledOn: item["scheduled_on"]?.intValue ?? 0,
+                status: item["status"]?.stringValue ?? ""))
+        }
+        return summaries
     }
 
     /// `POST /1/send/{push,email,webpush,sms}.json` (the path says which).

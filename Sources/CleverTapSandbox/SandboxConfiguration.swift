@@ -100,6 +100,9 @@ public struct FaultRule: Sendable, Hashable {
         case delay
         /// Answer HTTP 200 with `"status":"fail"` (code 89) without doing anything.
         case statusFail = "status-fail"
+        /// Answer HTTP 200 with `{"status":"success"}` and none of the endpoint's other members, without doing
+        /// anything (a malformed success, such as a `result.json` without `result`).
+        case emptySuccess = "empty-success"
     }
 
     /// The endpoint path, e.g. `/1/targets/create.json`.

@@ -105,6 +105,8 @@ public enum SandboxServer {
                 response = .fail(500, "Internal server error (injected)", code: 500)
             case .statusFail?:
                 response = .fail(200, "Unexpected error, try again (injected)", code: 89)
+            case .emptySuccess?:
+                response = .success()
             case .commitThenDrop?:
                 var committed = await state.process(endpoint: endpoint, body: bytes)
                 committed.dropConnection = true

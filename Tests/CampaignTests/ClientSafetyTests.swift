@@ -359,3 +359,55 @@ struct APIURLSafetyTests {
         #expect(named?.credentials.accountID == "A")
     }
 }
+
+@Suite("Client safety: answers without their members", .serialized)
+struct ResponseShapeTests {
+    @Test func aResultWithoutItsMembersIsAnInvalidResponse() throws {
+        func parse(_ text: String) throws -> Result<CampaignResult, CleverTapError> {
+            let json = try JSONParser().parse(text)
+            return Result { () throws(CleverTapError) in try CleverTapClient.campaignResult(json) }
+        }
+        #expect(try parse(#"{"status":"success","result":{"sent":82,"clicked":28}}"#).get() == .completed(sent: 82, clicked: 28))
+        for text in [#"{"status":"success"}"#, #"{"status":"success","result":null}"#, #"{"status":"success","result":{}}"#,
+                     #"{"status":"success","result":{"sent":82}}"#, #"{"status":"success","result":{"sent":"82","clicked":1}}"#,
+                     #"{"status":"success","result":{"sent":-1,"clicked":0}}"#, #"{"status":"success","result":[1,2]}"#] {
+            guard case .failure(let error) = try parse(text) else {
+                Issue.record("\(text) was read as a result")
+                continue
+            }
+            #expect(error.kind == .invalidResponse)
+            #expect(error.code == "CT-RESPONSE")
+        }
+    }
+
+    @Test func aListWithoutTargetsIsAnInvalidResponse() throws {
+        func parse(_ text: String) throws -> Result<[TargetSummary], CleverTapError> {
+            let json = try JSONParser().parse(text)
+            return Result { () throws(CleverTapError) in try CleverTapClient.targetSummaries(json) }
+        }
+        #expect(try parse(#"{"status":"success","targets":[]}"#).get().isEmpty)
+        #expect(try parse(#"{"status":"success","targets":[{"id":7,"name":"N","scheduled_on":202701011200,"status":"pending"}]}"#).get().first?.id == 7)
+        for text in [#"{"status":"success"}"#, #"{"status":"success","targets":{}}"#, #"{"status":"success","targets":[{"name":"no id"}]}"#] {
+            guard case .failure(let error) = try parse(text) else {
+                Issue.record("\(text) was read as a list")
+                continue
+            }
+            #expect(error.kind == .invalidResponse)
+        }
+    }
+
+    @Test func againstTheSandboxsEmptySuccessFault() async throws {
+        let h = try await SandboxHarness.start { $0.completionDelay = 0 }
+        let created = try await h.client.createCampaign(Bodies.create())
+        await h.sandbox.state.advanceClock(by: 10)
+        #expect(try await h.client.result(id: created.id) != .notCompleted)
+        try await h.sandbox.state.addFault(FaultRule(endpoint: "/1/targets/result.json", mode: .emptySuccess))
+        let result = await cleverTapError { _ = try await h.client.result(id: created.id) }
+        #expect(result?.kind == .invalidResponse)
+        #expect(result?.endpoint == "/1/targets/result.json")
+        try await h.sandbox.state.addFault(FaultRule(endpoint: "/1/targets/list.json", mode: .emptySuccess))
+        let list = await cleverTapError { _ = try await h.client.listCampaigns(from: 20000101, to: 20991231) }
+        #expect(list?.kind == .invalidResponse)
+        await h.stop()
+    }
+}

@@ -149,6 +149,7 @@ struct SandboxSafetyTests {
         #expect(FaultRule(argument: "/1/send/push.json:fail:1:5") == nil)
         #expect(FaultRule(argument: "/1/send/push.json:fail:0") == nil)
         #expect(FaultRule(argument: "/1/send/push.json:delay:2:1.5") == FaultRule(endpoint: "/1/send/push.json", mode: .delay, count: 2, delay: 1.5))
+        #expect(FaultRule(argument: "/1/targets/result.json:empty-success") == FaultRule(endpoint: "/1/targets/result.json", mode: .emptySuccess))
     }
 
     // MARK: signals
