@@ -15,7 +15,8 @@ public struct CampaignCommand: AsyncParsableCommand {
             Exit codes: 0 success, 1 errors in the input (or a failed run, or anything refused), 2 usage errors \
             (and, for `plan --detailed-exitcode`, changes to apply), 130 interrupted.
             Credentials come only from the environment: CLEVERTAP_ACCOUNT_ID, CLEVERTAP_PASSCODE, and \
-            CLEVERTAP_REGION or CLEVERTAP_API_URL (or the variables a project.yaml environment names).
+            CLEVERTAP_REGION or CLEVERTAP_API_URL (or the CLEVERTAP_* variables a project.yaml environment names). \
+            A project.yaml `api_url` must be a CleverTap host unless --allow-api-url (or CAMPAIGN_ALLOW_API_URL=1) is given.
             """,
         version: CampaignVersion.current,
         subcommands: [ValidateCommand.self, CompileCommand.self, PlanCommand.self, ApplyCommand.self, ReconcileCommand.self, StatusCommand.self, StateCommand.self]

@@ -129,12 +129,12 @@ public struct DeployContext: Sendable {
 
     /// The providers for the selected environment (or the `CLEVERTAP_*` variables); each reads its credentials
     /// when it is first asked something.
-    public func providers(environment: [String: String], logger: Logger) -> ProviderSet {
+    public func providers(environment: [String: String], logger: Logger, allowCustomURL: Bool = false) -> ProviderSet {
         let context = self
         return ProviderSet([
             CleverTapRules.name: { () throws(ProviderFailure) -> any ProviderRuntime in
                 do {
-                    return CleverTapRuntime(client: try context.cleverTapClient(environment: environment, logger: logger))
+                    return CleverTapRuntime(client: try context.cleverTapClient(environment: environment, logger: logger, allowCustomURL: allowCustomURL))
                 } catch let error as CleverTapError {
                     throw ProviderFailure(code: error.code, message: error.message)
                 } catch {
@@ -144,15 +144,19 @@ public struct DeployContext: Sendable {
         ])
     }
 
-    /// A CleverTap client for the selected environment (or the `CLEVERTAP_*` variables).
-    public func cleverTapClient(environment: [String: String], logger: Logger) throws(CleverTapError) -> CleverTapClient {
+    /// A CleverTap client for the selected environment (or the `CLEVERTAP_*` variables). Repository content is not
+    /// trusted with the host: an environment's `api_url` may name another host than CleverTap's only when the runner
+    /// allows it (`--allow-api-url`, or `CAMPAIGN_ALLOW_API_URL=1`); `CLEVERTAP_API_URL` is the runner's own.
+    public func cleverTapClient(environment: [String: String], logger: Logger, allowCustomURL: Bool = false) throws(CleverTapError) -> CleverTapClient {
         var configuration: CleverTapConfiguration
+        let defaultRegion = loaded.projects.first?.context.settings.region
+        let allow = allowCustomURL || environment["CAMPAIGN_ALLOW_API_URL"] == "1"
         if let settings = environmentSettings {
             configuration = try CleverTapConfiguration.fromEnvironment(
                 environment, region: settings.region, apiURL: settings.apiURL, accountIDVariable: settings.accountIDVariable,
-                passcodeVariable: settings.passcodeVariable)
+                passcodeVariable: settings.passcodeVariable, defaultRegion: defaultRegion, allowCustomURL: allow)
         } else {
-            configuration = try CleverTapConfiguration.fromEnvironment(environment, region: loaded.projects.first?.context.settings.region)
+            configuration = try CleverTapConfiguration.fromEnvironment(environment, defaultRegion: defaultRegion, allowCustomURL: allow)
         }
         if let text = environment["CAMPAIGN_CREATE_RATE"], !text.isEmpty {
             // A rate outside this range is a typo: a tiny one would wait for ages, a huge one trips the API's limit.

@@ -20,6 +20,10 @@ struct DeployOptions: ParsableArguments {
     @Flag(help: "Log every request to standard error (the passcode is redacted).")
     var verbose = false
 
+    @Flag(name: .customLong("allow-api-url"), help: ArgumentHelp(
+        "Let a project.yaml environment's `api_url` name a host other than CleverTap's (credentials are sent there). Also CAMPAIGN_ALLOW_API_URL=1. Never in pull-request jobs."))
+    var allowAPIURL = false
+
     var environment: [String: String] { ProcessInfo.processInfo.environment }
 
     var logger: Logger {
@@ -71,7 +75,7 @@ struct DeployOptions: ParsableArguments {
 
     /// The providers of the session (each reads its credentials when first asked something).
     func providers(_ context: DeployContext) -> ProviderSet {
-        context.providers(environment: environment, logger: logger)
+        context.providers(environment: environment, logger: logger, allowCustomURL: allowAPIURL)
     }
 }
 

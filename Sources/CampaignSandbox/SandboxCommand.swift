@@ -1,5 +1,6 @@
 import ArgumentParser
 import CleverTapSandbox
+import Dispatch
 import Foundation
 import Hummingbird
 import Logging
@@ -15,6 +16,7 @@ struct SandboxCommand: AsyncParsableCommand {
         discussion: """
             Listens on 127.0.0.1 only. The first line on standard output is `listening on http://127.0.0.1:PORT`.
             Control endpoints: GET /_sandbox/ledger, GET /_sandbox/stats, POST|DELETE /_sandbox/faults, POST /_sandbox/clock.
+            SIGTERM or SIGINT stops it at once, even while requests wait in a delay fault (they are not performed).
             See docs/SANDBOX.md.
             """,
         version: "0.1.0"
@@ -23,34 +25,45 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on; 0 picks a free one.") var port = 0
     @Option(help: "The account id accepted.") var accountID = "SANDBOX-ACCOUNT"
     @Option(help: "The passcode accepted.") var passcode = "sandbox-passcode"
-    @Option(help: "Sandbox seconds per real second.") var timeScale = 1.0
+    @Option(help: "Sandbox seconds per real second (0.001...1000000).") var timeScale = 1.0
     @Option(help: "IANA time zone in which `when` is read.") var timezone = "UTC"
     @Option(help: "Sandbox seconds from a campaign's start to its completion.") var completionDelay = 60.0
     @Option(help: "Creates and estimates accepted per real second.") var createRate = 1.0
     @Option(help: "targets/* requests allowed in flight; one more locks the account out.") var maxConcurrentTargets = 3
     @Option(help: "Sandbox seconds of lockout after too many concurrent targets/* requests.") var lockout = 600.0
     @Option(help: "Send requests accepted per real second.") var sendRate = 1000
-    @Option(help: "Real seconds each targets/* request takes.") var targetsLatency = 0.02
+    @Option(help: "Real seconds each targets/* request takes (at most 60).") var targetsLatency = 0.02
     @Option(help: "Append every accepted create, send and stop to this file as JSON lines.") var ledger: String?
     @Option(help: "Persist state in this file across restarts.") var data: String?
-    @Option(help: ArgumentHelp("Arm a fault: ENDPOINT:MODE[:COUNT[:DELAY_SECONDS]], MODE one of fail, commit-then-drop, delay, status-fail.", valueName: "fault"))
+    @Option(help: ArgumentHelp(
+        "Arm a fault: ENDPOINT:MODE[:COUNT[:DELAY_SECONDS]], MODE one of fail, commit-then-drop, delay, status-fail, empty-success; delay needs DELAY_SECONDS (at most 3600).",
+        valueName: "fault"))
     var fault: [FaultRule] = []
-    @Option(help: "The first campaign id handed out.") var firstID = 1_457_000_001
+    @Option(help: "The first campaign id handed out (at least 1).") var firstID = 1_457_000_001
     @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).") var logLevel = "warning"
 
-    func validate() throws {
-        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
-        guard timeScale > 0 else { throw ValidationError("--time-scale must be positive") }
-        guard TimeZone(identifier: timezone) != nil else { throw ValidationError("unknown --timezone \(timezone)") }
-        guard maxConcurrentTargets >= 1, sendRate >= 1, createRate >= 0 else { throw ValidationError("limits must be positive") }
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
-    }
+    /// Seconds the server gets to stop after a signal before the process exits regardless.
+    static let stopGrace: Double = 3
 
-    func run() async throws {
-        let configuration = SandboxConfiguration(
+    var sandboxConfiguration: SandboxConfiguration {
+        SandboxConfiguration(
             accountID: accountID, passcode: passcode, timeScale: timeScale, timezone: timezone, completionDelay: completionDelay,
             createRate: createRate, maxConcurrentTargets: maxConcurrentTargets, lockout: lockout, sendRate: sendRate,
             targetsLatency: targetsLatency, ledgerPath: ledger, dataPath: data, faults: fault, firstID: firstID, port: port)
+    }
+
+    func validate() throws {
+        guard TimeZone(identifier: timezone) != nil else { throw ValidationError("unknown --timezone \(timezone)") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+        do {
+            try sandboxConfiguration.validate()
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
+    func run() async throws {
+        let configuration = sandboxConfiguration
         let state: SandboxState
         do {
             state = try SandboxState(configuration: configuration)
@@ -63,6 +76,30 @@ struct SandboxCommand: AsyncParsableCommand {
         let app = SandboxServer.application(state: state, configuration: configuration, logger: logger) { port in
             FileHandle.standardOutput.write(Data("listening on http://127.0.0.1:\(port)\n".utf8))
         }
-        try await app.runService()
+        // Not the graceful shutdown of `runService`: that waits for every request in flight, and one sleeping in a
+        // delay fault would hold the process for up to an hour. A signal cancels the server instead (sleeping
+        // requests end unperformed; every accepted change is already persisted), and if that has not finished
+        // within `stopGrace` seconds the process exits anyway.
+        let service = Task { try await app.runService(gracefulShutdownSignals: []) }
+        let signals = [Int32(SIGTERM), Int32(SIGINT)].map { (number: Int32) -> any DispatchSourceSignal in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                service.cancel()
+                DispatchQueue.global().asyncAfter(deadline: .now() + Self.stopGrace) {
+                    FileHandle.standardError.write(Data("campaign-sandbox: did not stop within \(Int(Self.stopGrace)) s of the signal; exiting\n".utf8))
+                    _exit(1)
+                }
+            }
+            source.resume()
+            return source
+        }
+        defer { signals.forEach { $0.cancel() } }
+        do {
+            try await service.value
+        } catch {
+            // Cancelled by a signal: a normal stop.
+            if !service.isCancelled { throw error }
+        }
     }
 }

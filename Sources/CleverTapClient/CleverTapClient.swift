@@ -24,10 +24,21 @@ public final class CleverTapClient: Sendable {
     private let sendPace: RateGate
     /// What the client saw, for tests, benchmarks and summaries.
     public let metrics = ClientMetrics()
+    /// Why every request is refused before it is sent (``CleverTapConfiguration/validate()`` failed), if it is.
+    private let configurationProblem: CleverTapError?
 
+    /// A client for `configuration`. A configuration that fails ``CleverTapConfiguration/validate()`` (a passcode with
+    /// a newline, credentials in the URL…) is not refused here, but every request then throws that
+    /// `.configuration` error without sending anything.
     public init(configuration: CleverTapConfiguration, logger: Logger = Logger(label: "clevertap", factory: { _ in SwiftLogNoOpLogHandler() })) {
         self.configuration = configuration
         self.logger = logger
+        do {
+            try configuration.validate()
+            configurationProblem = nil
+        } catch {
+            configurationProblem = error
+        }
         var httpConfiguration = HTTPClient.Configuration(
             timeout: .init(connect: .milliseconds(Int64(configuration.connectTimeout * 1000)), read: .milliseconds(Int64(configuration.readTimeout * 1000))))
         httpConfiguration.connectionPool.retryConnectionEstablishment = false
@@ -70,24 +81,54 @@ public final class CleverTapClient: Sendable {
         _ = try await perform("/1/targets/stop.json", .object([("id", .int(id))]), mutation: true)
     }
 
-    /// `POST /1/targets/result.json`: the statistics, or `.notCompleted`.
+    /// `POST /1/targets/result.json`: the statistics, or `.notCompleted`; `.invalidResponse` for a success without
+    /// `result.sent` and `result.clicked`.
     public func result(id: Int) async throws(CleverTapError) -> CampaignResult {
+        let answer: JSONValue
         do {
-            let answer = try await perform("/1/targets/result.json", .object([("id", .int(id))]), mutation: false)
-            return .completed(sent: answer["result"]?["sent"]?.intValue ?? 0, clicked: answer["result"]?["clicked"]?.intValue ?? 0)
+            answer = try await perform("/1/targets/result.json", .object([("id", .int(id))]), mutation: false)
         } catch where error.kind == .apiFailure && error.message.contains("hasn't been completed") {
             return .notCompleted
         }
+        return try Self.campaignResult(answer)
     }
 
-    /// `POST /1/targets/list.json`: campaigns scheduled between two dates (`YYYYMMDD`, inclusive).
+    /// The statistics of a successful `result.json` answer: `result` must be an object with non-negative integers
+    /// `sent` and `clicked`. Anything else is `.invalidResponse` — never "completed, sent 0".
+    static func campaignResult(_ answer: JSONValue) throws(CleverTapError) -> CampaignResult {
+        guard let result = answer["result"], result.objectValue != nil else {
+            throw CleverTapError(.invalidResponse, "the answer has no `result` object", endpoint: "/1/targets/result.json")
+        }
+        guard let sent = result["sent"]?.intValue, let clicked = result["clicked"]?.intValue, sent >= 0, clicked >= 0 else {
+            throw CleverTapError(.invalidResponse, "the answer's `result` lacks the counts `sent` and `clicked`", endpoint: "/1/targets/result.json")
+        }
+        return .completed(sent: sent, clicked: clicked)
+    }
+
+    /// `POST /1/targets/list.json`: campaigns scheduled between two dates (`YYYYMMDD`, inclusive);
+    /// `.invalidResponse` for a success without a `targets` array or with an entry without an integer `id`.
     public func listCampaigns(from: Int, to: Int) async throws(CleverTapError) -> [TargetSummary] {
         let answer = try await perform("/1/targets/list.json", .object([("from", .int(from)), ("to", .int(to))]), mutation: false)
-        return (answer["targets"]?.arrayValue ?? []).compactMap { item in
-            guard let id = item["id"]?.intValue else { return nil }
-            return TargetSummary(id: id, name: item["name"]?.stringValue ?? "", scheduledOn: item["scheduled_on"]?.intValue ?? 0,
-                                 status: item["status"]?.stringValue ?? "")
+        return try Self.targetSummaries(answer)
+    }
+
+    /// The entries of a successful `list.json` answer. A missing list is an error rather than "no campaigns":
+    /// drift detection and reconciling rely on it.
+    static func targetSummaries(_ answer: JSONValue) throws(CleverTapError) -> [TargetSummary] {
+        guard let items = answer["targets"]?.arrayValue else {
+            throw CleverTapError(.invalidResponse, "the answer has no `targets` list", endpoint: "/1/targets/list.json")
         }
+        var summaries: [TargetSummary] = []
+        summaries.reserveCapacity(items.count)
+        for item in items {
+            guard let id = item["id"]?.intValue else {
+                throw CleverTapError(.invalidResponse, "an entry of `targets` has no integer `id`", endpoint: "/1/targets/list.json")
+            }
+            summaries.append(TargetSummary(
+                id: id, name: item["name"]?.stringValue ?? "", scheduledOn: item["scheduled_on"]?.intValue ?? 0,
+                status: item["status"]?.stringValue ?? ""))
+        }
+        return summaries
     }
 
     /// `POST /1/send/{push,email,webpush,sms}.json` (the path says which).
@@ -98,6 +139,10 @@ public final class CleverTapClient: Sendable {
     // MARK: the request loop
 
     private func perform(_ path: String, _ body: JSONValue, mutation: Bool) async throws(CleverTapError) -> JSONValue {
+        if var problem = configurationProblem {
+            problem.endpoint = path
+            throw problem
+        }
         let isTargets = path.hasPrefix("/1/targets/")
         let paced = path == "/1/targets/create.json"
         let payload = JSONWriter(indent: nil).bytes(body)
@@ -145,14 +190,14 @@ public final class CleverTapClient: Sendable {
                     throw CleverTapError(.invalidResponse, "the answer was not JSON", httpStatus: status, endpoint: path)
                 }
                 if json["status"]?.stringValue == "success", status < 300 { return json }
-                let message = json["error"]?.stringValue ?? "CleverTap answered status \(json["status"]?.stringValue ?? "missing")"
+                let message = apiFailureMessage(json["error"]?.stringValue ?? "CleverTap answered status \(json["status"]?.stringValue ?? "missing")")
                 throw CleverTapError(.apiFailure, message, httpStatus: status, apiCode: json["code"]?.intValue, endpoint: path)
             case .neverSent(let reason):
                 if attempt < configuration.maxAttempts {
                     try await backoff(attempt, path: path)
                     continue
                 }
-                throw CleverTapError(.unreachable, "could not reach \(configuration.baseURL): \(reason)", endpoint: path)
+                throw CleverTapError(.unreachable, "could not reach \(configuration.displayURL): \(reason)", endpoint: path)
             case .maybeSent(let reason):
                 if mutation {
                     throw CleverTapError(.outcomeUnknown, "no answer (\(reason)); the request may or may not have acted", endpoint: path)
@@ -161,15 +206,52 @@ public final class CleverTapClient: Sendable {
                     try await backoff(attempt, path: path)
                     continue
                 }
-                throw CleverTapError(.unreachable, "no answer from \(configuration.baseURL): \(reason)", endpoint: path)
+                throw CleverTapError(.unreachable, "no answer from \(configuration.displayURL): \(reason)", endpoint: path)
+            case .refusedLocally(let reason):
+                // Nothing was sent, and sending again would be refused the same way.
+                throw CleverTapError(.configuration, reason, endpoint: path)
             }
         }
     }
 
-    private enum Outcome {
+    /// How one exchange ended. Every reason is a fixed text of this client's: never a library's error description,
+    /// which may quote a header value (the passcode) or a URL.
+    enum Outcome {
         case answer(status: Int, json: JSONValue?, retryAfter: Double?)
         case neverSent(String)
         case maybeSent(String)
+        /// The HTTP library refused the request before sending it (an invalid header or URL).
+        case refusedLocally(String)
+
+        /// The reason given, if the exchange failed.
+        var reason: String {
+            switch self {
+            case .answer(let status, _, _): "HTTP \(status)"
+            case .neverSent(let reason), .maybeSent(let reason), .refusedLocally(let reason): reason
+            }
+        }
+
+        /// True if the request certainly did not reach the server.
+        var provablyNotSent: Bool {
+            switch self {
+            case .neverSent, .refusedLocally: true
+            case .answer, .maybeSent: false
+            }
+        }
+    }
+
+    /// A failure text from the server, safe to show: the passcode and account id cut out (a server or proxy may
+    /// echo headers), control characters replaced, at most 500 characters.
+    func apiFailureMessage(_ text: String) -> String {
+        var message = text
+        for secret in [configuration.credentials.passcode, configuration.credentials.accountID] where secret.count >= 4 {
+            message = message.replacingOccurrences(of: secret, with: "<redacted>")
+        }
+        var scalars = String.UnicodeScalarView()
+        for scalar in message.unicodeScalars.prefix(500) {
+            scalars.append(scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) ? "?" : scalar)
+        }
+        return String(scalars)
     }
 
     /// One HTTP exchange, inside the concurrency and pacing limits.
@@ -184,12 +266,13 @@ public final class CleverTapClient: Sendable {
         }
         var request = HTTPClientRequest(url: configuration.baseURL + path)
         request.method = .POST
+        // Only a configuration that passed `validate()` gets here: the values are printable ASCII of bounded size.
         request.headers.add(name: "X-CleverTap-Account-Id", value: configuration.credentials.accountID)
         request.headers.add(name: "X-CleverTap-Passcode", value: configuration.credentials.passcode)
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(bytes: payload))
         logger.debug("request", metadata: [
-            "method": "POST", "url": "\(configuration.baseURL + path)",
+            "method": "POST", "url": "\(configuration.displayURL + path)",
             "headers": "X-CleverTap-Account-Id: \(configuration.credentials.accountID), X-CleverTap-Passcode: <redacted>",
             "bytes": "\(payload.count)",
         ])
@@ -205,7 +288,7 @@ public final class CleverTapClient: Sendable {
             }
             let retryAfter = response.headers.first(name: "Retry-After").flatMap(Double.init)
             let json = try? JSONParser(maxDepth: 64).parse(Array(buffer: bytes))
-            logger.debug("response", metadata: ["url": "\(configuration.baseURL + path)", "status": "\(status)"])
+            logger.debug("response", metadata: ["url": "\(configuration.displayURL + path)", "status": "\(status)"])
             return .answer(status: status, json: json, retryAfter: retryAfter)
         } catch {
             if Task.isCancelled { throw CancellationError() }
@@ -213,19 +296,27 @@ public final class CleverTapClient: Sendable {
         }
     }
 
-    /// Errors that prove the request never left this machine, versus those that leave it unknown.
-    private static func classify(_ error: any Error) -> Outcome {
+    /// Errors that prove the request never left this machine, versus those that leave it unknown — each with a
+    /// fixed text. A library's own description is never used: async-http-client's quotes the offending header values
+    /// (`invalidHeaderFieldValues(["<passcode>\n"])`), and others may quote the URL.
+    static func classify(_ error: any Error) -> Outcome {
         if let error = error as? HTTPClientError {
             switch error {
-            case .connectTimeout, .getConnectionFromPoolTimeout, .tlsHandshakeTimeout, .socksHandshakeTimeout,
-                .httpProxyHandshakeTimeout, .invalidURL, .emptyHost, .emptyScheme, .alreadyShutdown:
-                return .neverSent(String(describing: error))
-            case .readTimeout, .deadlineExceeded:
-                return .maybeSent("timed out waiting for the answer")
-            case .remoteConnectionClosed:
-                return .maybeSent("the server closed the connection")
+            case .connectTimeout: return .neverSent("connect timeout")
+            case .getConnectionFromPoolTimeout: return .neverSent("no connection became free in time")
+            case .tlsHandshakeTimeout: return .neverSent("TLS handshake timeout")
+            case .socksHandshakeTimeout, .httpProxyHandshakeTimeout: return .neverSent("proxy handshake timeout")
+            case .alreadyShutdown: return .neverSent("the client was shut down")
+            case .invalidURL, .emptyHost, .emptyScheme: return .refusedLocally("the HTTP library refused the API URL; nothing was sent")
+            case .readTimeout, .deadlineExceeded: return .maybeSent("timed out waiting for the answer")
+            case .remoteConnectionClosed: return .maybeSent("the server closed the connection")
             default:
-                return .maybeSent(String(describing: error))
+                // The two header errors carry the values (so they cannot be matched by value); their case name is
+                // looked at only to classify, and never shown.
+                if String(describing: error).hasPrefix("HTTPClientError.invalidHeaderField") {
+                    return .refusedLocally("the HTTP library refused a header (an account id or passcode it cannot send); nothing was sent")
+                }
+                return .maybeSent("the HTTP exchange failed (HTTPClientError)")
             }
         }
         if error is NIOConnectionError { return .neverSent("connection failed") }
@@ -233,7 +324,7 @@ public final class CleverTapClient: Sendable {
             return .neverSent("connection refused")
         }
         if let error = error as? ChannelError, case .connectTimeout = error { return .neverSent("connect timeout") }
-        return .maybeSent(String(describing: error))
+        return .maybeSent("the exchange failed (\(String(describing: type(of: error))))")
     }
 
     private func backoff(_ attempt: Int, path: String) async throws(CleverTapError) {

@@ -1,3 +1,5 @@
+import JSON
+
 /// How the sandbox behaves. Every rate limit and delay is a setting so tests can run fast and benchmarks can run
 /// at the documented limits.
 public struct SandboxConfiguration: Sendable {
@@ -54,6 +56,37 @@ public struct SandboxConfiguration: Sendable {
         self.firstID = firstID
         self.port = port
     }
+
+    /// The largest `delay` a fault may have, in real seconds (an hour).
+    public static let maxFaultDelay: Double = 3600
+    /// The largest clock step or total manual advance, in sandbox seconds (about 100 years).
+    public static let maxClockAdvance: Double = 3_153_600_000
+
+    /// Checks every setting against bounds that keep the sandbox's arithmetic safe (no overflow, no trap on a
+    /// conversion of a huge or non-finite number). Throws the first problem, naming the setting.
+    public func validate() throws(SandboxError) {
+        func finite(_ value: Double, _ name: String, _ range: ClosedRange<Double>) throws(SandboxError) {
+            guard value.isFinite, range.contains(value) else {
+                throw SandboxError("\(name) must be a number in \(Self.text(range.lowerBound))...\(Self.text(range.upperBound))")
+            }
+        }
+        guard (0...65535).contains(port) else { throw SandboxError("port must be 0...65535") }
+        try finite(timeScale, "time scale", 0.001...1_000_000)
+        try finite(completionDelay, "completion delay", 0...315_360_000)
+        try finite(createRate, "create rate", 0...1_000_000)
+        try finite(lockout, "lockout", 0...31_536_000)
+        try finite(targetsLatency, "targets latency", 0...60)
+        guard (1...1_000_000).contains(maxConcurrentTargets) else { throw SandboxError("max concurrent targets must be 1...1000000") }
+        guard (1...1_000_000).contains(sendRate) else { throw SandboxError("send rate must be 1...1000000") }
+        guard firstID >= 1 else { throw SandboxError("the first id must be at least 1") }
+        for fault in faults {
+            if let problem = fault.problem { throw SandboxError("fault \(fault.endpoint): \(problem)") }
+        }
+    }
+
+    private static func text(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+    }
 }
 
 /// A fault to inject into the next `count` requests of an endpoint.
@@ -67,6 +100,9 @@ public struct FaultRule: Sendable, Hashable {
         case delay
         /// Answer HTTP 200 with `"status":"fail"` (code 89) without doing anything.
         case statusFail = "status-fail"
+        /// Answer HTTP 200 with `{"status":"success"}` and none of the endpoint's other members, without doing
+        /// anything (a malformed success, such as a `result.json` without `result`).
+        case emptySuccess = "empty-success"
     }
 
     /// The endpoint path, e.g. `/1/targets/create.json`.
@@ -83,21 +119,67 @@ public struct FaultRule: Sendable, Hashable {
         self.delay = delay
     }
 
-    /// Parses `ENDPOINT:MODE[:COUNT[:DELAY_SECONDS]]`, e.g. `/1/targets/create.json:fail:2`.
+    /// Why this fault could never fire as meant (an unknown endpoint, no count, a delay that is missing, out of
+    /// bounds or given to a mode without one), or nil.
+    public var problem: String? {
+        guard SandboxEndpoint.all.contains(endpoint) else {
+            return "unknown endpoint; one of " + SandboxEndpoint.all.joined(separator: ", ")
+        }
+        guard count >= 1 else { return "count must be at least 1" }
+        guard delay.isFinite, delay >= 0, delay <= SandboxConfiguration.maxFaultDelay else {
+            return "delay must be 0...\(Int(SandboxConfiguration.maxFaultDelay)) seconds"
+        }
+        if mode == .delay, delay <= 0 { return "mode delay needs a delay" }
+        if mode != .delay, delay != 0 { return "only mode delay takes a delay" }
+        return nil
+    }
+
+    /// Parses `ENDPOINT:MODE[:COUNT[:DELAY_SECONDS]]`, e.g. `/1/targets/create.json:fail:2`; `delay` needs
+    /// `DELAY_SECONDS` (at most 3600), and no other mode takes it. Nil for anything that could not fire as written.
     public init?(argument: String) {
         let parts = argument.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count >= 2, parts[0].hasPrefix("/"), let mode = Mode(rawValue: parts[1]) else { return nil }
+        guard (2...4).contains(parts.count), let mode = Mode(rawValue: parts[1]) else { return nil }
         var count = 1
         var delay = 0.0
         if parts.count > 2 {
-            guard let c = Int(parts[2]), c > 0 else { return nil }
+            guard let c = Int(parts[2]) else { return nil }
             count = c
         }
         if parts.count > 3 {
-            guard let d = Double(parts[3]), d >= 0 else { return nil }
+            guard let d = Double(parts[3]) else { return nil }
             delay = d
         }
-        guard parts.count <= 4 else { return nil }
         self.init(endpoint: parts[0], mode: mode, count: count, delay: delay)
+        if problem != nil { return nil }
+    }
+
+    /// Parses the body of `POST /_sandbox/faults`: `{"endpoint", "mode", "count"?, "delay_ms"?}`, strictly (every
+    /// member of the right type, no others; `delay_ms` an integer 1...3600000, required for and only for `delay`).
+    public static func parse(json body: JSONValue) -> Result<FaultRule, SandboxError> {
+        guard let members = body.objectValue else { return .failure(SandboxError("expected a JSON object")) }
+        let allowed: Set = ["endpoint", "mode", "count", "delay_ms"]
+        if let unknown = members.first(where: { !allowed.contains($0.0) }) {
+            return .failure(SandboxError("unknown member `\(unknown.0)`; expected endpoint, mode, count, delay_ms"))
+        }
+        guard let endpoint = body["endpoint"]?.stringValue else { return .failure(SandboxError("`endpoint` (a string) is required")) }
+        guard let modeText = body["mode"]?.stringValue else { return .failure(SandboxError("`mode` (a string) is required")) }
+        guard let mode = Mode(rawValue: modeText) else {
+            return .failure(SandboxError("unknown mode; one of " + Mode.allCases.map(\.rawValue).joined(separator: ", ")))
+        }
+        var count = 1
+        if let value = body["count"] {
+            guard let c = value.intValue else { return .failure(SandboxError("`count` must be an integer")) }
+            count = c
+        }
+        var delay = 0.0
+        if let value = body["delay_ms"] {
+            guard let ms = value.intValue, (0...Int(SandboxConfiguration.maxFaultDelay) * 1000).contains(ms) else {
+                return .failure(SandboxError("`delay_ms` must be an integer 0...\(Int(SandboxConfiguration.maxFaultDelay) * 1000)"))
+            }
+            delay = Double(ms) / 1000
+        }
+        let fault = FaultRule(endpoint: endpoint, mode: mode, count: count, delay: delay)
+        if let problem = fault.problem { return .failure(SandboxError(problem)) }
+        return .success(fault)
     }
 }

@@ -30,15 +30,15 @@ public enum SandboxServer {
         router.post("/_sandbox/faults") { request, _ -> Response in
             var request = request
             let bytes = Array(buffer: try await request.collectBody(upTo: 1 << 20))
-            guard let body = try? JSONParser().parse(bytes), let endpoint = body["endpoint"]?.stringValue,
-                let mode = body["mode"]?.stringValue.flatMap(FaultRule.Mode.init(rawValue:))
-            else {
-                return json(400, .object([("status", .string("fail")), ("error", .string("expected {\"endpoint\", \"mode\", \"count\", \"delay_ms\"}"))]))
+            // A fault that could never fire as meant is refused, not armed silently.
+            let parsed: Result<FaultRule, SandboxError> = (try? JSONParser().parse(bytes)).map(FaultRule.parse(json:))
+                ?? .failure(SandboxError("expected a JSON object"))
+            do {
+                try await state.addFault(parsed.get())
+            } catch {
+                let usage = "expected {\"endpoint\", \"mode\", \"count\"?, \"delay_ms\"?}: "
+                return json(400, .object([("status", .string("fail")), ("error", .string(usage + String(describing: error)))]))
             }
-            let fault = FaultRule(
-                endpoint: endpoint, mode: mode, count: max(1, body["count"]?.intValue ?? 1),
-                delay: Double(body["delay_ms"]?.intValue ?? 0) / 1000)
-            await state.addFault(fault)
             return json(200, .object([("status", .string("success"))]))
         }
         router.delete("/_sandbox/faults") { _, _ -> Response in
@@ -48,10 +48,12 @@ public enum SandboxServer {
         router.post("/_sandbox/clock") { request, _ -> Response in
             var request = request
             let bytes = Array(buffer: try await request.collectBody(upTo: 1 << 20))
-            guard let seconds = (try? JSONParser().parse(bytes))?["advance_seconds"]?.doubleValue, seconds >= 0 else {
-                return json(400, .object([("status", .string("fail")), ("error", .string("expected {\"advance_seconds\": N}"))]))
+            guard let seconds = (try? JSONParser().parse(bytes))?["advance_seconds"]?.doubleValue, seconds >= 0,
+                await state.advanceClock(by: seconds)
+            else {
+                let limit = Int(SandboxConfiguration.maxClockAdvance)
+                return json(400, .object([("status", .string("fail")), ("error", .string("expected {\"advance_seconds\": N}, 0 <= N, at most \(limit) in all"))]))
             }
-            await state.advanceClock(by: seconds)
             return json(200, .object([("status", .string("success"))]))
         }
         return Application(
@@ -88,13 +90,23 @@ public enum SandboxServer {
                 await state.finish(endpoint: endpoint)
                 return json(413, .object([("status", .string("fail")), ("error", .string("Request body too large")), ("code", .int(413))]))
             }
-            if wait > 0 { try? await Task.sleep(for: .milliseconds(Int(wait * 1000))) }
+            if wait > 0 {
+                do {
+                    try await Task.sleep(for: .milliseconds(Int(wait * 1000)))
+                } catch {
+                    // Shutting down (the server's task was cancelled): the request is not performed.
+                    await state.finish(endpoint: endpoint)
+                    throw error
+                }
+            }
             let response: SandboxResponse
             switch fault {
             case .fail?:
                 response = .fail(500, "Internal server error (injected)", code: 500)
             case .statusFail?:
                 response = .fail(200, "Unexpected error, try again (injected)", code: 89)
+            case .emptySuccess?:
+                response = .success()
             case .commitThenDrop?:
                 var committed = await state.process(endpoint: endpoint, body: bytes)
                 committed.dropConnection = true

@@ -27,6 +27,7 @@ public actor SandboxState {
     public private(set) var peakTargetsInFlight = 0
 
     public init(configuration: SandboxConfiguration) throws {
+        try configuration.validate()
         guard let wallClock = WallClock(identifier: configuration.timezone) else {
             throw SandboxError("unknown time zone \(configuration.timezone)")
         }
@@ -147,6 +148,10 @@ public actor SandboxState {
         if body["estimate_only"]?.boolValue == true {
             return .success([("estimates", estimatesJSON)])
         }
+        // Checked: an id space that ends (a `--first-id` near Int.max) answers an error rather than trapping.
+        guard nextID < Int.max else {
+            return .fail(500, "No campaign ids left (the sandbox's last id was handed out)", code: 500)
+        }
         let id = nextID
         nextID += 1
         campaigns[id] = SandboxCampaign(
@@ -226,16 +231,23 @@ public actor SandboxState {
         ledger.reduce(into: [:]) { $0[$1.endpoint, default: 0] += 1 }
     }
 
-    /// Arms a fault.
-    public func addFault(_ fault: FaultRule) {
+    /// Arms a fault; throws if it could never fire as meant (see ``FaultRule/problem``).
+    public func addFault(_ fault: FaultRule) throws(SandboxError) {
+        if let problem = fault.problem { throw SandboxError(problem) }
         faults[fault.endpoint, default: []].append(fault)
     }
 
     /// Disarms every fault.
     public func clearFaults() { faults = [:] }
 
-    /// Moves sandbox time forward.
-    public func advanceClock(by seconds: Double) { clock.advanced += seconds }
+    /// Moves sandbox time forward by `seconds` (finite, not negative); false, and nothing changes, if that would
+    /// take the total manual advance beyond ``SandboxConfiguration/maxClockAdvance``.
+    @discardableResult
+    public func advanceClock(by seconds: Double) -> Bool {
+        guard seconds.isFinite, seconds >= 0, clock.advanced + seconds <= SandboxConfiguration.maxClockAdvance else { return false }
+        clock.advanced += seconds
+        return true
+    }
 
     /// The current sandbox time.
     public func now() -> Date { clock.now }
@@ -311,7 +323,7 @@ public actor SandboxState {
 }
 
 /// A problem starting the sandbox.
-public struct SandboxError: Error, CustomStringConvertible {
+public struct SandboxError: Error, Sendable, CustomStringConvertible {
     public var description: String
     init(_ description: String) { self.description = description }
 }

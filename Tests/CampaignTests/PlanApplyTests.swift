@@ -268,18 +268,20 @@ struct SavedPlanAndFailureTests {
         let future = try await h.campaign(["plan", "campaigns", "--state", h.root + "/future.json"])
         #expect(future.status == 1)
         #expect(future.stderr.contains("format_version 99"))
-        // An environment names its variables and its state file.
-        try "timezone: UTC\nenvironments:\n  staging: {api_url: \"\(h.sandbox.baseURL)\", account_id_env: STAGE_ID, passcode_env: STAGE_PASS, state: staging.json}\n"
+        // An environment names its variables (CLEVERTAP_… only) and its state file; the runner gives the URL (an
+        // `api_url` in project.yaml pointing anywhere but CleverTap needs the caller's permission).
+        try "timezone: UTC\nenvironments:\n  staging: {account_id_env: CLEVERTAP_STAGE_ID, passcode_env: CLEVERTAP_STAGE_PASS, state: staging.json}\n"
             .write(toFile: h.root + "/campaigns/project.yaml", atomically: true, encoding: .utf8)
+        let stage = ["CLEVERTAP_API_URL": h.sandbox.baseURL, "CLEVERTAP_STAGE_ID": "ACC", "CLEVERTAP_STAGE_PASS": "pass-s3cret-4711"]
         let staged = try await TestSupport.runAsync(["apply", "campaigns", "--env", "staging", "--auto-approve", "--init-state"],
-                                         environment: ["STAGE_ID": "ACC", "STAGE_PASS": "pass-s3cret-4711", "CAMPAIGN_CREATE_RATE": "100"], currentDirectory: h.root)
+                                         environment: stage.merging(["CAMPAIGN_CREATE_RATE": "100"]) { $1 }, currentDirectory: h.root)
         #expect(staged.status == 0, "\(staged.stdout)\(staged.stderr)")
         // The environment's state is relative to the project's root, not to the current directory.
         #expect(FileManager.default.fileExists(atPath: h.root + "/campaigns/staging.json"))
         #expect(!FileManager.default.fileExists(atPath: h.root + "/staging.json"))
         let unknownEnv = try await h.campaign(["plan", "campaigns", "--env", "prod"])
         #expect(unknownEnv.stderr.contains("error[S040]"))
-        let status = try await TestSupport.runAsync(["status", "campaigns", "--env", "staging"], environment: ["STAGE_ID": "ACC", "STAGE_PASS": "pass-s3cret-4711"], currentDirectory: h.root)
+        let status = try await TestSupport.runAsync(["status", "campaigns", "--env", "staging"], environment: stage, currentDirectory: h.root)
         let row = status.stdout.split(separator: "\n").first { $0.hasPrefix("a ") }.map { $0.split(separator: " ").map(String.init) }
         #expect(row?.prefix(3) == ["a", "segment", "scheduled"], "\(status.stdout)")
         let show = try await TestSupport.runAsync(["state", "show", "a", "--state", h.root + "/campaigns/staging.json"], currentDirectory: h.root)

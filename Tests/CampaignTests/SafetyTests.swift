@@ -251,7 +251,7 @@ struct SafetyTests {
         #expect(run.stderr.contains("not replaced"), "\(run.stdout)\(run.stderr)")
         #expect(await h.ledger("/1/targets/stop.json").isEmpty)
         // A create refused after the stop keeps the stopped record with its id.
-        await h.sandbox.state.addFault(FaultRule(endpoint: "/1/targets/create.json", mode: .statusFail))
+        try await h.sandbox.state.addFault(FaultRule(endpoint: "/1/targets/create.json", mode: .statusFail))
         try h.write("a.yaml", DeployHarness.segment("A", schedule: "\"\(DeployHarness.schedule(inMinutes: 60))\""))
         try h.write("b.yaml", DeployHarness.segment("B", title: "Changed"))
         let replaced = try await h.campaign(["apply", "campaigns/b.yaml", "--auto-approve"])

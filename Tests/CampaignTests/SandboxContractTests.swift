@@ -259,7 +259,7 @@ struct ClientConfigurationTests {
         } catch {
             #expect(error.message == "CLEVERTAP_PASSCODE is not set: export the CleverTap passcode")
         }
-        let named = try CleverTapConfiguration.fromEnvironment(["STAGE_ID": "A", "STAGE_PASS": "B"], accountIDVariable: "STAGE_ID", passcodeVariable: "STAGE_PASS")
+        let named = try CleverTapConfiguration.fromEnvironment(["CLEVERTAP_STAGE_ID": "A", "CLEVERTAP_STAGE_PASS": "B"], accountIDVariable: "CLEVERTAP_STAGE_ID", passcodeVariable: "CLEVERTAP_STAGE_PASS")
         #expect(named.credentials.accountID == "A")
         #expect(!"\(named.credentials)".contains("B"))
     }
