@@ -31,15 +31,12 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
         }
     }
 
-    /// `YYYYMMDD` as an integer, as the API takes dates.
-    public var yyyymmdd: Int { year * 10_000 + month * 100 + day }
-
     /// `YYYY-MM-DD`.
     public var description: String {
         "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
     }
 
-    public static func < (lhs: CalendarDate, rhs: CalendarDate) -> Bool { lhs.yyyymmdd < rhs.yyyymmdd }
+    public static func < (lhs: CalendarDate, rhs: CalendarDate) -> Bool { (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day) }
 }
 
 /// A date and a time to the minute, without a time zone (read in the account's zone).
@@ -54,31 +51,6 @@ public struct LocalDateTime: Sendable, Hashable, Comparable, CustomStringConvert
         self.date = date
         self.hour = hour
         self.minute = minute
-    }
-
-    /// `YYYYMMDD HH:MM`, the API's `when` (written digit by digit: it is made for every scheduled campaign).
-    public var apiValue: String {
-        let day = date.yyyymmdd
-        var dayDigits = 1
-        var power = 10
-        while power <= day {
-            dayDigits += 1
-            power *= 10
-        }
-        return String(unsafeUninitializedCapacity: dayDigits + 6) { text in
-            var rest = day
-            for index in stride(from: dayDigits - 1, through: 0, by: -1) {
-                text[index] = UInt8(ascii: "0") + UInt8(rest % 10)
-                rest /= 10
-            }
-            text[dayDigits] = UInt8(ascii: " ")
-            text[dayDigits + 1] = UInt8(ascii: "0") + UInt8(hour / 10)
-            text[dayDigits + 2] = UInt8(ascii: "0") + UInt8(hour % 10)
-            text[dayDigits + 3] = UInt8(ascii: ":")
-            text[dayDigits + 4] = UInt8(ascii: "0") + UInt8(minute / 10)
-            text[dayDigits + 5] = UInt8(ascii: "0") + UInt8(minute % 10)
-            return dayDigits + 6
-        }
     }
 
     /// `YYYY-MM-DD HH:MM`.

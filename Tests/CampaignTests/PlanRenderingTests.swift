@@ -3,6 +3,7 @@ import CampaignEngine
 @testable import CleverTapProvider
 import CampaignCommands
 import CampaignModel
+import CleverTapCompiler
 import Foundation
 import JSON
 import Testing
