@@ -15,4 +15,8 @@ public enum FileDiagnosticCode {
 extension FileDiagnosticCode {
     /// An output file or folder could not be written.
     public static let unwritable: DiagnosticCode = "F005"
+    /// Two outputs would be written to one file (or one output's file is a folder another needs).
+    public static let outputCollision: DiagnosticCode = "F006"
+    /// An output would be written outside its output folder (a `..` part, or a link leading out of the folder).
+    public static let outsideOutputFolder: DiagnosticCode = "F007"
 }
