@@ -42,6 +42,9 @@ public enum CampaignDiagnosticCode {
     public static let duplicateRecipient: DiagnosticCode = "C031"
     /// A recipient CSV file that cannot be read or parsed.
     public static let csvProblem: DiagnosticCode = "C032"
+    /// A recipient file outside the project folder: an absolute path, a path climbing out with `..`, or a link
+    /// leading out.
+    public static let resourceOutsideProject: DiagnosticCode = "C033"
     /// A `platform_specific` platform that is not among `devices`.
     public static let platformNotInDevices: DiagnosticCode = "C040"
     /// Android without `wzrk_cid`: CleverTap rejects it (HTTP 400, code 9).
