@@ -94,14 +94,14 @@ extension DocumentDecoder {
                           hint: "quote the whole field and double the quote: \"say \"\"hi\"\"\"")
             return false
         }
-        guard let header = table.rows.first else {
+        guard table.rowCount > 0 else {
             checker.error(CampaignDiagnosticCode.csvProblem, "recipient file is empty", at: SourceLocation(file: path, line: 1, column: 1),
                           hint: "the first line names the columns, e.g. `email,identity`")
             return false
         }
         var columns: [RecipientKind?] = []
         var failed = false
-        for cell in header {
+        for cell in table.row(0) {
             let name = cell.text.trimmingWhitespace().lowercased()
             if let kind = RecipientKind(rawValue: name) {
                 if columns.contains(kind) {
@@ -121,7 +121,8 @@ extension DocumentDecoder {
         // Per kind, rows in order: the compiler takes kinds in a fixed order, each list in file order.
         for kind in RecipientKind.allCases {
             guard let columnIndex = columns.firstIndex(of: kind) else { continue }
-            for row in table.rows.dropFirst() {
+            for rowIndex in 1..<table.rowCount {
+                let row = table.row(rowIndex)
                 if row.count > columns.count, let extra = row.dropFirst(columns.count).first(where: { !$0.text.isEmpty }) {
                     if kind == columns.compactMap({ $0 }).first {
                         checker.error(CampaignDiagnosticCode.csvProblem, "row has more fields than the header", at: SourceLocation(file: path, line: extra.line, column: extra.column))
@@ -130,7 +131,7 @@ extension DocumentDecoder {
                     continue
                 }
                 guard columnIndex < row.count else { continue }
-                let cell = row[columnIndex]
+                let cell = row[row.startIndex + columnIndex]
                 let value = cell.text.trimmingWhitespace()
                 if value.isEmpty { continue }
                 if !collector.add(value, kind: kind, at: SourceLocation(file: path, line: cell.line, column: cell.column), checker: &checker) {
