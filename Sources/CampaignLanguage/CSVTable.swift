@@ -1,6 +1,7 @@
 /// A minimal RFC 4180 CSV reader that keeps each cell's line and column, for recipient files.
 ///
-/// Read straight from the UTF-8 bytes, and stored flat (every cell in one array, rows as start indices), so a file
+/// Cells hold no control characters and no line breaks (a recipient is one line of text); tabs are allowed (white
+/// space, trimmed at the ends). Read straight from the UTF-8 bytes, and stored flat (every cell in one array, rows as start indices), so a file
 /// of a million rows costs a few large allocations rather than one array per row.
 struct CSVTable {
     struct Cell {
@@ -13,6 +14,10 @@ struct CSVTable {
         case invalidUTF8
         case unterminatedQuote(line: Int, column: Int)
         case stray(line: Int, column: Int)
+        /// A line break (LF, CR or CRLF) inside a quoted cell; the position is the cell's.
+        case lineBreakInQuotes(line: Int, column: Int)
+        /// A control character (C0 but tab, DEL, C1) in a cell; the position is the cell's.
+        case controlCharacter(UInt32, line: Int, column: Int)
     }
 
     /// Every cell, row after row.
@@ -69,12 +74,13 @@ struct CSVTable {
                         closed = true
                         break
                     }
-                    if byte == lineFeed {
-                        line += 1
-                        column = 1
-                    } else if byte & 0xC0 != 0x80 {
-                        column += 1
+                    if byte == lineFeed || byte == carriageReturn {
+                        return .failure(.lineBreakInQuotes(line: startLine, column: startColumn))
                     }
+                    if let control = controlCharacter(b, at: index) {
+                        return .failure(.controlCharacter(control, line: startLine, column: startColumn))
+                    }
+                    if byte & 0xC0 != 0x80 { column += 1 }
                     unquoted.append(byte)
                     index += 1
                 }
@@ -90,6 +96,9 @@ struct CSVTable {
                     let byte = b[index]
                     if byte == comma || byte == lineFeed || byte == carriageReturn { break }
                     if byte == quote { return .failure(.stray(line: line, column: column)) }
+                    if let control = controlCharacter(b, at: index) {
+                        return .failure(.controlCharacter(control, line: startLine, column: startColumn))
+                    }
                     if byte & 0xC0 != 0x80 { column += 1 }
                     index += 1
                 }
@@ -123,5 +132,17 @@ struct CSVTable {
             if index >= b.count { break }
         }
         return .success(table)
+    }
+
+    /// The control character starting at `index` (C0 other than tab, DEL, or a C1 character, U+0080–U+009F, which
+    /// UTF-8 writes as 0xC2 0x80–0x9F), or nil. Line breaks outside quotes end rows before this is asked.
+    @inline(__always)
+    private static func controlCharacter(_ b: UnsafeBufferPointer<UInt8>, at index: Int) -> UInt32? {
+        let byte = b[index]
+        if byte >= 0x20, byte != 0x7F, byte != 0xC2 { return nil }
+        if byte < 0x20 { return byte == UInt8(ascii: "\t") ? nil : UInt32(byte) }
+        if byte == 0x7F { return 0x7F }
+        if index + 1 < b.count, (0x80...0x9F).contains(b[index + 1]) { return UInt32(b[index + 1]) }
+        return nil
     }
 }

@@ -53,8 +53,13 @@ public enum CampaignDiagnosticCode {
     public static let leadingZero: DiagnosticCode = "C042"
     /// A schedule that is not `now`, `YYYY-MM-DD HH:MM` or ISO 8601 with an offset.
     public static let invalidSchedule: DiagnosticCode = "C050"
+    /// A wall-clock schedule that does not exist in the account's time zone, or happens twice there (a
+    /// daylight-saving change); the warning names the instant used.
+    public static let daylightSavingSchedule: DiagnosticCode = "C051"
     /// A problem in `project.yaml`.
     public static let projectFile: DiagnosticCode = "C060"
     /// An unknown IANA time zone.
     public static let invalidTimezone: DiagnosticCode = "C061"
+    /// A time zone Foundation knows that is not an IANA region name (`EST`, `CET`, `GMT+1`, `Zulu`).
+    public static let timezoneNotARegion: DiagnosticCode = "C062"
 }

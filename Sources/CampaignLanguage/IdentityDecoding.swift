@@ -89,6 +89,16 @@ extension DocumentDecoder {
         case .failure(.unterminatedQuote(let line, let column)):
             checker.error(CampaignDiagnosticCode.csvProblem, "unterminated quoted field", at: SourceLocation(file: path, line: line, column: column))
             return false
+        case .failure(.lineBreakInQuotes(let line, let column)):
+            checker.error(CampaignDiagnosticCode.csvProblem, "line break inside a quoted cell", at: SourceLocation(file: path, line: line, column: column),
+                          hint: "a recipient file lists one recipient per row: remove the line break from the cell")
+            return false
+        case .failure(.controlCharacter(let value, let line, let column)):
+            var hex = String(value, radix: 16, uppercase: true)
+            hex = String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+            checker.error(CampaignDiagnosticCode.csvProblem, "cell holds the control character U+\(hex)", at: SourceLocation(file: path, line: line, column: column),
+                          hint: "recipient identifiers are printable text; remove the character (the file may be binary or damaged)")
+            return false
         case .failure(.stray(let line, let column)):
             checker.error(CampaignDiagnosticCode.csvProblem, "stray `\"` in a field", at: SourceLocation(file: path, line: line, column: column),
                           hint: "quote the whole field and double the quote: \"say \"\"hi\"\"\"")
