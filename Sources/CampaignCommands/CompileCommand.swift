@@ -74,6 +74,12 @@ struct CompileCommand: ParsableCommand {
     }
 
     private func write(_ requests: [CleverTapRequest], to folder: String) throws {
+        // Every file is checked before the first is written: a refused run leaves the folder as it was.
+        let problems = Self.outputProblems(requests, folder: folder)
+        if !problems.isEmpty {
+            _ = output.emit(problems, sources: SourceText(), summary: nil)
+            throw ExitCode(ExitStatus.failure)
+        }
         let manager = FileManager.default
         do {
             for request in requests {
@@ -86,6 +92,94 @@ struct CompileCommand: ParsableCommand {
             throw ExitCode(ExitStatus.failure)
         }
         StandardStreams.err(Array("wrote \(DiagnosticOptions.count(requests.count, "request")) to \(folder)\n".utf8))
+    }
+}
+
+extension CompileCommand {
+    /// What would go wrong writing `requests` as files under `folder`, found before anything is written: a file
+    /// name that leaves the folder (an absolute path, an empty, `.` or `..` part), a link inside the folder that
+    /// leads out of it, two requests for one file (`a/b` in two batches writes `a/b.batch-1.json`, as a key
+    /// `a/b.batch-1` does), and a request's file where another request needs a folder (`a.json` and `a.json/b.json`).
+    static func outputProblems(_ requests: [CleverTapRequest], folder: String) -> [Diagnostic] {
+        var problems: [Diagnostic] = []
+        let hint = "`--out` writes KEY.json, or KEY.batch-N.json for a send of several batches; change one of the keys"
+        // File name → the key whose request it holds.
+        var owners: [String: String] = [:]
+        for request in requests {
+            let name = fileName(for: request)
+            if name.hasPrefix("/") || name.split(separator: "/", omittingEmptySubsequences: false).contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) {
+                problems.append(.error(
+                    FileDiagnosticCode.outsideOutputFolder,
+                    "the request of \(Quoting.code(request.key, limit: 200)) would be written outside \(Quoting.code(folder, limit: 200)), as \(Quoting.code(name, limit: 200))",
+                    at: nil, hint: "a key's `/`-separated parts must be names: not empty, `.` or `..`"))
+                continue
+            }
+            if let other = owners[name] {
+                problems.append(.error(
+                    FileDiagnosticCode.outputCollision,
+                    "campaigns \(Quoting.code(other, limit: 200)) and \(Quoting.code(request.key, limit: 200)) would both be written to \(Quoting.code(name, limit: 200))",
+                    at: nil, hint: hint))
+            } else {
+                owners[name] = request.key
+            }
+        }
+        let names = owners.keys.sorted()
+        for name in names {
+            var folderPart = Substring(name)
+            while let slash = folderPart.lastIndex(of: "/") {
+                folderPart = folderPart[..<slash]
+                if let other = owners[String(folderPart)], let key = owners[name] {
+                    problems.append(.error(
+                        FileDiagnosticCode.outputCollision,
+                        "campaign \(Quoting.code(other, limit: 200)) would be written to \(Quoting.code(String(folderPart), limit: 200)), the folder that \(Quoting.code(key, limit: 200)) needs for \(Quoting.code(name, limit: 200))",
+                        at: nil, hint: hint))
+                    break
+                }
+            }
+        }
+        guard problems.isEmpty, let realFolder = realPath(folder) else { return problems }
+        // Links: what already exists on the way to each file must stay inside the folder once resolved, and no file
+        // is written over a link. Each existing path is checked once (1,000 batches share one folder).
+        var verdicts: [String: Bool] = [:]
+        for name in names {
+            let parts = name.split(separator: "/")
+            var path = folder.hasSuffix("/") ? String(folder.dropLast()) : folder
+            for (index, part) in parts.enumerated() {
+                path += "/" + part
+                if let inside = verdicts[path] {
+                    if inside { continue } else { break }
+                }
+                var info = stat()
+                guard lstat(path, &info) == 0 else { break }  // nothing here, so nothing below it either
+                let isLink = (info.st_mode & S_IFMT) == S_IFLNK
+                let isFile = index == parts.count - 1
+                let inside: Bool
+                if isFile {
+                    inside = !isLink
+                } else if let real = realPath(path) {
+                    inside = real == realFolder || real.hasPrefix(realFolder.hasSuffix("/") ? realFolder : realFolder + "/")
+                } else {
+                    inside = false
+                }
+                verdicts[path] = inside
+                if !inside {
+                    let key = owners[name] ?? name
+                    problems.append(.error(
+                        FileDiagnosticCode.outsideOutputFolder,
+                        "the request of \(Quoting.code(key, limit: 200)) would be written through \(Quoting.code(path, limit: 200)), \(isFile ? "a link" : "which leads outside \(Quoting.code(folder, limit: 200))")",
+                        at: nil, hint: "remove the link, or write to another folder"))
+                    break
+                }
+            }
+        }
+        return problems
+    }
+
+    /// `path` with every link, `.` and `..` resolved, or nil when it cannot be resolved.
+    private static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 }
 

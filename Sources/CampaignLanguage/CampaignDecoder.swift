@@ -53,11 +53,29 @@ public enum CampaignDecoder {
         return relativePath
     }
 
-    /// Whether `key` follows `[a-z0-9][a-z0-9._/-]*`.
+    /// Whether `key` follows `[a-z0-9][a-z0-9._/-]*` and every `/`-separated part of it is a name: not empty, not
+    /// `.` and not `..`. A key names files (`campaign compile --out` writes `KEY.json`), so it must not climb out
+    /// of a folder or name the folder itself.
     public static func isValidKey(_ key: String) -> Bool {
+        hasKeyCharacters(key) && keySegmentProblem(key) == nil
+    }
+
+    /// Whether `key` follows `[a-z0-9][a-z0-9._/-]*` (the characters alone; see ``isValidKey(_:)``).
+    static func hasKeyCharacters(_ key: String) -> Bool {
         let bytes = Array(key.utf8)
         guard let first = bytes.first, isLowerAlnum(first) else { return false }
         return bytes.dropFirst().allSatisfy { isLowerAlnum($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "-") }
+    }
+
+    /// What is wrong with the `/`-separated parts of `key` (an empty part, `.` or `..`), or nil when nothing is.
+    static func keySegmentProblem(_ key: String) -> String? {
+        for segment in key.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false) {
+            if segment.isEmpty { return "it has an empty part (`//`, or `/` at the end)" }
+            if segment.allSatisfy({ $0 == UInt8(ascii: ".") }), segment.count <= 2 {
+                return "`\(segment.count == 1 ? "." : "..")` cannot be a part of a key"
+            }
+        }
+        return nil
     }
 
     private static func isLowerAlnum(_ byte: UInt8) -> Bool {
@@ -144,8 +162,13 @@ struct DocumentDecoder {
         if let node = fields["key"] {
             guard let key = checker.string(node, field: "key") else { return nil }
             guard DocumentDecoder.validKey(key) else {
-                checker.error(CampaignDiagnosticCode.invalidKey, "invalid key \(Quoting.code(key))", at: node,
-                              hint: "keys use lower-case letters, digits, `.`, `_`, `/` and `-`, and start with a letter or digit")
+                if CampaignDecoder.hasKeyCharacters(key), let problem = CampaignDecoder.keySegmentProblem(key) {
+                    checker.error(CampaignDiagnosticCode.invalidKey, "invalid key \(Quoting.code(key)): \(problem)", at: node,
+                                  hint: "each `/`-separated part of a key must be a name: not empty, not `.` and not `..` (a key names files, e.g. `promos/spring` → `promos/spring.json`)")
+                } else {
+                    checker.error(CampaignDiagnosticCode.invalidKey, "invalid key \(Quoting.code(key))", at: node,
+                                  hint: "keys use lower-case letters, digits, `.`, `_`, `/` and `-`, and start with a letter or digit")
+                }
                 return nil
             }
             return (key, node.location)

@@ -42,6 +42,9 @@ public enum CampaignDiagnosticCode {
     public static let duplicateRecipient: DiagnosticCode = "C031"
     /// A recipient CSV file that cannot be read or parsed.
     public static let csvProblem: DiagnosticCode = "C032"
+    /// A recipient file outside the project folder: an absolute path, a path climbing out with `..`, or a link
+    /// leading out.
+    public static let resourceOutsideProject: DiagnosticCode = "C033"
     /// A `platform_specific` platform that is not among `devices`.
     public static let platformNotInDevices: DiagnosticCode = "C040"
     /// Android without `wzrk_cid`: CleverTap rejects it (HTTP 400, code 9).
@@ -50,8 +53,13 @@ public enum CampaignDiagnosticCode {
     public static let leadingZero: DiagnosticCode = "C042"
     /// A schedule that is not `now`, `YYYY-MM-DD HH:MM` or ISO 8601 with an offset.
     public static let invalidSchedule: DiagnosticCode = "C050"
+    /// A wall-clock schedule that does not exist in the account's time zone, or happens twice there (a
+    /// daylight-saving change); the warning names the instant used.
+    public static let daylightSavingSchedule: DiagnosticCode = "C051"
     /// A problem in `project.yaml`.
     public static let projectFile: DiagnosticCode = "C060"
     /// An unknown IANA time zone.
     public static let invalidTimezone: DiagnosticCode = "C061"
+    /// A time zone Foundation knows that is not an IANA region name (`EST`, `CET`, `GMT+1`, `Zulu`).
+    public static let timezoneNotARegion: DiagnosticCode = "C062"
 }

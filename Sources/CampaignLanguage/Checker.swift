@@ -119,11 +119,15 @@ struct Checker {
         return nil
     }
 
-    /// A non-negative integer field, in canonical decimal form.
-    mutating func count(_ node: YAMLNode, field: @autoclosure () -> String) -> String? {
+    /// A non-negative integer field of at most `maximum`, in canonical decimal form.
+    mutating func count(_ node: YAMLNode, field: @autoclosure () -> String, maximum: Int) -> String? {
         if let scalar = node.scalar, case .number(let digits) = CoreSchema.type(scalar), CoreSchema.integer(scalar.value) != nil {
             if digits.hasPrefix("-") {
-                error(CampaignDiagnosticCode.invalidValue, "`\(field())` must be 0 or more, not \(digits)", at: node)
+                error(CampaignDiagnosticCode.invalidValue, "`\(field())` must be 0 or more, not \(Quoting.sanitize(digits, limit: 30))", at: node)
+                return nil
+            }
+            guard let value = Int(digits), value <= maximum else {
+                error(CampaignDiagnosticCode.invalidValue, "`\(field())` must be at most \(maximum), not \(Quoting.sanitize(digits, limit: 30))", at: node)
                 return nil
             }
             return digits

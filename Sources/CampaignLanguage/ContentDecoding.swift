@@ -33,11 +33,15 @@ extension DocumentDecoder {
         /// A boolean sent as the string "true"/"false" (iOS `mutable-content`).
         case boolAsString
         case bool
-        case count
+        /// A whole number from 0 to `maximum`.
+        case count(maximum: Int)
     }
 
+    /// The largest `badge_count`: far above any badge an app shows, and an integer every JSON reader keeps exactly.
+    static let maximumBadgeCount = 1_000_000
+
     private static let typedKeys: [Platform: [String: PlatformKeyType]] = [
-        .ios: ["mutable-content": .boolAsString, "badge_count": .count, "sound_file": .string, "category": .string, "deep_link": .string],
+        .ios: ["mutable-content": .boolAsString, "badge_count": .count(maximum: DocumentDecoder.maximumBadgeCount), "sound_file": .string, "category": .string, "deep_link": .string],
         .android: ["wzrk_cid": .string, "default_sound": .bool, "background_image": .string, "large_icon": .string, "deep_link": .string],
         .windows: [:],
     ]
@@ -80,7 +84,7 @@ extension DocumentDecoder {
                     case .string?: value = checker.string(setting.value, field: field()).map(ScalarValue.string)
                     case .bool?: value = checker.bool(setting.value, field: field()).map(ScalarValue.bool)
                     case .boolAsString?: value = checker.bool(setting.value, field: field()).map { .string($0 ? "true" : "false") }
-                    case .count?: value = checker.count(setting.value, field: field()).map(ScalarValue.number)
+                    case .count(let maximum)?: value = checker.count(setting.value, field: field(), maximum: maximum).map(ScalarValue.number)
                     case nil: value = scalarValue(setting.value, field: field())
                     }
                     if let value { entries.append((setting.name, value)) } else { failed = true }

@@ -121,6 +121,17 @@ public enum CoreSchema {
         return out
     }
 
+    /// Why a number in canonical JSON form (as ``type(_:)`` gives it) cannot be sent, or nil when it can: an integer
+    /// beyond the 64-bit range, or a decimal beyond a double's (`1e400`). Readers of the request would turn either
+    /// into something else (a rounded or infinite value, or an error).
+    public static func rangeProblem(_ number: String) -> String? {
+        if integer(number) != nil {
+            return Int64(number) == nil ? "is beyond the 64-bit integer range (-9223372036854775808 to 9223372036854775807)" : nil
+        }
+        guard let value = Double(number), value.isFinite else { return "is too large for a double-precision number" }
+        return nil
+    }
+
     /// True for a plain integer written with a leading zero (`0123`): the core schema reads it as 123.
     public static func hasLeadingZero(_ scalar: YAMLScalar) -> Bool {
         guard scalar.style == .plain, scalar.tag == nil, integer(scalar.value) != nil else { return false }

@@ -46,16 +46,31 @@ extension DocumentDecoder {
     /// Reads the recipient CSV named by `node` (relative to the campaign file); false on any error.
     private mutating func csv(_ node: YAMLNode, into collector: inout RecipientCollector) -> Bool {
         guard let relative = checker.string(node, field: "file") else { return false }
-        let path: String
+        // Recipient files live inside the project: no absolute paths, no climbing out with `..` (links leading
+        // out are refused by the reader, which resolves them).
+        let inside = "recipient files must be inside the project folder (the folder holding project.yaml, or the campaign's folder without one)"
         if relative.hasPrefix("/") {
-            path = relative
-        } else if let slash = file.lastIndex(of: "/") {
+            checker.error(CampaignDiagnosticCode.resourceOutsideProject, "recipient file \(Quoting.code(relative, limit: 120)) is an absolute path", at: node,
+                          hint: "give the path relative to the campaign file; " + inside)
+            return false
+        }
+        if Self.climbsOut(relative, from: relativePath) {
+            checker.error(CampaignDiagnosticCode.resourceOutsideProject, "recipient file \(Quoting.code(relative, limit: 120)) is outside the project folder", at: node,
+                          hint: inside + "; the path is relative to the campaign file")
+            return false
+        }
+        let path: String
+        if let slash = file.lastIndex(of: "/") {
             path = String(file[...slash]) + relative
         } else {
             path = relative
         }
         let bytes: [UInt8]
         switch resources.read(path) {
+        case .failure(let problem) where problem.code == CampaignDiagnosticCode.resourceOutsideProject:
+            checker.error(CampaignDiagnosticCode.resourceOutsideProject, "recipient file \(Quoting.code(relative, limit: 120)) leads outside the project folder", at: node,
+                          hint: inside + ", also through links")
+            return false
         case .failure(let problem):
             checker.error(CampaignDiagnosticCode.csvProblem, "cannot read recipient file \(Quoting.code(relative, limit: 120)): \(problem.message)", at: node,
                           hint: "the path is relative to the campaign file")
@@ -74,29 +89,39 @@ extension DocumentDecoder {
         case .failure(.unterminatedQuote(let line, let column)):
             checker.error(CampaignDiagnosticCode.csvProblem, "unterminated quoted field", at: SourceLocation(file: path, line: line, column: column))
             return false
+        case .failure(.lineBreakInQuotes(let line, let column)):
+            checker.error(CampaignDiagnosticCode.csvProblem, "line break inside a quoted cell", at: SourceLocation(file: path, line: line, column: column),
+                          hint: "a recipient file lists one recipient per row: remove the line break from the cell")
+            return false
+        case .failure(.controlCharacter(let value, let line, let column)):
+            var hex = String(value, radix: 16, uppercase: true)
+            hex = String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+            checker.error(CampaignDiagnosticCode.csvProblem, "cell holds the control character U+\(hex)", at: SourceLocation(file: path, line: line, column: column),
+                          hint: "recipient identifiers are printable text; remove the character (the file may be binary or damaged)")
+            return false
         case .failure(.stray(let line, let column)):
             checker.error(CampaignDiagnosticCode.csvProblem, "stray `\"` in a field", at: SourceLocation(file: path, line: line, column: column),
                           hint: "quote the whole field and double the quote: \"say \"\"hi\"\"\"")
             return false
         }
-        guard let header = table.rows.first else {
+        guard table.rowCount > 0 else {
             checker.error(CampaignDiagnosticCode.csvProblem, "recipient file is empty", at: SourceLocation(file: path, line: 1, column: 1),
                           hint: "the first line names the columns, e.g. `email,identity`")
             return false
         }
         var columns: [RecipientKind?] = []
         var failed = false
-        for cell in header {
+        for cell in table.row(0) {
             let name = cell.text.trimmingWhitespace().lowercased()
             if let kind = RecipientKind(rawValue: name) {
                 if columns.contains(kind) {
-                    checker.error(CampaignDiagnosticCode.csvProblem, "column `\(name)` appears twice", at: SourceLocation(file: path, line: cell.line, column: cell.column))
+                    checker.error(CampaignDiagnosticCode.csvProblem, "column \(Quoting.cell(name)) appears twice", at: SourceLocation(file: path, line: cell.line, column: cell.column))
                     failed = true
                 }
                 columns.append(kind)
             } else {
                 let suggestion = Suggestions.closest(to: name, in: RecipientKind.allCases.map(\.rawValue))
-                checker.error(CampaignDiagnosticCode.csvProblem, "unknown column \(Quoting.code(cell.text))", at: SourceLocation(file: path, line: cell.line, column: cell.column),
+                checker.error(CampaignDiagnosticCode.csvProblem, "unknown column \(Quoting.cell(cell.text))", at: SourceLocation(file: path, line: cell.line, column: cell.column),
                               hint: suggestion.map { "did you mean `\($0)`?" } ?? "columns are `fbid`, `gpid`, `email`, `identity`, `objectid`")
                 columns.append(nil)
                 failed = true
@@ -106,7 +131,8 @@ extension DocumentDecoder {
         // Per kind, rows in order: the compiler takes kinds in a fixed order, each list in file order.
         for kind in RecipientKind.allCases {
             guard let columnIndex = columns.firstIndex(of: kind) else { continue }
-            for row in table.rows.dropFirst() {
+            for rowIndex in 1..<table.rowCount {
+                let row = table.row(rowIndex)
                 if row.count > columns.count, let extra = row.dropFirst(columns.count).first(where: { !$0.text.isEmpty }) {
                     if kind == columns.compactMap({ $0 }).first {
                         checker.error(CampaignDiagnosticCode.csvProblem, "row has more fields than the header", at: SourceLocation(file: path, line: extra.line, column: extra.column))
@@ -115,7 +141,7 @@ extension DocumentDecoder {
                     continue
                 }
                 guard columnIndex < row.count else { continue }
-                let cell = row[columnIndex]
+                let cell = row[row.startIndex + columnIndex]
                 let value = cell.text.trimmingWhitespace()
                 if value.isEmpty { continue }
                 if !collector.add(value, kind: kind, at: SourceLocation(file: path, line: cell.line, column: cell.column), checker: &checker) {
@@ -124,6 +150,22 @@ extension DocumentDecoder {
             }
         }
         return !failed
+    }
+
+    /// Whether `relative` (a path relative to the campaign file) climbs above the project root, for a campaign file
+    /// at `campaignPath` below the root.
+    static func climbsOut(_ relative: String, from campaignPath: String) -> Bool {
+        var depth = campaignPath.split(separator: "/", omittingEmptySubsequences: true).count - 1
+        for part in relative.split(separator: "/", omittingEmptySubsequences: true) {
+            if part == "." { continue }
+            if part == ".." {
+                depth -= 1
+                if depth < 0 { return true }
+            } else {
+                depth += 1
+            }
+        }
+        return false
     }
 }
 
@@ -139,7 +181,7 @@ struct RecipientCollector {
     /// Adds a recipient; false if it is invalid (an error was reported).
     mutating func add(_ value: String, kind: RecipientKind, at location: SourceLocation, checker: inout Checker) -> Bool {
         if kind == .email, !Self.looksLikeEmail(value) {
-            checker.error(CampaignDiagnosticCode.invalidEmail, "\(Quoting.code(value)) is not an email address", at: location,
+            checker.error(CampaignDiagnosticCode.invalidEmail, "\(Quoting.cell(value)) is not an email address", at: location,
                           hint: "an address looks like `name@example.com`")
             return false
         }
@@ -147,7 +189,7 @@ struct RecipientCollector {
         if let first = seen[kind]?[identity] {
             if duplicateWarnings < Self.maxDuplicateWarnings {
                 duplicateWarnings += 1
-                checker.warning(CampaignDiagnosticCode.duplicateRecipient, "\(kind.rawValue) \(Quoting.code(value)) is listed twice; sending once", at: location,
+                checker.warning(CampaignDiagnosticCode.duplicateRecipient, "\(kind.rawValue) \(Quoting.cell(value)) is listed twice; sending once", at: location,
                                 related: [RelatedLocation("first listed here", at: first)])
             } else {
                 unreportedDuplicates += 1

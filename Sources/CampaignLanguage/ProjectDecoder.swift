@@ -25,6 +25,11 @@ public enum ProjectDecoder {
                 checker.error(
                     CampaignDiagnosticCode.invalidTimezone, "unknown time zone \(Quoting.code(zone))", at: node,
                     hint: "use an IANA name such as `Europe/Berlin`, `America/New_York` or `UTC`")
+            } else if !isRegionName(zone) {
+                checker.error(
+                    CampaignDiagnosticCode.timezoneNotARegion,
+                    "time zone \(Quoting.code(zone)) is an abbreviation or a fixed offset, not an IANA region name", at: node,
+                    hint: "name the account's region, such as `Europe/Berlin` or `America/New_York`, so daylight saving follows the account's rules; or `UTC`")
             } else {
                 context.settings.timezone = zone
             }
@@ -52,6 +57,19 @@ public enum ProjectDecoder {
             context.environments = environments(node, checker: &checker)
         }
         return (context, checker.diagnostics)
+    }
+
+    /// Whether `zone` (one Foundation knows) is an IANA region name, `Area/Location` such as `Europe/Berlin` or
+    /// `America/Argentina/Buenos_Aires`, or `UTC` or `Etc/…`. Foundation also accepts abbreviations (`EST`, `CET`),
+    /// POSIX-style names (`EST5EDT`), offsets (`GMT+1`, `UTC+5`) and old aliases (`Zulu`, `Japan`), whose meaning
+    /// is easily mistaken (`CET` never observes summer time in some systems; `EST` never does).
+    static func isRegionName(_ zone: String) -> Bool {
+        if zone == "UTC" || zone.hasPrefix("Etc/") { return true }
+        let parts = zone.split(separator: "/", omittingEmptySubsequences: false)
+        return parts.count >= 2 && parts.allSatisfy { part in
+            guard let first = part.unicodeScalars.first, ("A"..."Z").contains(first) else { return false }
+            return part.unicodeScalars.allSatisfy { ("A"..."Z").contains($0) || ("a"..."z").contains($0) || ("0"..."9").contains($0) || "_-+".unicodeScalars.contains($0) }
+        }
     }
 
     private static func environments(_ node: YAMLNode, checker: inout Checker) -> [String: EnvironmentSettings] {

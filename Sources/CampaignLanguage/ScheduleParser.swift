@@ -97,6 +97,48 @@ public enum ScheduleParser {
         return civil(fromMinutes: zoneMinutes).map { .success(.at($0)) } ?? .failure(.range)
     }
 
+    /// How a wall-clock time reads in a time zone around a daylight-saving change.
+    public enum WallClockReading: Equatable, Sendable {
+        /// The time happens exactly once.
+        case once
+        /// The time does not exist (the clocks skip it). `instant` is the instant plan and apply take for it.
+        case skipped(instant: Date)
+        /// The time happens twice (the clocks go back). `instant` is the one plan and apply take; `isLater` says
+        /// whether it is the later of the two.
+        case repeated(instant: Date, isLater: Bool)
+    }
+
+    /// Whether `time` happens once, never or twice in `zone`, with the instant taken for it. The instant is settled
+    /// exactly as the deploy binding does (`CleverTapBinding.instant`: the zone's offset at the wall clock read as
+    /// UTC, then the offset at the instant that gives), so the warning names the instant plan and apply use.
+    public static func reading(_ time: LocalDateTime, in zone: TimeZone) -> WallClockReading {
+        let local = daysSinceEpoch(time.date) * 86_400 + time.hour * 3_600 + time.minute * 60
+        func offset(_ seconds: Int) -> Int { zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(seconds))) }
+        // Most times are far from any change: the same offset two days either side (and at the time) settles it.
+        let around = [offset(local - 172_800), offset(local), offset(local + 172_800)]
+        if around[0] == around[1], around[1] == around[2] { return .once }
+        let first = offset(local)
+        let used = local - offset(local - first)
+        // Every instant showing this wall clock: for each offset in force nearby, the instant it implies, if that
+        // instant really has that offset.
+        var offsets = Set(around)
+        for hours in -48...48 { offsets.insert(offset(local + hours * 3_600)) }
+        let instants = offsets.map { local - $0 }.filter { offset($0) == local - $0 }.sorted()
+        if instants.isEmpty { return .skipped(instant: Date(timeIntervalSince1970: Double(used))) }
+        if instants.count > 1 {
+            return .repeated(instant: Date(timeIntervalSince1970: Double(used)), isLater: used == instants.last)
+        }
+        return .once
+    }
+
+    /// The wall clock of `instant` in `zone`, and the zone's offset then in seconds.
+    public static func wallClock(of instant: Date, in zone: TimeZone) -> (time: LocalDateTime?, offsetSeconds: Int) {
+        let offset = zone.secondsFromGMT(for: instant)
+        let seconds = Int(instant.timeIntervalSince1970.rounded(.down)) + offset
+        let minutes = seconds >= 0 ? seconds / 60 : (seconds - 59) / 60
+        return (civil(fromMinutes: minutes), offset)
+    }
+
     private static func digits(_ b: [UInt8], _ start: Int, _ count: Int) -> Int? {
         guard start + count <= b.count else { return nil }
         var value = 0

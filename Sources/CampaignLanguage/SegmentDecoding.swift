@@ -1,5 +1,6 @@
 import CampaignModel
 import Diagnostics
+import Foundation
 import YAMLFrontEnd
 
 extension DocumentDecoder {
@@ -167,6 +168,11 @@ extension DocumentDecoder {
         case .bool(let value):
             return .bool(value)
         case .number(let number):
+            if let problem = CoreSchema.rangeProblem(number) {
+                checker.error(CampaignDiagnosticCode.invalidValue, "`\(field())`: \(Quoting.code(scalar.value, limit: 40)) \(problem)", at: node,
+                              hint: "quote it to send it as text")
+                return nil
+            }
             if CoreSchema.hasLeadingZero(scalar) {
                 checker.warning(CampaignDiagnosticCode.leadingZero, "`\(Quoting.sanitize(scalar.value, limit: 30))` is read as the number \(number)", at: node.location,
                                 hint: "quote it (\"\(Quoting.sanitize(scalar.value, limit: 30))\") to send the text with its leading zero")
@@ -181,10 +187,43 @@ extension DocumentDecoder {
         }
     }
 
+    /// A warning when `time` does not exist in the account's zone or happens twice there (a daylight-saving
+    /// change), naming the instant plan and apply take for it. The request itself (`when`) is unchanged.
+    private mutating func warnAboutDaylightSaving(_ time: LocalDateTime, at node: YAMLNode) {
+        let zoneName = context.settings.timezone
+        guard let zone = TimeZone(identifier: zoneName) else { return }
+        let reading = ScheduleParser.reading(time, in: zone)
+        let instant: Date
+        let what: String
+        switch reading {
+        case .once: return
+        case .skipped(let used):
+            instant = used
+            what = "does not exist in \(zoneName) (the clocks skip it); it is taken as"
+        case .repeated(let used, let isLater):
+            instant = used
+            what = "happens twice in \(zoneName) (the clocks go back); the \(isLater ? "later" : "earlier") one is taken:"
+        }
+        let (wall, offset) = ScheduleParser.wallClock(of: instant, in: zone)
+        let sign = offset < 0 ? "-" : "+"
+        let hours = abs(offset) / 3_600
+        let minutes = abs(offset) % 3_600 / 60
+        let offsetText = "\(sign)\(hours < 10 ? "0" : "")\(hours):\(minutes < 10 ? "0" : "")\(minutes)"
+        let utc = ScheduleParser.wallClock(of: instant, in: TimeZone(secondsFromGMT: 0) ?? zone).time
+        let utcText = utc.map { "\($0.date)T\($0.description.suffix(5)):00Z" } ?? "?"
+        let wallText = wall.map(\.description) ?? "?"
+        let example = wall.map { "\($0.date)T\($0.description.suffix(5)):00\(offsetText)" } ?? "2027-05-01T09:00:00+02:00"
+        checker.warning(
+            CampaignDiagnosticCode.daylightSavingSchedule,
+            "`\(time)` \(what) \(wallText) (UTC\(offsetText)), \(utcText)", at: node.location,
+            hint: "to name the instant yourself, give the time with its offset, e.g. `\(example)`, or pick a time that happens once")
+    }
+
     private mutating func schedule(_ node: YAMLNode) -> Schedule? {
         guard let text = checker.string(node, field: "schedule") else { return nil }
         switch ScheduleParser.schedule(text, timezone: context.settings.timezone) {
         case .success(let schedule):
+            if case .at(let time) = schedule { warnAboutDaylightSaving(time, at: node) }
             return schedule
         case .failure(let failure):
             let message: String

@@ -50,10 +50,11 @@ public struct Recipients: Sendable, Hashable {
         self.lists = lists
     }
 
-    /// The identifiers of one kind.
+    /// The identifiers of one kind. Changed in place (`recipients[.email].append(…)` appends to the stored list;
+    /// a getter and setter would copy the whole list for every recipient added).
     public subscript(kind: RecipientKind) -> [String] {
         get { lists[kind] ?? [] }
-        set { lists[kind] = newValue }
+        _modify { yield &lists[kind, default: []] }
     }
 
     /// Every recipient counted over all kinds.

@@ -48,10 +48,16 @@ public struct DiagnosticRenderer: Sendable {
         }
     }
 
+    /// `file:line:column` with the file name's control characters escaped: a file named `a\nb.yaml`, or holding
+    /// an escape sequence, can neither start a line of its own nor reach the terminal (or a CI log) raw.
+    static func place(_ location: SourceLocation) -> String {
+        "\(Quoting.sanitize(location.file, limit: 4096)):\(location.line):\(location.column)"
+    }
+
     private func renderText(_ diagnostic: Diagnostic) -> String {
         var out = ""
         if let location = diagnostic.location {
-            out += paint("\(location):", "1") + " "
+            out += paint("\(Self.place(location)):", "1") + " "
         } else {
             out += "campaign: "
         }
@@ -64,7 +70,7 @@ public struct DiagnosticRenderer: Sendable {
             out += "  " + paint("hint:", "1;36") + " " + hint + "\n"
         }
         for related in diagnostic.related {
-            out += paint("\(related.location):", "1") + " " + severityLabel(.note, code: nil) + ": " + related.message + "\n"
+            out += paint("\(Self.place(related.location)):", "1") + " " + severityLabel(.note, code: nil) + ": " + related.message + "\n"
             out += excerpt(at: related.location)
         }
         return out
@@ -118,7 +124,13 @@ public struct DiagnosticRenderer: Sendable {
             case "\n": out += "%0A"
             case ":" where property: out += "%3A"
             case "," where property: out += "%2C"
-            default: out.unicodeScalars.append(scalar)
+            default:
+                // Other control characters (an escape sequence) would reach the log raw: escaped as in messages.
+                if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
+                    out += Quoting.sanitize(String(scalar))
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
             }
         }
         return out
@@ -137,14 +149,14 @@ public struct DiagnosticRenderer: Sendable {
         }
         var properties: [String] = []
         if let location = diagnostic.location {
-            properties.append("file=\(Self.escapeProperty(location.file))")
+            properties.append("file=\(Self.escapeProperty(Quoting.sanitize(location.file, limit: 4096)))")
             properties.append("line=\(location.line)")
             properties.append("col=\(location.column)")
         }
         properties.append("title=\(Self.escapeProperty(diagnostic.code.rawValue))")
         var message = "[\(diagnostic.code.rawValue)] \(diagnostic.message)"
         if let hint = diagnostic.hint { message += "\nhint: \(hint)" }
-        for related in diagnostic.related { message += "\nnote: \(related.message) (\(related.location))" }
+        for related in diagnostic.related { message += "\nnote: \(related.message) (\(Self.place(related.location)))" }
         return "::\(command) \(properties.joined(separator: ","))::\(Self.escapeData(message))\n"
     }
 
@@ -154,7 +166,8 @@ public struct DiagnosticRenderer: Sendable {
         [("file", .string(location.file)), ("line", .int(location.line)), ("column", .int(location.column))]
     }
 
-    /// The JSON object for one diagnostic.
+    /// The JSON object for one diagnostic. File names are kept exact (JSON escapes their control characters), so
+    /// tools can match them; only the text and GitHub formats show them escaped.
     public static func json(_ diagnostic: Diagnostic) -> JSONValue {
         var members: [(String, JSONValue)] = [
             ("severity", .string(diagnostic.severity.rawValue)),

@@ -6,6 +6,15 @@ public enum Quoting {
         "`" + sanitize(text, limit: limit) + "`"
     }
 
+    /// How many characters of a data file's text (a CSV column name or cell) a diagnostic may show.
+    public static let cellLimit = 40
+
+    /// Text taken from a data file (a CSV column name or cell) in backticks: control characters escaped and at most
+    /// ``cellLimit`` characters kept, so a diagnostic never echoes more than a glimpse of a file's content.
+    public static func cell(_ text: String) -> String {
+        code(text, limit: cellLimit)
+    }
+
     /// `text` with control characters escaped (`\n`, `\u{1B}`) and cut to `limit` characters with an ellipsis.
     public static func sanitize(_ text: String, limit: Int = 200) -> String {
         var out = ""

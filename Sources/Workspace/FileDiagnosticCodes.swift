@@ -22,4 +22,8 @@ extension FileDiagnosticCode {
     public static let passedOver: DiagnosticCode = "F007"
     /// Deploy commands need a project root (`project.yaml`): keys and the default state are anchored there.
     public static let noProject: DiagnosticCode = "F008"
+    /// Two outputs would be written to one file (or one output's file is a folder another needs).
+    public static let outputCollision: DiagnosticCode = "F009"
+    /// An output would be written outside its output folder (a `..` part, or a link leading out of the folder).
+    public static let outsideOutputFolder: DiagnosticCode = "F010"
 }

@@ -115,7 +115,6 @@ public enum ProjectLoader {
         }
 
         var result = LoadedCampaigns(campaigns: [], diagnostics: diagnostics, sources: SourceText(), fileCount: 0, projects: [])
-        let reader = DiskResourceReader()
         for root in roots {
             var context = ProjectContext()
             if let projectFile = projectFiles[root] {
@@ -135,6 +134,7 @@ public enum ProjectLoader {
             let displayRoot = rootNames[root] ?? root
             let projectContext = context
             let absoluteRoot = absolute(root)
+            let reader = DiskResourceReader(root: absoluteRoot)
             // Each worker decodes a slice of the files and returns its campaigns, and the files with problems (with
             // their bytes, for showing the problems); everything else is freed in the workers.
             let slices = files.parallelSlices { range -> LoadedSlice in
@@ -262,14 +262,4 @@ private struct FileProblems: Sendable {
 
 extension LoadedCampaigns {
     fileprivate func sourcesHas(_ file: String) -> Bool { sources.contains(file) }
-}
-
-/// Reads recipient files from disk for the decoder.
-struct DiskResourceReader: ResourceReader {
-    /// Recipient CSVs may be large (millions of rows); this bounds them.
-    static let limit = 256 << 20
-
-    func read(_ path: String) -> Result<[UInt8], Diagnostic> {
-        FileReader.read(path, limit: Self.limit)
-    }
 }

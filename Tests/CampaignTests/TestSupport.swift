@@ -110,6 +110,14 @@ enum TestSupport {
         }
     }
 
+    /// Runs `work` on a Dispatch thread: long CPU-bound test work must not hold one of the (two, here) threads of
+    /// the cooperative pool that in-process sandboxes of other tests answer on.
+    static func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+        }
+    }
+
     /// A fresh temporary folder.
     static func temporaryFolder() throws -> String {
         let path = NSTemporaryDirectory() + "campaign-tests-" + UUID().uuidString
