@@ -69,11 +69,16 @@ public final class CleverTapClient: Sendable {
 
     /// `POST /1/targets/create.json` with `estimate_only`: the estimated reach per device; creates nothing.
     public func estimate(_ body: JSONValue) async throws(CleverTapError) -> [String: Int] {
+        let answer = try await perform("/1/targets/create.json", Self.estimateBody(body), mutation: false)
+        return Dictionary(Self.estimates(answer), uniquingKeysWith: { a, _ in a })
+    }
+
+    /// The body `estimate` sends for the create body `body`: the same, with `"estimate_only": true` after `name`.
+    public static func estimateBody(_ body: JSONValue) -> JSONValue {
         var members = body.objectValue ?? []
         members.removeAll { $0.0 == "estimate_only" }
         members.insert(("estimate_only", .bool(true)), at: min(1, members.count))
-        let answer = try await perform("/1/targets/create.json", .object(members), mutation: false)
-        return Dictionary(Self.estimates(answer), uniquingKeysWith: { a, _ in a })
+        return .object(members)
     }
 
     /// `POST /1/targets/stop.json`.

@@ -25,9 +25,9 @@ public enum CleverTapCompiler {
         }
     }
 
-    /// The body of `POST /1/targets/create.json`; `estimateOnly` adds `"estimate_only": true`.
-    public static func createBody(_ campaign: Campaign, _ segment: SegmentDelivery, estimateOnly: Bool = false) -> JSONValue {
-        tree { emitCreateBody(campaign, segment, estimateOnly: estimateOnly, into: &$0) }
+    /// The body of `POST /1/targets/create.json`.
+    public static func createBody(_ campaign: Campaign, _ segment: SegmentDelivery) -> JSONValue {
+        tree { emitCreateBody(campaign, segment, into: &$0) }
     }
 
     /// Writes the requests of `campaign` (see ``compile(_:)-swift.type.method``), each as ``CleverTapRequest/json``
@@ -38,7 +38,7 @@ public enum CleverTapCompiler {
 
     /// Writes the body of a segment campaign's create request into `emitter` (no tree is built).
     public static func writeCreateBody(_ campaign: Campaign, _ segment: SegmentDelivery, into emitter: inout JSONTextEmitter) {
-        emitCreateBody(campaign, segment, estimateOnly: false, into: &emitter)
+        emitCreateBody(campaign, segment, into: &emitter)
     }
 
     /// Writes what every send request of an identity send shares — its body without `to` — into `emitter`.
@@ -57,7 +57,7 @@ public enum CleverTapCompiler {
         switch campaign.delivery {
         case .segment(let segment):
             CleverTapRequest.emitEnvelope(key: campaign.key, method: "POST", path: CleverTapEndpoint.createTarget, batch: 1, batchCount: 1, into: &e) {
-                emitCreateBody(campaign, segment, estimateOnly: false, into: &$0)
+                emitCreateBody(campaign, segment, into: &$0)
             }
         case .identity(let identity):
             let batches = batchRecipients(identity.recipients)
@@ -70,10 +70,9 @@ public enum CleverTapCompiler {
         }
     }
 
-    static func emitCreateBody<E: JSONEmitter>(_ campaign: Campaign, _ segment: SegmentDelivery, estimateOnly: Bool, into e: inout E) {
+    static func emitCreateBody<E: JSONEmitter>(_ campaign: Campaign, _ segment: SegmentDelivery, into e: inout E) {
         e.beginObject()
         e.member("name", campaign.name)
-        if estimateOnly { e.member("estimate_only", true) }
         e.key("where")
         emitWhere(segment.audience, into: &e)
         e.key("content")

@@ -45,4 +45,8 @@ public final class RunningSandbox: Sendable {
         task.cancel()
         _ = await task.result
     }
+
+    /// A sandbox nobody holds any more is stopped, even when whoever started it left early (a test whose
+    /// `#require` failed before its `stop()`): no server outlives its harness.
+    deinit { task.cancel() }
 }
