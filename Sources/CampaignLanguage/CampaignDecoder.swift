@@ -120,6 +120,12 @@ struct DocumentDecoder {
                                                        "when": "the language calls it `schedule`", "where": "the language calls it `audience`"])
         else { return nil }
 
+        // The provider decides the language of the rest; this build's resources are all CleverTap's.
+        if let node = fields["provider"], let provider = checker.string(node, field: "provider"), !CampaignFields.providers.contains(provider) {
+            checker.error(CampaignDiagnosticCode.unknownProvider, "unknown provider \(Quoting.code(provider))", at: node,
+                          hint: "this build has " + CampaignFields.providers.map { "`\($0)`" }.joined(separator: ", ") + "; leave `provider:` out for the project's default")
+            return nil
+        }
         let keyInfo = key(fields, document: document)
         let name = fields["name"].flatMap { checker.string($0, field: "name") }
         if fields["name"] == nil {

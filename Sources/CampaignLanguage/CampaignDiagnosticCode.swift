@@ -62,4 +62,6 @@ public enum CampaignDiagnosticCode {
     public static let invalidTimezone: DiagnosticCode = "C061"
     /// A time zone Foundation knows that is not an IANA region name (`EST`, `CET`, `GMT+1`, `Zulu`).
     public static let timezoneNotARegion: DiagnosticCode = "C062"
+    /// `provider:` names a provider this build does not have.
+    public static let unknownProvider: DiagnosticCode = "C070"
 }

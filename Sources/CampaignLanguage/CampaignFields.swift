@@ -6,7 +6,7 @@ enum CampaignFields {
     static let platforms = Platform.allCases.map(\.rawValue)
 
     static let topLevel = [
-        "key", "name", "type", "channel", "devices", "audience", "content", "platform_specific", "schedule", "options",
+        "key", "provider", "name", "type", "channel", "devices", "audience", "content", "platform_specific", "schedule", "options",
         "stopped",
     ]
     /// Fields a project's `defaults` may set (everything but identity and naming).
@@ -20,7 +20,11 @@ enum CampaignFields {
     static let pushContent = ["title", "body"]
     static let emailContent = ["subject", "body"]
     static let options = ["respect_frequency_caps", "tag_group"]
-    static let project = ["timezone", "region", "defaults", "environments"]
+    static let project = ["provider", "timezone", "region", "defaults", "environments"]
+    /// The providers this build has, by the name resources give in `provider:`.
+    public static let providers = ["clevertap"]
+    /// An environment's settings per provider (`environments.NAME.clevertap`), and in the older flat form.
+    static let cleverTapEnvironment = ["region", "api_url", "account_id_env", "passcode_env"]
     static let regions = ["eu1", "in1", "sg1", "us1", "aps3", "mec1"]
 
     /// Hints for audience keys of the other campaign type (e.g. `email` in a segment campaign).

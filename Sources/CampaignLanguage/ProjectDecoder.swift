@@ -34,6 +34,14 @@ public enum ProjectDecoder {
                 context.settings.timezone = zone
             }
         }
+        if let node = fields["provider"], let provider = checker.string(node, field: "provider") {
+            if CampaignFields.providers.contains(provider) {
+                context.settings.provider = provider
+            } else {
+                checker.error(CampaignDiagnosticCode.unknownProvider, "unknown provider \(Quoting.code(provider))", at: node,
+                              hint: "this build has " + CampaignFields.providers.map { "`\($0)`" }.joined(separator: ", "))
+            }
+        }
         if let node = fields["region"], let region = checker.string(node, field: "region") {
             if CampaignFields.regions.contains(region) {
                 context.settings.region = region
@@ -76,10 +84,22 @@ public enum ProjectDecoder {
         guard let named = checker.fields(node, what: "`environments`", allowed: nil) else { return [:] }
         var result: [String: EnvironmentSettings] = [:]
         for entry in named.entries {
-            guard let fields = checker.fields(
+            guard let outer = checker.fields(
                 entry.value, what: "environment \(Quoting.code(entry.name))",
-                allowed: ["region", "api_url", "account_id_env", "passcode_env", "state"])
+                allowed: CampaignFields.cleverTapEnvironment + ["state"] + CampaignFields.providers)
             else { continue }
+            // Credentials per provider (`clevertap: {…}`), or CleverTap's in the older flat form; not both.
+            var fields = outer
+            if let nested = outer["clevertap"] {
+                if let flat = CampaignFields.cleverTapEnvironment.first(where: { outer[$0] != nil }), let node = outer.keyNode(flat) {
+                    checker.error(CampaignDiagnosticCode.invalidValue, "give CleverTap's settings under `clevertap:` or beside it, not both", at: node,
+                                  hint: "move `\(flat)` under `clevertap:`")
+                    continue
+                }
+                guard let inner = checker.fields(nested, what: "environment \(Quoting.code(entry.name))'s `clevertap`", allowed: CampaignFields.cleverTapEnvironment)
+                else { continue }
+                fields = inner
+            }
             var region: String?
             if let node = fields["region"], let value = checker.string(node, field: "region") {
                 if CampaignFields.regions.contains(value) { region = value } else {
@@ -100,7 +120,7 @@ public enum ProjectDecoder {
             }
             func variable(_ name: String) -> String? {
                 guard let node = fields[name] else {
-                    checker.error(CampaignDiagnosticCode.missingField, "environment \(Quoting.code(entry.name)) needs `\(name)`", at: entry.key,
+                    checker.error(CampaignDiagnosticCode.missingField, "environment \(Quoting.code(entry.name)) needs `\(name)` (CleverTap's credentials)", at: entry.key,
                                   hint: "the *name* of an environment variable, e.g. `CLEVERTAP_ACCOUNT_ID`; never the secret itself")
                     return nil
                 }
@@ -112,11 +132,17 @@ public enum ProjectDecoder {
                                   hint: "put the secret in the variable, and the variable's name here")
                     return nil
                 }
+                // Repository content chooses which variable is read: only CleverTap's own, never `HOME` or a token.
+                guard value.hasPrefix("CLEVERTAP_"), value.count > "CLEVERTAP_".count else {
+                    checker.error(CampaignDiagnosticCode.invalidValue, "`\(name)` must name a variable starting with `CLEVERTAP_`", at: node,
+                                  hint: "a repository may name only CleverTap's variables, so that a pull request cannot send another secret (see docs/SECURITY.md)")
+                    return nil
+                }
                 return value
             }
             let account = variable("account_id_env")
             let passcode = variable("passcode_env")
-            let state = fields["state"].flatMap { checker.string($0, field: "state") }
+            let state = outer["state"].flatMap { checker.string($0, field: "state") }
             if let account, let passcode {
                 result[entry.name] = EnvironmentSettings(region: region, apiURL: apiURL, accountIDVariable: account, passcodeVariable: passcode, statePath: state)
             }

@@ -4,9 +4,12 @@ public struct ProjectSettings: Sendable, Hashable {
     public var timezone: String
     /// The CleverTap region (`eu1`, `in1`, …), if set.
     public var region: String?
+    /// The provider of resources that do not name one (`provider:`); nil: `clevertap`.
+    public var provider: String?
 
-    public init(timezone: String = "UTC", region: String? = nil) {
+    public init(timezone: String = "UTC", region: String? = nil, provider: String? = nil) {
         self.timezone = timezone
         self.region = region
+        self.provider = provider
     }
 }

@@ -256,12 +256,12 @@ struct LanguageProjectTests {
     @Test func environmentsNameVariablesNotSecrets() throws {
         let project = """
             environments:
-              staging: {api_url: "http://127.0.0.1:9000", account_id_env: STAGING_ACCOUNT, passcode_env: STAGING_PASSCODE, state: .campaign/staging.json}
-              production: {region: eu1, account_id_env: PROD_ACCOUNT, passcode_env: "abc-123-secret"}
+              staging: {api_url: "http://127.0.0.1:9000", account_id_env: CLEVERTAP_STAGING_ACCOUNT, passcode_env: CLEVERTAP_STAGING_PASSCODE, state: .campaign/staging.json}
+              production: {region: eu1, account_id_env: CLEVERTAP_PROD_ACCOUNT, passcode_env: "abc-123-secret"}
 
             """
         let loaded = try ProjectFixture(["a.yaml": validSegment], project: project).load()
         #expect(loaded.errors.map(\.code) == ["C004"])
-        #expect(loaded.projects.first?.context.environments["staging"]?.passcodeVariable == "STAGING_PASSCODE")
+        #expect(loaded.projects.first?.context.environments["staging"]?.passcodeVariable == "CLEVERTAP_STAGING_PASSCODE")
     }
 }

@@ -118,8 +118,9 @@ struct SandboxContractTests {
     }
 
     @Test func concurrencyOverThreeLocksTheAccountOutAndTheClientWaitsItOut() async throws {
-        // 4 raw requests at once, each taking 300 ms: the 4th breaks the limit.
-        let h = try await SandboxHarness.start { $0.targetsLatency = 0.3; $0.lockout = 2 }
+        // 4 raw requests at once, each taking 1.5 s (long enough to overlap on a loaded machine): the 4th breaks the
+        // limit, and the lockout outlasts the others.
+        let h = try await SandboxHarness.start { $0.targetsLatency = 1.5; $0.lockout = 4 }
         let url = h.sandbox.baseURL + "/1/targets/result.json"
         let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<4 { group.addTask { try await SandboxHarness.rawPost(url, body: #"{"id":1}"#).status } }
