@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Synchronization
+import Workspace
 
 /// Standard output and error through checked `write(2)` calls.
 ///
@@ -30,22 +31,8 @@ enum StandardStreams {
     /// Writes to standard error; failures are ignored (there is nowhere left to report them).
     static func err(_ bytes: [UInt8]) { _ = write(STDERR_FILENO, bytes) }
 
-    /// Writes all of `bytes` to `fd`, retrying after interruptions and short writes; the reason on failure.
-    static func write(_ fd: Int32, _ bytes: [UInt8]) -> String? {
-        bytes.withUnsafeBytes { buffer -> String? in
-            guard let start = buffer.baseAddress else { return nil }
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(fd, start + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return String(cString: strerror(errno))
-                }
-                offset += written
-            }
-            return nil
-        }
-    }
+    /// Writes all of `bytes` to `fd`; the reason on failure.
+    static func write(_ fd: Int32, _ bytes: [UInt8]) -> String? { FileWriter.writeAll(fd, bytes) }
 
     /// The exit status to end with: `status`, or 1 with a message when standard output could not be written (a
     /// command whose output was lost has not done its job, whatever it computed).

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import CampaignEngine
 import Foundation
+import Workspace
 
 /// The state being changed by one run. A change to one record is appended to the state's journal as one line and
 /// fsynced before the run goes on (so what succeeded stays recorded whatever happens next, and a delivery writes
@@ -115,16 +116,9 @@ public actor StateJournal {
             journal = (fd, FileIdentity.of(descriptor: fd))
         }
         guard let fd = journal?.fd else { return }
-        var written = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { buffer in buffer.baseAddress.map { write(fd, $0 + written, bytes.count - written) } ?? -1 }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let reason = String(cString: strerror(errno))
-                // A partial line is ignored when the journal is read (it has no newline), so nothing half-written counts.
-                throw DeployError("S004", "cannot append to \(store.journalPath): \(reason)", hint: "the change was not recorded; free space and run `campaign reconcile`")
-            }
-            written += n
+        if let reason = FileWriter.writeAll(fd, bytes) {
+            // A partial line is ignored when the journal is read (it has no newline), so nothing half-written counts.
+            throw DeployError("S004", "cannot append to \(store.journalPath): \(reason)", hint: "the change was not recorded; free space and run `campaign reconcile`")
         }
         guard fsync(fd) == 0 else {
             throw DeployError("S004", "cannot fsync \(store.journalPath): \(String(cString: strerror(errno)))")

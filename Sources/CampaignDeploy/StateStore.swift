@@ -128,17 +128,10 @@ public struct StateStore: Sendable {
         let temporary = "\(target).tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard fd >= 0 else { throw DeployError("S004", "cannot write \(temporary): \(String(cString: strerror(errno)))") }
-        var written = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { buffer in buffer.baseAddress.map { write(fd, $0 + written, bytes.count - written) } ?? -1 }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let reason = String(cString: strerror(errno))
-                close(fd)
-                unlink(temporary)
-                throw DeployError("S004", "cannot write \(temporary): \(reason)", hint: "the state is unchanged; free space and run again")
-            }
-            written += n
+        if let reason = FileWriter.writeAll(fd, bytes) {
+            close(fd)
+            unlink(temporary)
+            throw DeployError("S004", "cannot write \(temporary): \(reason)", hint: "the state is unchanged; free space and run again")
         }
         guard fsync(fd) == 0 else {
             let reason = String(cString: strerror(errno))
@@ -177,15 +170,9 @@ extension StateStore {
             let fd = open(backup, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
             guard fd >= 0 else { throw DeployError("S004", "cannot keep the old state as \(backup): \(String(cString: strerror(errno)))") }
             defer { close(fd) }
-            var written = 0
-            while written < bytes.count {
-                let n = bytes.withUnsafeBytes { buffer in buffer.baseAddress.map { write(fd, $0 + written, bytes.count - written) } ?? -1 }
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    unlink(backup)
-                    throw DeployError("S004", "cannot keep the old state as \(backup): \(String(cString: strerror(errno)))")
-                }
-                written += n
+            if let reason = FileWriter.writeAll(fd, bytes) {
+                unlink(backup)
+                throw DeployError("S004", "cannot keep the old state as \(backup): \(reason)")
             }
             fsync(fd)
         case .failure(let problem):
