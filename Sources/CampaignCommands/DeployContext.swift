@@ -152,9 +152,12 @@ public struct DeployContext: Sendable {
         let defaultRegion = loaded.projects.first?.context.settings.region
         let allow = allowCustomURL || environment["CAMPAIGN_ALLOW_API_URL"] == "1"
         if let settings = environmentSettings {
+            guard let cleverTap = settings.providers[CleverTapRules.name], let account = cleverTap["account_id_env"], let passcode = cleverTap["passcode_env"] else {
+                throw CleverTapError(.configuration, "the environment `\(environmentName ?? "?")` gives no CleverTap credentials (`clevertap: {account_id_env, passcode_env}`)")
+            }
             configuration = try CleverTapConfiguration.fromEnvironment(
-                environment, region: settings.region, apiURL: settings.apiURL, accountIDVariable: settings.accountIDVariable,
-                passcodeVariable: settings.passcodeVariable, defaultRegion: defaultRegion, allowCustomURL: allow)
+                environment, region: cleverTap["region"], apiURL: cleverTap["api_url"], accountIDVariable: account,
+                passcodeVariable: passcode, defaultRegion: defaultRegion, allowCustomURL: allow)
         } else {
             configuration = try CleverTapConfiguration.fromEnvironment(environment, defaultRegion: defaultRegion, allowCustomURL: allow)
         }

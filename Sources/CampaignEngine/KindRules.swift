@@ -46,6 +46,13 @@ public protocol ProviderRules: Sendable {
     /// Whether planning reads live facts for `record`: typically while it is not final (every one but a stopped
     /// one with `refresh`). Pure, so that whether credentials are needed at all is known before any are read.
     func isQueried(_ record: StateRecord, refresh: Bool) -> Bool
+    /// How an unchanged delivered record is described in a plan (`completed: sent 82, clicked 28`); nil for the
+    /// plain status word.
+    func summary(of record: StateRecord) -> String?
+}
+
+extension ProviderRules {
+    public func summary(of record: StateRecord) -> String? { nil }
 }
 
 /// The rules of every provider in a run, by name.
@@ -58,6 +65,9 @@ public struct RuleBook: Sendable {
 
     /// The rules for `kind` of `provider`, if that provider is known and has that kind.
     public func rules(provider: String, kind: String) -> KindRules? { providers[provider]?.rules(for: kind) }
+
+    /// The provider's description of `record`, if it gives one.
+    public func summary(of record: StateRecord) -> String? { providers[record.provider]?.summary(of: record) }
 
     /// Whether live facts are read for `record` (never for an unknown provider).
     public func isQueried(_ record: StateRecord, refresh: Bool) -> Bool { providers[record.provider]?.isQueried(record, refresh: refresh) ?? false }

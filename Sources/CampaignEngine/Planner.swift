@@ -121,9 +121,7 @@ public struct Planner: Sendable {
     private func liveText(_ record: StateRecord) -> String {
         switch record.status {
         case .completed:
-            // Plain concatenation: this runs for every unchanged resource.
-            if !record.facts.isEmpty, record.facts[fact: "sent"] != nil { return "completed: " + record.facts.filter { $0.name == "sent" || $0.name == "clicked" }.shown }
-            return "completed"
+            return rules.summary(of: record) ?? "completed"
         case .scheduled: return record.startsAt == nil ? "scheduled for now" : "scheduled for " + (record.schedule ?? "?")
         case .stopped: return "stopped"
         case .sent: return "sent to \(record.deliveredCount) recipients in \(record.batchesSent) request\(record.batchesSent == 1 ? "" : "s")"

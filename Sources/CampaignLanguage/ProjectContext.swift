@@ -23,22 +23,16 @@ public struct ProjectContext: Sendable {
     }
 }
 
-/// One deployment target from `project.yaml`'s `environments:`.
+/// One deployment target from `project.yaml`'s `environments:`: its state, and each provider's settings.
 public struct EnvironmentSettings: Sendable, Hashable {
-    public var region: String?
-    public var apiURL: String?
-    /// The name of the environment variable holding the account id.
-    public var accountIDVariable: String
-    /// The name of the environment variable holding the passcode.
-    public var passcodeVariable: String
-    /// Where this environment's state file lives.
+    /// Where this environment's state lives (relative to the project's root).
     public var statePath: String?
+    /// Per provider (`clevertap`), its settings by name, as the provider defines them: where its API is, and the
+    /// *names* of the environment variables holding its credentials — never a secret itself.
+    public var providers: [String: [String: String]]
 
-    public init(region: String? = nil, apiURL: String? = nil, accountIDVariable: String, passcodeVariable: String, statePath: String? = nil) {
-        self.region = region
-        self.apiURL = apiURL
-        self.accountIDVariable = accountIDVariable
-        self.passcodeVariable = passcodeVariable
+    public init(statePath: String? = nil, providers: [String: [String: String]] = [:]) {
         self.statePath = statePath
+        self.providers = providers
     }
 }

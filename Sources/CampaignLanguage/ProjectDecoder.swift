@@ -144,7 +144,10 @@ public enum ProjectDecoder {
             let passcode = variable("passcode_env")
             let state = outer["state"].flatMap { checker.string($0, field: "state") }
             if let account, let passcode {
-                result[entry.name] = EnvironmentSettings(region: region, apiURL: apiURL, accountIDVariable: account, passcodeVariable: passcode, statePath: state)
+                var clevertap = ["account_id_env": account, "passcode_env": passcode]
+                if let region { clevertap["region"] = region }
+                if let apiURL { clevertap["api_url"] = apiURL }
+                result[entry.name] = EnvironmentSettings(statePath: state, providers: ["clevertap": clevertap])
             }
         }
         return result

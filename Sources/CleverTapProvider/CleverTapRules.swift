@@ -20,6 +20,13 @@ public struct CleverTapRules: ProviderRules {
         }
     }
 
+    /// `completed: sent 82, clicked 28` once `result.json` gave the statistics.
+    public func summary(of record: StateRecord) -> String? {
+        guard record.status == .completed, let sent = record.facts[fact: "sent"], let clicked = record.facts[fact: "clicked"] else { return nil }
+        // Plain concatenation: this runs for every unchanged completed campaign.
+        return "completed: sent " + sent + ", clicked " + clicked
+    }
+
     /// A segment campaign with an id and no request of unknown outcome, not yet final (any but a stopped one with
     /// `refresh`): `result.json` and `list.json` tell about it. Sends have nothing to read.
     public func isQueried(_ record: StateRecord, refresh: Bool) -> Bool {

@@ -16,6 +16,7 @@ public struct CleverTapRuntime: ProviderRuntime {
     public var name: String { rules.name }
     public func rules(for kind: String) -> KindRules? { rules.rules(for: kind) }
     public func isQueried(_ record: StateRecord, refresh: Bool) -> Bool { rules.isQueried(record, refresh: refresh) }
+    public func summary(of record: StateRecord) -> String? { rules.summary(of: record) }
 
     static func failure(_ error: CleverTapError, hint: String? = nil) -> ProviderFailure {
         ProviderFailure(code: error.code, message: error.description, hint: hint)

@@ -262,6 +262,6 @@ struct LanguageProjectTests {
             """
         let loaded = try ProjectFixture(["a.yaml": validSegment], project: project).load()
         #expect(loaded.errors.map(\.code) == ["C004"])
-        #expect(loaded.projects.first?.context.environments["staging"]?.passcodeVariable == "CLEVERTAP_STAGING_PASSCODE")
+        #expect(loaded.projects.first?.context.environments["staging"]?.providers["clevertap"]?["passcode_env"] == "CLEVERTAP_STAGING_PASSCODE")
     }
 }

@@ -33,7 +33,8 @@ struct LanguageProviderTests {
             """).load()
         #expect(nested.diagnostics.isEmpty, "\(nested.diagnostics)")
         let prod = try #require(nested.projects.first?.context.environments["prod"])
-        #expect(prod.region == "eu1" && prod.accountIDVariable == "CLEVERTAP_PROD_ID" && prod.passcodeVariable == "CLEVERTAP_PROD_PASSCODE" && prod.statePath == "prod.json")
+        #expect(prod.providers == ["clevertap": ["region": "eu1", "account_id_env": "CLEVERTAP_PROD_ID", "passcode_env": "CLEVERTAP_PROD_PASSCODE"]])
+        #expect(prod.statePath == "prod.json")
         // Both forms at once is ambiguous.
         let both = try ProjectFixture(["a.yaml": campaign], project: """
             timezone: UTC
