@@ -96,12 +96,15 @@ struct ApplyCommand: AsyncParsableCommand {
             return
         }
         var state = made.state
+        var read: FileIdentity? = made.identity
         if !made.stateExists {
-            // --init-state: the first state is written now, under the lock, before any request.
-            do { try store.save(&state) } catch { throw fail(error) }
+            // --init-state: the first state is written now, under the lock, before any request (and only if no state
+            // appeared meanwhile).
+            guard !store.exists else { throw fail("S014", "a state appeared at \(context.statePath) while this plan was made", hint: "run the command again") }
+            do { read = try store.save(&state) } catch { throw fail(error) }
         }
         let providers = deploy.providers(context)
-        let journal = StateJournal(state: state, store: store, lock: lock)
+        let journal = StateJournal(state: state, store: store, lock: lock, read: .some(read))
         let terminal = isatty(STDOUT_FILENO) != 0
         let progress = Progress(terminal: terminal)
         let applier = Applier(providers: providers, journal: journal, events: { progress.handle($0) }, isCancelled: { interrupts.requested })
@@ -116,7 +119,7 @@ struct ApplyCommand: AsyncParsableCommand {
                 throw fail(error)
             }
         }
-        var summary = "Apply \(report.interrupted ? "interrupted" : "complete"): \(report.done.count) done, \(report.failed.count) failed, \(report.unknown.count) unknown"
+        var summary = "Apply \(report.interrupted ? "interrupted" : report.stopped ? "stopped" : "complete"): \(report.done.count) done, \(report.failed.count) failed, \(report.unknown.count) unknown"
         if plan.hasRefusals { summary += ", \(plan.count(.refused)) refused (not touched)" }
         printOut(summary + "\n")
         for (key, message) in report.failed { reportDiagnostic(.error("A001", "\(key): \(message)", at: nil)) }

@@ -123,8 +123,16 @@ public struct DeployContext: Sendable {
             }
             planned[project.identity] = prefixes.contains("") ? [""] : prefixes
         }
-        let whole = projects.count == 1 && planned.values.allSatisfy { $0 == [""] }
-        return PlanScope(paths: planned, includesUnplaced: whole)
+        // Records of format 1 name no project; their file is the path as it was named (from wherever the command ran
+        // then). One is placed only when that path, from here, lies inside a project planned now.
+        let roots = projects.map { (identity: $0.identity, root: $0.root) }
+        return PlanScope(paths: planned) { file in
+            guard !file.isEmpty else { return nil }
+            for project in roots {
+                if let relative = ProjectRoot.relative(file, to: project.root), !relative.isEmpty { return (project.identity, relative) }
+            }
+            return nil
+        }
     }
 
     /// The providers for the selected environment (or the `CLEVERTAP_*` variables); each reads its credentials

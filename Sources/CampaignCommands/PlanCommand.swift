@@ -86,6 +86,8 @@ struct PlanCommand: AsyncParsableCommand {
         var plan: Plan
         var state: EngineState
         var stateExists: Bool
+        /// The state file read (nil: none), for the journal's fence.
+        var identity: FileIdentity?
     }
 
     /// Loads state, gathers live data (only when there is something to ask) and plans the paths named (records of
@@ -97,21 +99,28 @@ struct PlanCommand: AsyncParsableCommand {
         let exists = store.exists
         let state: EngineState
         let needsLive: Bool
+        var identity: FileIdentity?
+        // Live facts only for the records this run plans: those of its resources, and the others in its scope.
+        let desiredKeys = Set(context.desired.map(\.key))
+        let scope = context.scope
+        let planned: @Sendable (String, StateRecord) -> Bool = { key, record in desiredKeys.contains(key) || scope.contains(record) }
         if let preloaded {
-            (state, needsLive) = preloaded
+            // Decided without the scope on the thread that read it; asked again with the scope only when it said yes.
+            state = preloaded.state
+            needsLive = preloaded.needsLive && LiveData.isNeeded(for: state, rules: context.rules, refresh: refresh, including: planned)
         } else {
             do {
-                state = try store.load()
+                (state, identity) = try store.loadWithIdentity()
             } catch {
                 throw fail(error)
             }
-            needsLive = LiveData.isNeeded(for: state, rules: context.rules, refresh: refresh)
+            needsLive = LiveData.isNeeded(for: state, rules: context.rules, refresh: refresh, including: planned)
         }
         var live: [String: LiveStatus] = [:]
         let providers = deploy.providers(context)
         if needsLive {
             do {
-                live = try await LiveData.gather(state: state, providers: providers, rules: context.rules, refresh: refresh)
+                live = try await LiveData.gather(state: state, providers: providers, rules: context.rules, refresh: refresh, including: planned)
             } catch {
                 await providers.shutdown()
                 throw fail(error, prefix: "reading live data: ")
@@ -133,7 +142,7 @@ struct PlanCommand: AsyncParsableCommand {
             }
         }
         await providers.shutdown()
-        return Made(plan: plan, state: state, stateExists: exists)
+        return Made(plan: plan, state: state, stateExists: exists, identity: identity)
     }
 }
 

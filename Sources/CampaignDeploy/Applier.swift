@@ -10,8 +10,10 @@ public struct ApplyReport: Sendable {
     public var unknown: [(key: String, message: String)] = []
     /// True when the run was interrupted before finishing.
     public var interrupted = false
+    /// True when the run stopped because state could not be written (nothing after that point was sent).
+    public var stopped = false
 
-    public var succeeded: Bool { failed.isEmpty && unknown.isEmpty && !interrupted }
+    public var succeeded: Bool { failed.isEmpty && unknown.isEmpty && !interrupted && !stopped }
 }
 
 /// Progress events for the user interface.
@@ -76,8 +78,13 @@ public struct Applier: Sendable {
             case .interrupted:
                 report.interrupted = true
                 events(.finished(key: action.key, action: action.kind, outcome: "interrupted"))
+            case .stateFailed(let message):
+                // State could not be written: nothing more is sent, since nothing more could be recorded.
+                report.failed.append((action.key, message))
+                events(.finished(key: action.key, action: action.kind, outcome: "failed: \(message)"))
+                report.stopped = true
             }
-            if report.interrupted { break }
+            if report.interrupted || report.stopped { break }
         }
         return report
     }
@@ -87,6 +94,7 @@ public struct Applier: Sendable {
         case failed(String)
         case unknown(String)
         case interrupted
+        case stateFailed(String)
     }
 
     private func perform(_ action: PlanAction) async -> Outcome {
@@ -115,7 +123,7 @@ public struct Applier: Sendable {
                 return try await run(action)
             }
         } catch {
-            return .failed("state: \(error.description)")
+            return .stateFailed("state: \(error.description)")
         }
     }
 

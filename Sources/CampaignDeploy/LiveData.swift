@@ -1,17 +1,24 @@
 import CampaignEngine
 
 /// Gathers live facts for resources in state from their providers: only for records their provider queries
-/// (``ProviderRules/isQueried(_:refresh:)``), so that no credentials are read when nothing is to be asked.
+/// (``ProviderRules/isQueried(_:refresh:)``) among those the run plans, so that no credentials are read when nothing
+/// is to be asked, and records outside the run's scope are never asked about.
 public enum LiveData {
-    /// Whether ``gather(state:providers:rules:refresh:)`` has anything to ask.
-    public static func isNeeded(for state: EngineState, rules: RuleBook, refresh: Bool) -> Bool {
-        state.campaigns.values.contains { rules.isQueried($0, refresh: refresh) }
+    /// Whether ``gather(state:providers:rules:refresh:including:)`` has anything to ask.
+    public static func isNeeded(for state: EngineState, rules: RuleBook, refresh: Bool, including: (String, StateRecord) -> Bool = { _, _ in true }) -> Bool {
+        state.campaigns.contains { including($0.key, $0.value) && rules.isQueried($0.value, refresh: refresh) }
     }
 
-    /// Live facts by key, provider by provider.
-    public static func gather(state: EngineState, providers: ProviderSet, rules: RuleBook, refresh: Bool) async throws(ProviderFailure) -> [String: LiveStatus] {
+    /// Live facts by key, provider by provider, for the records `including` accepts.
+    public static func gather(
+        state: EngineState, providers: ProviderSet, rules: RuleBook, refresh: Bool, including: (String, StateRecord) -> Bool = { _, _ in true }
+    ) async throws(ProviderFailure) -> [String: LiveStatus] {
         var live: [String: LiveStatus] = [:]
-        for (provider, records) in rules.queried(in: state, refresh: refresh).sorted(by: { $0.key < $1.key }) {
+        var byProvider: [String: [String: StateRecord]] = [:]
+        for (key, record) in state.campaigns where including(key, record) && rules.isQueried(record, refresh: refresh) {
+            byProvider[record.provider, default: [:]][key] = record
+        }
+        for (provider, records) in byProvider.sorted(by: { $0.key < $1.key }) {
             let runtime = try await providers.runtime(provider)
             for (key, status) in try await runtime.live(records, refresh: refresh) { live[key] = status }
         }

@@ -17,7 +17,8 @@ public enum Reconciler {
         var findings: [Finding] = []
         for (key, record) in state.campaigns.sorted(by: { $0.key < $1.key }) where record.status == .unknown || record.intent != nil {
             let runtime = try await providers.runtime(record.provider)
-            let found = try await runtime.locate(record, among: state.campaigns)
+            // Against state as it is now: an id adopted for an earlier key is not adopted again.
+            let found = try await runtime.locate(record, among: await journal.state.campaigns)
             let (settled, done) = ApplyMachine.settle(record, found: found, at: StateJournal.timestamp())
             if done { try await journal.update(key) { $0 = settled } }
             let outcome: String
@@ -44,6 +45,9 @@ public enum Reconciler {
     public static func resolve(_ key: String, _ resolution: ApplyMachine.Resolution, journal: StateJournal) async throws(DeployError) -> String {
         guard let record = await journal.state.campaigns[key] else {
             throw DeployError("S020", "no campaign `\(EngineState.shown(key))` in state")
+        }
+        if case .id(let id) = resolution, let other = await journal.state.campaigns.first(where: { $0.key != key && $0.value.provider == record.provider && $0.value.id == id })?.key {
+            throw DeployError("S023", "the id \(EngineState.shown(id)) belongs to `\(EngineState.shown(other))` already", hint: "check the id in the provider's dashboard")
         }
         let resolved: (record: StateRecord?, message: String)
         do {

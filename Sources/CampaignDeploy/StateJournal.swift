@@ -29,12 +29,14 @@ public actor StateJournal {
     /// Bytes written to the state file and journal by this run.
     public private(set) var bytesWritten = 0
 
-    /// A journal for `state`, read from `store` while holding `lock` (the files on disk are taken as read now).
-    public init(state: EngineState, store: StateStore, lock: StateLock? = nil) {
+    /// A journal for `state`, read from `store` while holding `lock`. `read` is the identity of the state file when
+    /// it was read (``StateStore/loadWithIdentity()``): a file replaced since (while a plan was shown and confirmed)
+    /// stops the first write. Without it, the file on disk now is taken as the one read.
+    public init(state: EngineState, store: StateStore, lock: StateLock? = nil, read: FileIdentity?? = nil) {
         self.state = state
         self.store = store
         self.lock = lock
-        self.expected = store.identity
+        self.expected = read ?? store.identity
         self.pending = FileIdentity.of(store.journalPath) != nil
     }
 
@@ -116,8 +118,10 @@ public actor StateJournal {
             journal = (fd, FileIdentity.of(descriptor: fd))
         }
         guard let fd = journal?.fd else { return }
+        let length = lseek(fd, 0, SEEK_END)
         if let reason = FileWriter.writeAll(fd, bytes) {
-            // A partial line is ignored when the journal is read (it has no newline), so nothing half-written counts.
+            // The partial line is cut off again, so the journal never holds a fragment a later line could follow.
+            if length >= 0 { _ = ftruncate(fd, length) }
             throw DeployError("S004", "cannot append to \(store.journalPath): \(reason)", hint: "the change was not recorded; free space and run `campaign reconcile`")
         }
         guard fsync(fd) == 0 else {

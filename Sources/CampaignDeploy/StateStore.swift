@@ -59,6 +59,17 @@ public struct StateStore: Sendable {
     /// The identity of the file now on disk, if any.
     public var identity: FileIdentity? { FileIdentity.of(target) }
 
+    /// ``load()`` and the identity of the file read (taken before reading and checked after, so the two belong
+    /// together; a file replaced in between is read again).
+    public func loadWithIdentity() throws(DeployError) -> (state: EngineState, identity: FileIdentity?) {
+        for _ in 0..<3 {
+            let before = identity
+            let state = try load()
+            if identity == before { return (state, before) }
+        }
+        throw DeployError("S014", "the state \(path) keeps changing while it is read", hint: "another process is writing it; stop it first")
+    }
+
     /// The state, or a new one (fresh lineage) when the file does not exist; callers that must not start from an empty
     /// state check ``exists`` first.
     public func load() throws(DeployError) -> EngineState {

@@ -97,6 +97,7 @@ extension EngineState {
         }
         guard !lineage.isEmpty, lineage.utf8.count <= 200 else { throw StateFileError("the state file's lineage is empty or too long") }
         guard serial >= 0 else { throw StateFileError("the state file's serial is negative (\(serial))") }
+        guard serial < Self.countLimit else { throw StateFileError("the state file's serial is too large (\(serial))") }
         self.init(lineage: lineage)
         formatVersion = version
         self.serial = serial
@@ -114,6 +115,27 @@ extension EngineState {
                 throw StateFileError("campaigns `\(Self.shown(other))` and `\(Self.shown(key))` have the same id \(id)")
             }
         }
+    }
+
+    /// Counts (serials, batches) stay below this: far beyond any real use, and never near overflow when incremented.
+    static let countLimit = 1 << 53
+
+    /// Members by kind: an object of arrays of strings, or an error naming `what`.
+    static func members(_ value: JSONValue, _ what: String) throws -> [String: [String]] {
+        guard let object = value.objectValue else { throw StateFileError("`\(what)` must be an object of lists of strings") }
+        var result: [String: [String]] = [:]
+        for (kind, list) in object {
+            guard result[kind] == nil else { throw StateFileError("`\(what)` names `\(shown(kind))` twice") }
+            guard let items = list.arrayValue else { throw StateFileError("`\(what).\(shown(kind))` must be a list of strings") }
+            var ids: [String] = []
+            ids.reserveCapacity(items.count)
+            for item in items {
+                guard let id = item.stringValue else { throw StateFileError("`\(what).\(shown(kind))` must be a list of strings") }
+                ids.append(id)
+            }
+            result[kind] = ids
+        }
+        return result
     }
 
     /// A key or member name as shown in a message: bounded and without control characters.
@@ -225,7 +247,10 @@ extension StateRecord {
             case "created_at": createdAt = try reader.stringIfAny()
             case "updated_at": updatedAt = try reader.stringIfAny()
             case "schedule", "when": schedule = try reader.stringIfAny()
-            case "scheduled_date": scheduledDate = try EngineState.integer(&reader, "campaigns.\(named).scheduled_date")
+            case "scheduled_date":
+                let value = try EngineState.integer(&reader, "campaigns.\(named).scheduled_date")
+                guard (1_0101...9999_1231).contains(value) else { throw StateFileError("campaign `\(named)` has the scheduled date \(value); dates are YYYYMMDD") }
+                scheduledDate = value
             case "starts_at": startsAt = try reader.stringIfAny()
             case "id":
                 if version == 1 {
@@ -249,6 +274,7 @@ extension StateRecord {
             case "batches_sent":
                 let value = try EngineState.integer(&reader, "campaigns.\(named).batches_sent")
                 guard value >= 0 else { throw StateFileError("campaign `\(named)` has a negative `batches_sent` (\(value))") }
+                guard value < EngineState.countLimit else { throw StateFileError("campaign `\(named)` has a `batches_sent` too large (\(value))") }
                 batchesSent = value
             case "delivered": delivered = try reader.value()
             case "intent": intent = try reader.value()
@@ -277,11 +303,22 @@ extension StateRecord {
         self.project = project
         self.facts = facts
         self.batchesSent = batchesSent ?? 0
-        if let delivered { self.delivered = Self.recipients(delivered) }
-        if let intent, let action = intent["action"]?.stringValue.flatMap(Intent.Action.init(rawValue:)) {
+        // Who was delivered to and what is in flight are never guessed: anything malformed is an error, or the next
+        // plan would deliver again.
+        if let delivered { self.delivered = try EngineState.members(delivered, "campaigns.\(named).delivered") }
+        if let intent {
+            guard let action = intent["action"]?.stringValue.flatMap(Intent.Action.init(rawValue:)) else {
+                throw StateFileError("campaign `\(named)` has an intent without a valid action (create, stop, send or update)")
+            }
+            var batch: Int?
+            if let value = intent["batch"] {
+                guard let number = value.intValue, number >= 1, number < EngineState.countLimit else { throw StateFileError("campaign `\(named)`: the intent's batch must be a positive integer") }
+                batch = number
+            }
+            let recipients = try intent["recipients"].map { try EngineState.members($0, "campaigns.\(named).intent.recipients") } ?? [:]
             self.intent = Intent(
-                action: action, startedAt: intent["started_at"]?.stringValue ?? "", batch: intent["batch"]?.intValue,
-                recipients: Self.recipients(intent["recipients"]), requestHash: intent["request_sha256"]?.stringValue)
+                action: action, startedAt: intent["started_at"]?.stringValue ?? "", batch: batch,
+                recipients: recipients, requestHash: intent["request_sha256"]?.stringValue)
         }
     }
 

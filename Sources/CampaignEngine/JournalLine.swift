@@ -83,6 +83,7 @@ extension EngineState {
         }
         guard lineLineage == lineage else { throw StateFileError("the journal belongs to another state (lineage \(Self.shown(lineLineage)))") }
         if lineSerial <= serial { return }  // folded into the snapshot already
+        guard lineSerial < Self.countLimit else { throw StateFileError("journal line \(number) has a serial too large") }
         guard lineSerial == serial + 1 else { throw StateFileError("the journal skips from serial \(serial) to \(lineSerial)") }
         if removed {
             campaigns[key] = nil
@@ -91,7 +92,7 @@ extension EngineState {
             var record = try StateRecord(reading: &recordReader, key: key, version: Self.currentFormatVersion)
             if let added {
                 record.delivered = campaigns[key]?.delivered ?? [:]
-                for (kind, ids) in StateRecord.recipients(added) { record.delivered[kind, default: []] += ids }
+                for (kind, ids) in try Self.members(added, "delivered_added") { record.delivered[kind, default: []] += ids }
             }
             campaigns[key] = record
         }

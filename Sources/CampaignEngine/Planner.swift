@@ -43,8 +43,16 @@ public struct Planner: Sendable {
         let desiredKeys = everyRecordMatched ? [] : Set(desired.map(\.key))
         let orphans = newKeys.isEmpty || everyRecordMatched ? [:] : records.filter { !desiredKeys.contains($0.key) && $0.value.status != .unknown && $0.value.intent == nil }
         // A new key whose twin is outside the scope is neither moved (that would touch the twin) nor created (that
-        // would deliver it twice): it is refused until both are planned together.
+        // would deliver it twice): it is refused until both are planned together. Likewise a twin whose last request
+        // is of unknown outcome: it may have been delivered; it must be settled first.
         var twinOutOfScope: [String: String] = [:]  // new key -> old key
+        var twinUnsettled: [String: String] = [:]  // new key -> old key
+        let unsettled = newKeys.isEmpty || everyRecordMatched ? [:] : records.filter { !desiredKeys.contains($0.key) && ($0.value.status == .unknown || $0.value.intent != nil) }
+        for resource in newKeys where !unsettled.isEmpty {
+            if let old = unsettled.filter({ $0.value.hash == resource.hash && $0.value.provider == resource.provider && $0.value.kind == resource.kind }).map(\.key).min() {
+                twinUnsettled[resource.key] = old
+            }
+        }
         for resource in newKeys where !orphans.isEmpty {
             let twins = orphans.filter {
                 $0.value.hash == resource.hash && $0.value.provider == resource.provider && $0.value.kind == resource.kind
@@ -59,6 +67,7 @@ public struct Planner: Sendable {
 
         let movedTo = Dictionary(movedAway.map { ($0.value, $0.key) }, uniquingKeysWith: { first, _ in first })
         let twins = twinOutOfScope
+        let unsettledTwins = twinUnsettled
         // Each resource's action depends only on its own record: decided on all cores.
         let current = records
         actions = order.parallelMap { index in
@@ -66,6 +75,9 @@ public struct Planner: Sendable {
             if let old = movedTo.isEmpty ? nil : movedTo[key] {
                 return PlanAction(key: key, kind: .move, reason: "moved from `\(old)` with an identical request; state only",
                                   id: current[old]?.id, movedFrom: old, desired: desired[index])
+            }
+            if let twin = unsettledTwins.isEmpty ? nil : unsettledTwins[key] {
+                return PlanAction(key: key, kind: .refused, reason: "the same campaign as `\(twin)`, whose last request has an unknown outcome (it may have gone out); settle `\(twin)` first with `campaign reconcile` or `campaign state resolve \(twin)`", desired: desired[index])
             }
             if let twin = twins.isEmpty ? nil : twins[key] {
                 return PlanAction(key: key, kind: .refused, reason: "the same campaign as `\(twin)`, which is not in the paths planned; plan both together (or the whole project) to move it", desired: desired[index])
@@ -114,6 +126,9 @@ public struct Planner: Sendable {
         }
         if kindRules.members != .none && record.deliveredCount > 0 {
             return PlanAction(key: key, kind: .kept, reason: "removed from the files after it was sent to \(record.deliveredCount) recipients; the record stays so they are never sent to again (`campaign state forget \(key)` drops it)")
+        }
+        if record.status == .completed {
+            return PlanAction(key: key, kind: .kept, reason: "removed from the files after it was delivered; the record stays so that restoring the file never delivers it again (`campaign state forget \(key)` drops it)", id: record.id)
         }
         return PlanAction(key: key, kind: .forget, reason: "removed from the files after it was \(record.status.rawValue); dropped from state, no API call", id: record.id)
     }

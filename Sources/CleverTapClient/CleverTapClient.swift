@@ -278,7 +278,9 @@ public final class CleverTapClient: Sendable {
         request.body = .bytes(ByteBuffer(bytes: payload))
         logger.debug("request", metadata: [
             "method": "POST", "url": "\(configuration.displayURL + path)",
-            "headers": "X-CleverTap-Account-Id: \(configuration.credentials.accountID), X-CleverTap-Passcode: <redacted>",
+            // Both redacted: which variable holds which value is repository content (swapped names would log the
+            // passcode as the account id).
+            "headers": "X-CleverTap-Account-Id: <redacted>, X-CleverTap-Passcode: <redacted>",
             "bytes": "\(payload.count)",
         ])
         await metrics.recordSent(path)

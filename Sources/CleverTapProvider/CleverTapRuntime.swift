@@ -34,7 +34,9 @@ public struct CleverTapRuntime: ProviderRuntime {
 
     /// The day a record's campaign is listed under: its scheduled date, else the day it was created.
     static func listedDay(_ record: StateRecord) -> Int {
-        record.facts[fact: "scheduled_date"].flatMap { Int($0) } ?? day(record.intent?.startedAt) ?? day(record.createdAt) ?? day(Date().formatted(.iso8601)) ?? 19700101
+        let valid = 1_0101...9999_1231
+        let scheduled = record.facts[fact: "scheduled_date"].flatMap { Int($0) }.flatMap { valid.contains($0) ? $0 : nil }
+        return scheduled ?? day(record.intent?.startedAt) ?? day(record.createdAt) ?? day(Date().formatted(.iso8601)) ?? 19700101
     }
 
     public func live(_ records: [String: StateRecord], refresh: Bool) async throws(ProviderFailure) -> [String: LiveStatus] {

@@ -84,13 +84,19 @@ struct PlanApplyTests {
         #expect(plan.line("a")?.hasPrefix("■ a: stop [id ") == true)
         #expect(plan.line("a")?.hasSuffix("— `stopped: true` while still scheduled") == true)
         #expect(plan.line("b")?.hasSuffix("— removed from the files while still scheduled") == true)
-        #expect(plan.line("c")?.contains("forget") == true)
+        // Completed: its record is kept (a restored file must not deliver it again); stopped ones are forgotten.
+        #expect(plan.line("c")?.contains("kept") == true, "\(plan.stdout)")
         #expect(plan.line("moved/d")?.contains("— moved from `d` with an identical request; state only") == true)
         #expect(plan.line("past")?.contains("refused — schedule 20200101 10:00 is in the past") == true)
         let creates = await h.ledger("/1/targets/create.json").count
         _ = try await h.apply()
         #expect(await h.ledger("/1/targets/stop.json").count == 2)
         #expect(await h.ledger("/1/targets/create.json").count == creates)  // moves never re-create
+        #expect(try h.record("c")?["status"]?.stringValue == "completed")
+        try h.write("c.yaml", DeployHarness.segment("C", schedule: "now"))
+        #expect(try await h.plan().line("c")?.contains("no-change") == true)
+        try h.remove("c.yaml")
+        #expect(try await h.campaign(["state", "forget", "c"]).status == 0)
         #expect(try h.record("c") == nil)
         #expect(try h.record("d") == nil)
         #expect(try h.id("moved/d") != nil)

@@ -23,12 +23,17 @@ actor ToyService {
     var audiences: [String: Set<String>] = [:]
     var calls: [String] = []
     var failNext: StepOutcome?
+    /// Fails the call with this number (0-based, counting every call), once.
+    var failCall: (number: Int, outcome: StepOutcome)?
+    var callCount = 0
 
     func handle(_ step: ApplyStep, id: String?) -> StepOutcome {
+        defer { callCount += 1 }
         if let failure = failNext {
             failNext = nil
             return failure
         }
+        if let failCall, failCall.number == callCount { return failCall.outcome }
         switch step {
         case .deliver(let request):
             let audience = id ?? "aud-\(audiences.count + 1)"
@@ -45,6 +50,7 @@ actor ToyService {
     }
 
     func fail(_ outcome: StepOutcome) { failNext = outcome }
+    func fail(call number: Int, _ outcome: StepOutcome) { failCall = (number, outcome) }
 }
 
 struct ToyRuntime: ProviderRuntime {
@@ -235,38 +241,34 @@ struct ProviderEngineTests {
         #expect(throws: ApplyMachine.Refusal.self) { try ApplyMachine.resolve(begun, .sent, key: "k", at: "t") }
     }
 
-    @Test func aCrashBetweenAnyTwoStepsOfAnApplyLeavesAConsistentState() async throws {
-        // The toy provider fails (unknown) on the n-th step: whatever n, the state holds every step before it, the
-        // step itself as an intent, nothing after it; and the next plan refuses exactly that key.
-        for n in 0..<3 {
+    @Test func aLostAnswerAtAnyStepLeavesExactlyThatStepUnknown() async throws {
+        // Three audiences, two steps each (title, then add): six requests. For each request in turn, its answer is
+        // lost; the state read back from disk holds every earlier step done, that step as an intent, nothing later
+        // of that action — and the next plan refuses exactly that key, while the other actions went on.
+        let desired = [toyAudience("one", members: ["a"]), toyAudience("two", members: ["b"]), toyAudience("three", members: ["c"])]
+        for failing in 0..<6 {
             let service = ToyService()
+            await service.fail(call: failing, .unknown(ProviderFailure(code: "LOST", message: "lost")))
             let providers = ProviderSet(["toy": { () throws(ProviderFailure) -> any ProviderRuntime in ToyRuntime(service: service) }])
             let store = try store()
             var state = EngineState()
             try store.save(&state)
-            let plan = Planner(now: Date(), rules: RuleBook([ToyRules()])).plan(
-                desired: [toyAudience("one", members: ["a"]), toyAudience("two", members: ["b"]), toyAudience("three", members: ["c"])], state: state, live: [:])
-            #expect(plan.actions.count == 3)
-            // Steps of each action: a title update and an add; fail the first step of action n.
-            let applier = Applier(providers: providers, journal: StateJournal(state: state, store: store))
-            let keys = plan.actions.map(\.key)
-            var outcomes: [ApplyReport] = []
-            for (index, action) in plan.actions.enumerated() {
-                if index == n { await service.fail(.unknown(ProviderFailure(code: "LOST", message: "lost"))) }
-                outcomes.append(await applier.apply(Plan(actions: [action])))
-            }
+            let plan = Planner(now: Date(), rules: RuleBook([ToyRules()])).plan(desired: desired, state: state, live: [:])
+            let report = await Applier(providers: providers, journal: StateJournal(state: state, store: store)).apply(plan)
+            #expect(report.unknown.map(\.key) == [plan.actions[failing / 2].key], "\(failing)")
             let saved = try store.load()
-            for (index, key) in keys.enumerated() {
-                if index == n {
-                    #expect(saved.campaigns[key]?.intent != nil && saved.campaigns[key]?.status == .unknown, "\(n) \(key)")
-                    #expect(outcomes[index].unknown.count == 1)
+            for (index, action) in plan.actions.enumerated() {
+                let record = saved.campaigns[action.key]
+                if index == failing / 2 {
+                    #expect(record?.intent?.action == (failing % 2 == 0 ? .update : .send) && record?.status == .unknown, "\(failing) \(action.key)")
+                    // The add of a lost title update was never made; a lost add is the intent itself.
+                    #expect(record?.delivered.isEmpty == true, "\(failing) \(action.key)")
                 } else {
-                    #expect(saved.campaigns[key]?.intent == nil && saved.campaigns[key]?.status == .sent, "\(n) \(key)")
+                    #expect(record?.intent == nil && record?.status == .sent && record?.deliveredCount == 1, "\(failing) \(action.key)")
                 }
             }
-            let again = Planner(now: Date(), rules: RuleBook([ToyRules()])).plan(
-                desired: [toyAudience("one", members: ["a"]), toyAudience("two", members: ["b"]), toyAudience("three", members: ["c"])], state: saved, live: [:])
-            #expect(again.actions.filter { $0.kind == .refused }.map(\.key) == [keys[n]])
+            let again = Planner(now: Date(), rules: RuleBook([ToyRules()])).plan(desired: desired, state: saved, live: [:])
+            #expect(again.actions.filter { $0.kind == .refused }.map(\.key) == [plan.actions[failing / 2].key])
         }
     }
 

@@ -173,10 +173,46 @@ struct SafetyIOTests {
         (#"{"format_version": 1, "lineage": "l", "serial": 1, "campaigns": {"a": {"type": "send", "status": "sent", "batches_sent": -2}}}"#, "negative `batches_sent`"),
         (#"{"format_version": "1", "lineage": "l", "serial": 1, "campaigns": {}}"#, "must be an integer"),
         (#"{"format_version": 1, "lineage": "l", "serial": 1, "campaigns": []}"#, "must be an object"),
+        (#"{"format_version": 1, "lineage": "l", "serial": 9223372036854775807, "campaigns": {}}"#, "serial is too large"),
+        (#"{"format_version": 1, "lineage": "l", "serial": 1, "campaigns": {"a": {"type": "send", "status": "sent", "batches_sent": 9223372036854775807}}}"#, "too large"),
+        (#"{"format_version": 1, "lineage": "l", "serial": 1, "campaigns": {"a": {"type": "scheduled", "status": "scheduled", "scheduled_date": 9223372036854775807}}}"#, "dates are YYYYMMDD"),
+        (#"{"format_version": 1, "lineage": "l", "serial": 1, "campaigns": {"a": {"type": "send", "status": "sent", "delivered": ["u1"]}}}"#, "must be an object of lists of strings"),
+        (#"{"format_version": 1, "lineage": "l", "serial": 1, "campaigns": {"a": {"type": "send", "status": "sent", "delivered": {"identity": [1, 2]}}}}"#, "must be a list of strings"),
+        (#"{"format_version": 1, "lineage": "l", "serial": 1, "campaigns": {"a": {"type": "send", "status": "unknown", "intent": {"action": "launch"}}}}"#, "without a valid action"),
+        (#"{"format_version": 1, "lineage": "l", "serial": 1, "campaigns": {"a": {"type": "send", "status": "unknown", "intent": {"action": "send", "recipients": {"identity": "u1"}}}}}"#, "must be a list of strings"),
+        // Format 2.
+        (#"{"format_version": 2, "lineage": "l", "serial": 1, "campaigns": {"a": {"provider": "clevertap", "type": "scheduled", "status": "scheduled", "id": 7}}}"#, "must be a string"),
+        (#"{"format_version": 2, "lineage": "l", "serial": 1, "campaigns": {"a": {"provider": "clevertap", "type": "scheduled", "status": "scheduled", "id": ""}}}"#, "empty, over-long or unprintable id"),
+        (#"{"format_version": 2, "lineage": "l", "serial": 1, "campaigns": {"a": {"provider": "clevertap", "type": "scheduled", "status": "scheduled", "facts": {"sent": 9}}}}"#, "must be a string"),
+        (#"{"format_version": 2, "lineage": "l", "serial": 1, "campaigns": {"a": {"type": "scheduled", "status": "scheduled"}}}"#, "names no provider"),
+        (#"{"format_version": 2, "lineage": "l", "serial": 1, "campaigns": {"a": {"provider": "x", "type": "s", "status": "scheduled", "id": "5"}, "b": {"provider": "x", "type": "s", "status": "scheduled", "id": "5"}}}"#, "the same id 5"),
     ])
     func invalidStateValuesAreErrors(text: String, expected: String) throws {
         #expect { try EngineState(jsonText: Array(text.utf8)) } throws: { error in
             (error as? StateFileError)?.description.contains(expected) == true
+        }
+    }
+
+    /// Journal lines are replayed in order, for their state only; a torn last line is ignored, anything else wrong
+    /// is an error.
+    @Test func journalsReplayStrictly() throws {
+        var base = EngineState(lineage: "l")
+        base.serial = 4
+        let record = #"{"provider": "clevertap", "type": "send", "name": "S", "file": "s.yaml", "hash": "c", "status": "sent", "batches_sent": 1, "created_at": "t", "updated_at": "t"}"#
+        let line5 = #"{"lineage": "l", "serial": 5, "key": "s", "record": \#(record), "delivered_added": {"identity": ["u1"]}}"#
+        let line6 = #"{"lineage": "l", "serial": 6, "key": "s", "record": \#(record), "delivered_added": {"identity": ["u2"]}}"#
+        var state = base
+        try state.replay(journal: Array((line5 + "\n" + line6 + "\n" + #"{"lineage": "l", "ser"#).utf8))
+        #expect(state.serial == 6 && state.campaigns["s"]?.delivered == ["identity": ["u1", "u2"]])
+        // Lines folded into the state already are skipped.
+        var later = base
+        later.serial = 5
+        try later.replay(journal: Array((line5 + "\n" + line6 + "\n").utf8))
+        #expect(later.campaigns["s"]?.delivered == ["identity": ["u2"]])
+        for (text, expected) in [(line6 + "\n", "skips from serial 4 to 6"), (line5.replacingOccurrences(of: "\"l\"", with: "\"m\"") + "\n", "another state"),
+                                 ("garbage\n" + line5 + "\n", "journal line 1"), (line5.replacingOccurrences(of: "[\"u1\"]", with: "\"u1\"") + "\n", "list of strings")] {
+            var broken = base
+            #expect(throws: StateFileError.self, "\(expected)") { try broken.replay(journal: Array(text.utf8)) }
         }
     }
 

@@ -261,4 +261,55 @@ struct SafetyTests {
         #expect(try h.record("b")?["status"]?.stringValue == "stopped")
         await h.stop()
     }
+
+    @Test func aRenamedCampaignWhoseCreateIsUnknownIsNotCreatedAgain() async throws {
+        let h = try await DeployHarness.start { $0.faults = [.init(endpoint: "/1/targets/create.json", mode: .commitThenDrop)] }
+        try h.write("a.yaml", DeployHarness.segment("A"))
+        let lost = try await h.apply()
+        #expect(lost.status == 1)
+        #expect(try h.record("a")?["status"]?.stringValue == "unknown")
+        // Renamed before anyone reconciled: `b` is the same campaign, which may exist already.
+        try h.remove("a.yaml")
+        try h.write("b.yaml", DeployHarness.segment("A"))
+        let run = try await h.apply()
+        #expect(run.line("b")?.contains("refused") == true && run.line("b")?.contains("settle `a` first") == true, "\(run.stdout)")
+        #expect(await h.ledger("/1/targets/create.json").count == 1)
+        await h.stop()
+    }
+
+    @Test func aResolvedIDAlreadyHeldByAnotherKeyIsRefused() async throws {
+        let h = try await DeployHarness.start { $0.faults = [.init(endpoint: "/1/targets/create.json", mode: .commitThenDrop)] }
+        try h.write("a.yaml", DeployHarness.segment("A"))
+        try h.write("b.yaml", DeployHarness.segment("B"))
+        _ = try await h.apply()
+        let held = try #require(try h.id("b"))
+        let run = try await h.campaign(["state", "resolve", "a", "--id", String(held)])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("error[S023]"), "\(run.stderr)")
+        // The state stays readable, and `a` still unknown.
+        #expect(try h.record("a")?["status"]?.stringValue == "unknown")
+        await h.stop()
+    }
+
+    @Test func recordsOfTheOldFormatAreTouchedOnlyWhenTheirFileIsPlanned() async throws {
+        let h = try await DeployHarness.start()
+        try h.write("a.yaml", DeployHarness.segment("A"))
+        #expect(try await h.apply().status == 0)
+        // As the previous release wrote them: no project, the file as named from the project's parent.
+        var text = try String(contentsOfFile: h.root + "/state.json", encoding: .utf8)
+        let project = try #require(try h.record("a")?["project"]?.stringValue)
+        text = text.replacingOccurrences(of: "\"project\": \"\(project)\",", with: "").replacingOccurrences(of: "\"file\": \"a.yaml\"", with: "\"file\": \"campaigns/a.yaml\"")
+        // A record of another project sharing the state, in the old format too.
+        text = text.replacingOccurrences(of: "\"campaigns\": {", with: "\"campaigns\": {\"other\": {\"provider\": \"clevertap\", \"type\": \"scheduled\", \"name\": \"Other\", \"file\": \"elsewhere/other.yaml\", \"hash\": \"x\", \"status\": \"scheduled\", \"id\": \"999\", \"starts_at\": \"2030-06-01T10:00:00Z\", \"schedule\": \"20300601 10:00\", \"created_at\": \"t\", \"updated_at\": \"t\"},")
+        try text.write(toFile: h.root + "/state.json", atomically: true, encoding: .utf8)
+        #expect(try h.record("a")?["project"] == nil)
+        try h.remove("a.yaml")
+        try h.write("b.yaml", DeployHarness.segment("B"))
+        let plan = try await h.campaign(["plan", "campaigns", "--color", "never"], environment: ["CLEVERTAP_API_URL": h.sandbox.baseURL])
+        // `a`'s old path lies in the project planned: its removal stops it. `other` cannot be placed: untouched.
+        #expect(plan.line("a")?.contains("stop") == true, "\(plan.stdout)\(plan.stderr)\(text)")
+        #expect(plan.line("other") == nil)
+        #expect(plan.stdout.contains("1 not in scope"), "\(plan.stdout)")
+        await h.stop()
+    }
 }

@@ -49,9 +49,17 @@ struct SandboxHarness {
         request.headers.add(name: "X-CleverTap-Passcode", value: passcode)
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(string: body))
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-        let bytes = try await response.body.collect(upTo: 1 << 20)
-        return (Int(response.status.code), try? JSONParser().parse(Array(buffer: bytes)), response.headers.first(name: "Retry-After"))
+        // A client of its own: no pooled connection from an earlier test's sandbox (which may have had this port).
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        do {
+            let response = try await client.execute(request, timeout: .seconds(30))
+            let bytes = try await response.body.collect(upTo: 1 << 20)
+            try? await client.shutdown()
+            return (Int(response.status.code), try? JSONParser().parse(Array(buffer: bytes)), response.headers.first(name: "Retry-After"))
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
     }
 
     func ledgerCount(_ endpoint: String) async -> Int { await sandbox.state.ledgerCounts()[endpoint] ?? 0 }

@@ -27,7 +27,9 @@ struct SecretSafetyTests {
                 let run = try await h.campaign(command + ["--color", "never"], environment: environment)
                 #expect(run.status == 1, "\(name) \(command): \(run.stdout)\(run.stderr)")
                 let output = run.stdout + run.stderr
-                #expect(!output.contains(secret), "\(name) \(command): \(output)")
+                // The value given, and its tell-tale middle (a control character may split or escape the rest).
+                let given = environment["CLEVERTAP_PASSCODE"] ?? secret
+                #expect(!output.contains(secret) && !output.contains(given) && !output.contains("cret-4711"), "\(name) \(command): \(output)")
                 #expect(!output.contains("invalidHeaderFieldValues"), "\(name): \(output)")
             }
         }
@@ -69,6 +71,19 @@ struct SecretSafetyTests {
         #expect(mixed.status == 1)
         #expect(mixed.stderr.contains("CLEVERTAP_API_URL"), "\(mixed.stderr)")
         #expect(await h.ledger("/1/targets/create.json").count == 1)
+        await h.stop()
+    }
+
+    @Test func swappedVariableNamesNeverLogThePasscode() async throws {
+        let h = try await DeployHarness.start()
+        try h.write("a.yaml", DeployHarness.segment("A"))
+        // Repository content swaps the names: the passcode is sent (and would be logged) as the account id.
+        try "timezone: UTC\nenvironments:\n  pr: {account_id_env: CLEVERTAP_PASSCODE, passcode_env: CLEVERTAP_ACCOUNT_ID}\n"
+            .write(toFile: h.root + "/campaigns/project.yaml", atomically: true, encoding: .utf8)
+        let run = try await h.campaign(["apply", "campaigns", "--env", "pr", "--auto-approve", "--init-state", "--verbose"])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("X-CleverTap-Account-Id: <redacted>"), "\(run.stderr)")
+        #expect(!(run.stdout + run.stderr).contains(secret))
         await h.stop()
     }
 }
