@@ -133,6 +133,16 @@ public struct Applier: Sendable {
         let provider = action.facts?.provider ?? recorded ?? ""
         let runtime: any ProviderRuntime
         do { runtime = try await providers.runtime(provider) } catch { return .failed("\(error.code): \(error.message)") }
+        // The state describes one account per provider: recorded at the first apply, refused for any other.
+        switch await journal.state.accounts[provider] {
+        case nil:
+            let account = runtime.account
+            try await journal.updateAll { $0.accounts[provider] = account }
+        case let recorded? where recorded != runtime.account:
+            return .stateFailed("S015: the state \(journal.store.path) belongs to another \(provider) account than the credentials given (check --env and the credential variables); nothing was sent")
+        default:
+            break
+        }
         let facts = action.facts
         if action.kind == .replace, let record = await journal.state.campaigns[action.key] {
             // The plan's "still ahead" rests on the local clock: the provider's word is taken before stopping.

@@ -9,6 +9,15 @@ public enum LiveData {
         state.campaigns.contains { including($0.key, $0.value) && rules.isQueried($0.value, refresh: refresh) }
     }
 
+    /// Throws when `state` was made with another account of `runtime`'s provider than the one it talks to.
+    public static func checkAccount(of runtime: any ProviderRuntime, in state: EngineState) throws(ProviderFailure) {
+        if let recorded = state.accounts[runtime.name], recorded != runtime.account {
+            throw ProviderFailure(
+                code: "S015", message: "the state belongs to another \(runtime.name) account than the credentials given",
+                hint: "check --env, --state and the credential variables: this state must not be applied to that account")
+        }
+    }
+
     /// Live facts by key, provider by provider, for the records `including` accepts.
     public static func gather(
         state: EngineState, providers: ProviderSet, rules: RuleBook, refresh: Bool, including: (String, StateRecord) -> Bool = { _, _ in true }
@@ -20,6 +29,7 @@ public enum LiveData {
         }
         for (provider, records) in byProvider.sorted(by: { $0.key < $1.key }) {
             let runtime = try await providers.runtime(provider)
+            try checkAccount(of: runtime, in: state)
             for (key, status) in try await runtime.live(records, refresh: refresh) { live[key] = status }
         }
         return live

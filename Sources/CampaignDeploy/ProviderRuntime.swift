@@ -4,6 +4,9 @@ import CampaignEngine
 /// is a plug-in: a module that binds its resources (``DesiredResource``), declares its kinds' rules
 /// (``ProviderRules``) and implements this protocol; nothing in the engine names it.
 public protocol ProviderRuntime: ProviderRules {
+    /// A fingerprint of the account this runtime talks to (a hash, never the account id or a secret), recorded in
+    /// state at the first apply and checked at every later one.
+    var account: String { get }
     /// Live facts for `records` (all of this provider's and queried), by key.
     func live(_ records: [String: StateRecord], refresh: Bool) async throws(ProviderFailure) -> [String: LiveStatus]
     /// Before a replace stops `record`: nil when it is still pending at the provider (so it may be replaced), or

@@ -17,6 +17,7 @@ public enum Reconciler {
         var findings: [Finding] = []
         for (key, record) in state.campaigns.sorted(by: { $0.key < $1.key }) where record.status == .unknown || record.intent != nil {
             let runtime = try await providers.runtime(record.provider)
+            try LiveData.checkAccount(of: runtime, in: state)
             // Against state as it is now: an id adopted for an earlier key is not adopted again.
             let found = try await runtime.locate(record, among: await journal.state.campaigns)
             let (settled, done) = ApplyMachine.settle(record, found: found, at: StateJournal.timestamp())

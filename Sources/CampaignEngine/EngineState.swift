@@ -14,6 +14,9 @@ public struct EngineState: Sendable {
     public var campaigns: [String: StateRecord]
     /// Ids of saved plans already applied (a plan is applied once).
     public var appliedPlans: [String]
+    /// Per provider, a fingerprint of the account this state describes (never the account id itself): a state is
+    /// applied to the account it was made with, not to another one whose credentials happen to be set.
+    public var accounts: [String: String]
 
     public init(lineage: String = UUID().uuidString.lowercased()) {
         formatVersion = Self.currentFormatVersion
@@ -21,6 +24,7 @@ public struct EngineState: Sendable {
         serial = 0
         campaigns = [:]
         appliedPlans = []
+        accounts = [:]
     }
 }
 

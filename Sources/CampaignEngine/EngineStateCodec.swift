@@ -22,6 +22,7 @@ extension EngineState {
             ("lineage", .string(lineage)),
             ("serial", .int(serial)),
             ("applied_plans", .array(appliedPlans.map(JSONValue.string))),
+            ("accounts", .object(accounts.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
             ("campaigns", .object(campaigns.sorted { $0.key < $1.key }.map { ($0.key, $0.value.json) })),
         ])
     }
@@ -57,6 +58,7 @@ extension EngineState {
         // Campaigns written before `format_version` (a hand-edited file) are skipped and read once the version is
         // known to be one this build understands. A member given twice is refused: which one counts would be a guess.
         var version: Int?, lineage: String?, serial: Int?, appliedPlans: [String]?
+        var accounts: [String: String] = [:]
         var campaignsAt: Int?
         var records: [String: StateRecord]?
         var seen = Set<String>()
@@ -75,6 +77,10 @@ extension EngineState {
                 try reader.beginArray()
                 while try reader.nextItem() { plans.append(try Self.text(&reader, "applied_plans")) }
                 appliedPlans = plans
+            case "accounts":
+                guard try reader.peek() == .object else { throw StateFileError("`accounts` must be an object of strings") }
+                try reader.beginObject()
+                while let provider = try reader.nextKey() { accounts[provider] = try Self.text(&reader, "accounts.\(Self.shown(provider))") }
             case "campaigns":
                 campaignsAt = reader.offset
                 if let known = version, known >= 1, known <= Self.currentFormatVersion {
@@ -102,6 +108,7 @@ extension EngineState {
         formatVersion = version
         self.serial = serial
         self.appliedPlans = appliedPlans ?? []
+        self.accounts = accounts
         if records == nil, let campaignsAt {
             var again = JSONReader(bytes, offset: campaignsAt)
             records = try Self.readRecords(&again, version: version)

@@ -14,6 +14,11 @@ public struct CleverTapRuntime: ProviderRuntime {
     }
 
     public var name: String { rules.name }
+
+    /// `sha256("clevertap:" + account id)`, shortened: enough to tell accounts apart, nothing to learn the id from.
+    public var account: String {
+        String(ContentHash.sha256(Array(("clevertap:" + client.configuration.credentials.accountID).utf8)).prefix(16))
+    }
     public func rules(for kind: String) -> KindRules? { rules.rules(for: kind) }
     public func isQueried(_ record: StateRecord, refresh: Bool) -> Bool { rules.isQueried(record, refresh: refresh) }
     public func summary(of record: StateRecord) -> String? { rules.summary(of: record) }

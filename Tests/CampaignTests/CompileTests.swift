@@ -15,9 +15,9 @@ struct CompileTests {
     static let campaigns = TestSupport.repositoryRoot + "/campaigns"
     static let snapshots = TestSupport.fixture("snapshots")
 
-    @Test func outputIsOrderedAndByteIdenticalAcrossRuns() throws {
-        let first = try TestSupport.run(["compile", Self.campaigns])
-        let second = try TestSupport.run(["compile", Self.campaigns])
+    @Test func outputIsOrderedAndByteIdenticalAcrossRuns() async throws {
+        let first = try await TestSupport.runAsync(["compile", Self.campaigns])
+        let second = try await TestSupport.runAsync(["compile", Self.campaigns])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout == second.stdout)
         let parsed = try AnyJSON.parse(first.stdout)
@@ -34,7 +34,7 @@ struct CompileTests {
         #expect(keys.filter { $0 == "loyalty/vip-preview" }.count == 3)
     }
 
-    @Test func campaignsAreValuesDespiteSharedStorage() throws {
+    @Test func campaignsAreValuesDespiteSharedStorage() async throws {
         let loaded = ProjectLoader.load([Self.campaigns])
         let original = try #require(loaded.campaigns.first)
         var copy = original
@@ -54,7 +54,7 @@ struct CompileTests {
         #expect(rebuilt != original)
     }
 
-    @Test func requestsWrittenDirectlyAreByteIdenticalToTheirTrees() throws {
+    @Test func requestsWrittenDirectlyAreByteIdenticalToTheirTrees() async throws {
         let loaded = ProjectLoader.load([Self.campaigns])
         #expect(loaded.campaigns.count == 9)
         for campaign in loaded.campaigns {
@@ -79,7 +79,7 @@ struct CompileTests {
         }
     }
 
-    @Test func theHashPlansCompareIsTheHashOfTheRequestApplySends() throws {
+    @Test func theHashPlansCompareIsTheHashOfTheRequestApplySends() async throws {
         // Binding hashes text written directly and builds the request only when asked: both must agree.
         let loaded = ProjectLoader.load([Self.campaigns])
         var scheduled = 0
@@ -92,7 +92,7 @@ struct CompileTests {
         #expect(scheduled >= 5)
     }
 
-    @Test func manyCampaignsStreamInKeyOrderExactlyAsOneDocument() throws {
+    @Test func manyCampaignsStreamInKeyOrderExactlyAsOneDocument() async throws {
         // Enough campaigns for many parts written by several threads (and out of key order on disk: keys are set).
         var files: [String: String] = [:]
         for index in 0..<700 {
@@ -104,13 +104,13 @@ struct CompileTests {
         let loaded = fixture.load()
         #expect(loaded.diagnostics.isEmpty, "\(loaded.diagnostics)")
         let expected = JSONWriter(indent: 2).string(.object([("requests", .array(CleverTapCompiler.compile(loaded.campaigns).map(\.json)))])) + "\n"
-        let result = try TestSupport.run(["compile", fixture.root])
+        let result = try await TestSupport.runAsync(["compile", fixture.root])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout == expected)
         #expect(result.stdout.components(separatedBy: "\"key\": \"k").count == 701)
     }
 
-    @Test func theCSVOf2500RecipientsIsThreeRequests() throws {
+    @Test func theCSVOf2500RecipientsIsThreeRequests() async throws {
         let loaded = ProjectLoader.load([Self.campaigns + "/loyalty"])
         #expect(loaded.diagnostics.isEmpty)
         let requests = loaded.requests
@@ -125,9 +125,9 @@ struct CompileTests {
         #expect(sizes == [1000, 1000, 500])
     }
 
-    @Test func outFolderGetsOneFilePerRequest() throws {
+    @Test func outFolderGetsOneFilePerRequest() async throws {
         let folder = try TestSupport.temporaryFolder()
-        let run = try TestSupport.run(["compile", Self.campaigns, "--out", folder])
+        let run = try await TestSupport.runAsync(["compile", Self.campaigns, "--out", folder])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stderr.contains("wrote 11 requests"))
         let files = try FileManager.default.subpathsOfDirectory(atPath: folder).filter { $0.hasSuffix(".json") }.sorted()
@@ -136,8 +136,8 @@ struct CompileTests {
         #expect(files.count == 11)
     }
 
-    @Test func compileRefusesInvalidCampaigns() throws {
-        let run = try TestSupport.run(["compile", TestSupport.fixture("invalid/bad-device.yaml")])
+    @Test func compileRefusesInvalidCampaigns() async throws {
+        let run = try await TestSupport.runAsync(["compile", TestSupport.fixture("invalid/bad-device.yaml")])
         #expect(run.status == 1)
         #expect(run.stdout.isEmpty)
         #expect(run.stderr.contains("error[C004]"))
@@ -145,9 +145,9 @@ struct CompileTests {
 
     /// Golden files: every request the examples compile to, byte for byte. `RECORD_SNAPSHOTS=1 swift test`
     /// re-records them, and that run fails so that recording can never pass silently.
-    @Test func examplesMatchTheirSnapshots() throws {
+    @Test func examplesMatchTheirSnapshots() async throws {
         let folder = try TestSupport.temporaryFolder()
-        let run = try TestSupport.run(["compile", Self.campaigns, "--out", folder])
+        let run = try await TestSupport.runAsync(["compile", Self.campaigns, "--out", folder])
         #expect(run.status == 0, "\(run.stderr)")
         let manager = FileManager.default
         let produced = try manager.subpathsOfDirectory(atPath: folder).filter { $0.hasSuffix(".json") }.sorted()
@@ -169,7 +169,7 @@ struct CompileTests {
         }
     }
 
-    @Test func theReferencePayloadIsReproducedFieldByField() throws {
+    @Test func theReferencePayloadIsReproducedFieldByField() async throws {
         let loaded = ProjectLoader.load([TestSupport.fixture("reference/example.yaml")])
         #expect(loaded.diagnostics.isEmpty)
         let reference = try AnyJSON.parse(String(contentsOfFile: TestSupport.fixture("reference/example-payload.json"), encoding: .utf8))

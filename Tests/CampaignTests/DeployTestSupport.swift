@@ -38,7 +38,9 @@ struct DeployHarness {
         try await TestSupport.runAsync(arguments, environment: environment.merging(extra) { $1 }, currentDirectory: root)
     }
 
-    func plan(_ extra: [String] = []) async throws -> TestSupport.Run { try await campaign(["plan", "campaigns", "--color", "never"] + extra) }
+    func plan(_ extra: [String] = [], environment: [String: String] = [:]) async throws -> TestSupport.Run {
+        try await campaign(["plan", "campaigns", "--color", "never"] + extra, environment: environment)
+    }
     /// `campaign apply campaigns --auto-approve`, with `--init-state` while the state does not exist yet (the first
     /// apply of a new project; without it a missing state is refused, which `SafetyTests` checks).
     func apply(_ extra: [String] = [], environment: [String: String] = [:]) async throws -> TestSupport.Run {

@@ -6,7 +6,7 @@ import Workspace
 @Suite("Safety: keys name files (no `.`, `..` or empty segments; compile --out stays in its folder)")
 struct KeySafetyTests {
     @Test(arguments: ["a/../b", "a//b", "a/", "a/.", "a/./b", "a/..", "promos/../../etc/x"])
-    func keysWithDotOrEmptySegmentsAreRefused(key: String) throws {
+    func keysWithDotOrEmptySegmentsAreRefused(key: String) async throws {
         let loaded = try ProjectFixture(campaign: "key: \"\(key)\"\n" + validSegment).load()
         #expect(loaded.campaigns.isEmpty)
         #expect(loaded.codes == ["C010"])
@@ -16,7 +16,7 @@ struct KeySafetyTests {
         #expect(!CampaignDecoder.isValidKey(key))
     }
 
-    @Test func keysWithDotsInsideSegmentsStayValid() throws {
+    @Test func keysWithDotsInsideSegmentsStayValid() async throws {
         for key in ["a.b/c..d", "v1.2/x...y", "a/b.batch-1", "x/.hidden"] {
             #expect(CampaignDecoder.isValidKey(key), "\(key)")
         }
@@ -37,7 +37,7 @@ struct KeySafetyTests {
         ((try? FileManager.default.subpathsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
     }
 
-    @Test func compileOutRefusesTwoRequestsWrittenToOneFile() throws {
+    @Test func compileOutRefusesTwoRequestsWrittenToOneFile() async throws {
         let send = Self.twoBatchSend(key: "a/b")
         let fixture = try ProjectFixture([
             "send.yaml": send.yaml, "people.csv": send.csv,
@@ -45,7 +45,7 @@ struct KeySafetyTests {
         ])
         #expect(fixture.load().diagnostics.isEmpty)
         let out = try TestSupport.temporaryFolder() + "/out"
-        let run = try TestSupport.run(["compile", fixture.root, "--out", out])
+        let run = try await TestSupport.runAsync(["compile", fixture.root, "--out", out])
         #expect(run.status == 1)
         #expect(run.stderr.contains("error[F009]"), "\(run.stderr)")
         #expect(run.stderr.contains("`a/b`") && run.stderr.contains("`a/b.batch-1`") && run.stderr.contains("`a/b.batch-1.json`"), "\(run.stderr)")
@@ -53,35 +53,35 @@ struct KeySafetyTests {
         #expect(Self.jsonFiles(under: out) == [])
     }
 
-    @Test func compileOutRefusesAFileWhereAnotherRequestNeedsAFolder() throws {
+    @Test func compileOutRefusesAFileWhereAnotherRequestNeedsAFolder() async throws {
         let fixture = try ProjectFixture([
             "one.yaml": "key: a\n" + validSegment,
             "two.yaml": "key: a.json/b\n" + validSegment.replacingOccurrences(of: "Test campaign", with: "Other"),
         ])
         #expect(fixture.load().diagnostics.isEmpty)
         let out = try TestSupport.temporaryFolder()
-        let run = try TestSupport.run(["compile", fixture.root, "--out", out])
+        let run = try await TestSupport.runAsync(["compile", fixture.root, "--out", out])
         #expect(run.status == 1)
         #expect(run.stderr.contains("error[F009]") && run.stderr.contains("`a`") && run.stderr.contains("`a.json/b`"), "\(run.stderr)")
         #expect(Self.jsonFiles(under: out) == [])
     }
 
-    @Test func compileOutDoesNotWriteThroughALinkOutOfTheFolder() throws {
+    @Test func compileOutDoesNotWriteThroughALinkOutOfTheFolder() async throws {
         let fixture = try ProjectFixture(["promos/spring.yaml": validSegment])
         let out = try TestSupport.temporaryFolder()
         let elsewhere = try TestSupport.temporaryFolder()
         try FileManager.default.createSymbolicLink(atPath: out + "/promos", withDestinationPath: elsewhere)
-        let run = try TestSupport.run(["compile", fixture.root, "--out", out])
+        let run = try await TestSupport.runAsync(["compile", fixture.root, "--out", out])
         #expect(run.status == 1)
         #expect(run.stderr.contains("error[F010]") && run.stderr.contains("`promos/spring`"), "\(run.stderr)")
         #expect(Self.jsonFiles(under: elsewhere) == [])
     }
 
-    @Test func compileOutStillWritesBatchesOfOneKey() throws {
+    @Test func compileOutStillWritesBatchesOfOneKey() async throws {
         let send = Self.twoBatchSend(key: "a/b")
         let fixture = try ProjectFixture(["send.yaml": send.yaml, "people.csv": send.csv])
         let out = try TestSupport.temporaryFolder()
-        let run = try TestSupport.run(["compile", fixture.root, "--out", out])
+        let run = try await TestSupport.runAsync(["compile", fixture.root, "--out", out])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(Self.jsonFiles(under: out) == ["a/b.batch-1.json", "a/b.batch-2.json"])
     }

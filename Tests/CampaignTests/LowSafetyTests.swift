@@ -17,7 +17,7 @@ struct CSVControlCharacterTests {
         return (fixture, fixture.load())
     }
 
-    @Test func aLineBreakInsideAQuotedCellIsRefusedAtTheCell() throws {
+    @Test func aLineBreakInsideAQuotedCellIsRefusedAtTheCell() async throws {
         let (fixture, loaded) = try send("identity,email\nu1,\"a@example.com\nb@example.com\"\nu2,c@example.com\n")
         #expect(loaded.campaigns.isEmpty)
         #expect(loaded.codes == ["C032"])
@@ -34,7 +34,7 @@ struct CSVControlCharacterTests {
     }
 
     @Test(arguments: [("\u{01}", "U+0001"), ("\u{1B}", "U+001B"), ("\u{7F}", "U+007F"), ("\u{85}", "U+0085"), ("\u{0}", "U+0000")])
-    func controlCharactersInACellAreRefused(character: String, name: String) throws {
+    func controlCharactersInACellAreRefused(character: String, name: String) async throws {
         // In a quoted cell and in a plain one.
         for csv in ["identity\nu0\n\"u1\(character)x\"\n", "identity\nu0\nu1\(character)x\n"] {
             let (fixture, loaded) = try send(csv)
@@ -47,7 +47,7 @@ struct CSVControlCharacterTests {
         }
     }
 
-    @Test func tabsAndOrdinaryQuotedCellsStayAccepted() throws {
+    @Test func tabsAndOrdinaryQuotedCellsStayAccepted() async throws {
         let (_, loaded) = try send("identity\n\"u1\"\nu2\t\n\"u \"\"3\"\"\"\n")
         #expect(loaded.diagnostics.isEmpty, "\(loaded.diagnostics)")
         #expect(loaded.requests.first?.body["to"]?.compactText == #"{"Identity":["u1","u2","u \"3\""]}"#)
@@ -69,7 +69,7 @@ struct DaylightSavingScheduleTests {
         return formatter.string(from: instant)
     }
 
-    @Test func aTimeThatDoesNotExistWarnsWithTheInstantUsed() throws {
+    @Test func aTimeThatDoesNotExistWarnsWithTheInstantUsed() async throws {
         let loaded = try load("\"2027-03-28 02:30\"")
         #expect(loaded.errors.isEmpty)
         #expect(loaded.codes == ["C051"])
@@ -83,7 +83,7 @@ struct DaylightSavingScheduleTests {
         #expect(loaded.requests.first?.body["when"]?.compactText == #""20270328 02:30""#)
     }
 
-    @Test func aTimeThatHappensTwiceWarnsWithTheInstantUsed() throws {
+    @Test func aTimeThatHappensTwiceWarnsWithTheInstantUsed() async throws {
         let loaded = try load("\"2027-10-31 02:30\"")
         #expect(loaded.codes == ["C051"])
         let warning = try #require(loaded.first("C051"))
@@ -99,7 +99,7 @@ struct DaylightSavingScheduleTests {
         #expect(newYork.first("C051")?.message == "`2027-11-07 01:30` happens twice in America/New_York (the clocks go back); the earlier one is taken: 2027-11-07 01:30 (UTC-04:00), 2027-11-07T05:30:00Z")
     }
 
-    @Test func ordinaryTimesDoNotWarn() throws {
+    @Test func ordinaryTimesDoNotWarn() async throws {
         for schedule in ["\"2027-03-28 01:59\"", "\"2027-03-28 03:00\"", "\"2027-10-31 03:00\"", "\"2027-10-31 01:59\"", "2027-07-01T12:00:00Z", "now"] {
             #expect(try load(schedule).diagnostics.isEmpty, "\(schedule)")
         }
@@ -116,7 +116,7 @@ struct TimeZoneNameTests {
     }
 
     @Test(arguments: ["EST", "CET", "GMT", "PST", "EST5EDT", "PST8PDT", "Zulu", "UCT", "Japan", "GMT+1", "GMT-0530", "UTC+5"])
-    func abbreviationsFoundationAcceptsAreRefused(zone: String) throws {
+    func abbreviationsFoundationAcceptsAreRefused(zone: String) async throws {
         let loaded = try ProjectFixture(["a.yaml": validSegment], project: "timezone: \(zone)\n").load()
         #expect(loaded.codes == ["C062"], "\(loaded.diagnostics)")
         let error = try #require(loaded.first("C062"))
@@ -125,7 +125,7 @@ struct TimeZoneNameTests {
         #expect(loaded.projects.first?.context.settings.timezone == "UTC")
     }
 
-    @Test func regionNamesAndUTCAreAccepted() throws {
+    @Test func regionNamesAndUTCAreAccepted() async throws {
         for zone in ["UTC", "Etc/UTC", "Europe/Berlin", "America/New_York", "America/Argentina/Buenos_Aires", "Asia/Tokyo"] {
             #expect(try codes(zone) == [], "\(zone)")
         }
@@ -140,20 +140,20 @@ struct NumberRangeTests {
     }
 
     @Test(arguments: ["1000001", "99999999999999999999999", "0x7FFFFFFFFFFFFFFF"])
-    func badgeCountIsBounded(value: String) throws {
+    func badgeCountIsBounded(value: String) async throws {
         let loaded = try ProjectFixture(campaign: campaign(ios: "{badge_count: \(value)}")).load()
         #expect(loaded.codes == ["C004"], "\(loaded.diagnostics)")
         #expect(loaded.first("C004")?.message.contains("1000000") == true)
     }
 
-    @Test func badgeCountUpToTheBoundIsSent() throws {
+    @Test func badgeCountUpToTheBoundIsSent() async throws {
         let loaded = try ProjectFixture(campaign: campaign(ios: "{badge_count: 1000000}")).load()
         #expect(loaded.diagnostics.isEmpty)
         #expect(loaded.requests.first?.body["content"]?["platform_specific"]?.compactText == #"{"ios":{"badge_count":1000000}}"#)
     }
 
     @Test(arguments: ["1e400", "-1e400", "1.5E+999", "123456789012345678901234567890", "-9223372036854775809", "0xFFFFFFFFFFFFFFFF"])
-    func numbersJSONConsumersCannotCarryAreRefused(value: String) throws {
+    func numbersJSONConsumersCannotCarryAreRefused(value: String) async throws {
         let inProfile = try ProjectFixture(campaign: campaign(profile: "    Score: \(value)\n")).load()
         #expect(inProfile.codes == ["C004"], "\(inProfile.diagnostics)")
         #expect(inProfile.first("C004")?.hint?.contains("quote") == true)
@@ -164,7 +164,7 @@ struct NumberRangeTests {
         #expect(quoted.diagnostics.isEmpty)
     }
 
-    @Test func numbersInRangeAreSentAsWritten() throws {
+    @Test func numbersInRangeAreSentAsWritten() async throws {
         let profile = "    A: 9223372036854775807\n    B: -9223372036854775808\n    C: 1.5e300\n    D: 1e-400\n    E: 0x10\n"
         let loaded = try ProjectFixture(campaign: campaign(profile: profile)).load()
         #expect(loaded.diagnostics.isEmpty, "\(loaded.diagnostics)")
@@ -194,24 +194,24 @@ struct FileNameEscapingTests {
         #expect(text.hasPrefix("::error file=a\\nb\\u{1B}[31m\\r.yaml,line=2,col=3,title=C001::"))
     }
 
-    @Test func jsonCarriesTheExactNameEscaped() throws {
+    @Test func jsonCarriesTheExactNameEscaped() async throws {
         let text = DiagnosticRenderer(format: .json).render([diagnostic])
         #expect(!text.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" })
         let parsed = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]]
         #expect(parsed?.first?["file"] as? String == hostile)
     }
 
-    @Test func theCLIDoesNotLetAFileNameInjectAnnotations() throws {
+    @Test func theCLIDoesNotLetAFileNameInjectAnnotations() async throws {
         let folder = try TestSupport.temporaryFolder()
         let name = "x\n::error file=evil.yaml::forged\u{1B}[2J.yaml"
         try "name: [\n".write(toFile: folder + "/" + name, atomically: true, encoding: .utf8)
-        let run = try TestSupport.run(["validate", "--format", "github", folder])
+        let run = try await TestSupport.runAsync(["validate", "--format", "github", folder])
         #expect(run.status == 1)
         let lines = run.stderr.split(separator: "\n")
         #expect(lines.allSatisfy { $0.hasPrefix("::error file=") || $0.hasPrefix("::warning file=") }, "\(run.stderr)")
         #expect(!lines.contains { $0.hasPrefix("::error file=evil.yaml") })
         #expect(!run.stderr.contains("\u{1B}"))
-        let text = try TestSupport.run(["validate", folder])
+        let text = try await TestSupport.runAsync(["validate", folder])
         #expect(!text.stderr.contains("\u{1B}"))
         #expect(text.stderr.contains("x\\n::error file=evil.yaml::forged\\u{1B}[2J.yaml:"))
     }

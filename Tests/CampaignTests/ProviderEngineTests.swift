@@ -56,6 +56,7 @@ actor ToyService {
 struct ToyRuntime: ProviderRuntime {
     let service: ToyService
     var name: String { "toy" }
+    var account: String { "toy-account" }
     func rules(for kind: String) -> KindRules? { ToyRules().rules(for: kind) }
     // (blasts are delivered by `handle`'s `.deliver` like audience adds)
     func isQueried(_ record: StateRecord, refresh: Bool) -> Bool { false }

@@ -312,4 +312,22 @@ struct SafetyTests {
         #expect(plan.stdout.contains("1 not in scope"), "\(plan.stdout)")
         await h.stop()
     }
+
+    @Test func aStateIsNeverAppliedToAnotherAccount() async throws {
+        let h = try await DeployHarness.start()
+        try h.write("a.yaml", DeployHarness.segment("A"))
+        #expect(try await h.apply().status == 0)
+        #expect(try h.state()["accounts"]?["clevertap"]?.stringValue?.count == 16)
+        #expect(!(try String(contentsOfFile: h.root + "/state.json", encoding: .utf8)).contains("\"ACC\""))
+        // Another account's credentials (say, production's, with staging's state): refused before anything is sent.
+        try h.write("b.yaml", DeployHarness.segment("B"))
+        let other = ["CLEVERTAP_ACCOUNT_ID": "PROD-ACCOUNT"]
+        let apply = try await h.apply(environment: other)
+        #expect(apply.status == 1)
+        #expect(apply.stderr.contains("S015") && apply.stderr.contains("another clevertap account"), "\(apply.stdout)\(apply.stderr)")
+        let plan = try await h.plan(environment: other)
+        #expect(plan.stderr.contains("error[S015]"), "\(plan.stderr)")
+        #expect(await h.ledger("/1/targets/create.json").count == 1)
+        await h.stop()
+    }
 }

@@ -78,9 +78,9 @@ struct SandboxBinaryTests {
         let ok = try await SandboxHarness.rawPost(sandbox.baseURL + "/1/send/push.json", body: Bodies.push().compactText, account: "SANDBOX-ACCOUNT", passcode: "sandbox-passcode")
         #expect(ok.status == 200)
         sandbox.stop()
-        let bad = try TestSupport.run(["--fault", "nonsense"], product: "campaign-sandbox")
+        let bad = try await TestSupport.runAsync(["--fault", "nonsense"], product: "campaign-sandbox")
         #expect(bad.status != 0)
-        let zone = try TestSupport.run(["--timezone", "Mars/Base"], product: "campaign-sandbox")
+        let zone = try await TestSupport.runAsync(["--timezone", "Mars/Base"], product: "campaign-sandbox")
         #expect(zone.status != 0)
     }
 }

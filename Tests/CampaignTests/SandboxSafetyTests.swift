@@ -49,7 +49,7 @@ struct SandboxSafetyTests {
 
     @Test func theFirstIDFlagIsCheckedAndTheBinarySurvivesTheLastID() async throws {
         for bad in ["0", "-5", "9223372036854775808"] {
-            let run = try TestSupport.run(["--first-id", bad], product: "campaign-sandbox", timeout: 30)
+            let run = try await TestSupport.runAsync(["--first-id", bad], product: "campaign-sandbox", timeout: 30)
             #expect(run.status != 0, "--first-id \(bad) accepted")
         }
         let sandbox = try SandboxProcess(["--first-id", String(Int.max), "--create-rate", "0"])
@@ -63,7 +63,7 @@ struct SandboxSafetyTests {
 
     // MARK: bounds on times
 
-    @Test func hugeOrNonFiniteTimesAreRefusedByTheFlags() throws {
+    @Test func hugeOrNonFiniteTimesAreRefusedByTheFlags() async throws {
         let refused: [[String]] = [
             ["--fault", "/1/send/push.json:delay:1:3601"],
             ["--fault", "/1/send/push.json:delay:1:1e300"],
@@ -76,7 +76,7 @@ struct SandboxSafetyTests {
             ["--create-rate", "nan"], ["--create-rate", "1e300"],
         ]
         for arguments in refused {
-            let run = try TestSupport.run(arguments, product: "campaign-sandbox", timeout: 30)
+            let run = try await TestSupport.runAsync(arguments, product: "campaign-sandbox", timeout: 30)
             #expect(run.status != 0, "\(arguments) accepted")
             #expect(!run.stderr.contains("Fatal error"), "\(arguments): \(run.stderr)")
         }
