@@ -208,10 +208,11 @@ SANDBOX_ENV = {"CLEVERTAP_ACCOUNT_ID": "SANDBOX-ACCOUNT", "CLEVERTAP_PASSCODE": 
 SEND_PATH = "/1/send/push.json"
 
 
-def client_send_run(recipients):
-    """One client-alone send of `recipients` against a fresh sandbox at the documented 1000/s."""
+def client_send_run(recipients, mode="sends"):
+    """One client-alone send of `recipients` against a fresh sandbox at the documented 1000/s (`sends-sequential`:
+    one request at a time)."""
     started = time.perf_counter()
-    result, rss, rejected = with_sandbox(["--send-rate", "1000"], "sends", str(recipients))
+    result, rss, rejected = with_sandbox(["--send-rate", "1000"], mode, str(recipients))
     result["process_seconds"] = time.perf_counter() - started
     result["rss"] = rss
     result["sandbox_429s"] = rejected
@@ -331,6 +332,7 @@ def apply_sends(recipients, runs):
     apply_rates, ratios, failed = [], [], []
     for run in range(1, runs + 1):
         client = client_send_run(recipients)
+        sequential = client_send_run(recipients, "sends-sequential")
         applied = apply_send_run(project, recipients)
         client_rate = client["requests_per_second"]
         # The apply's request rate over its send phase (first intent to last outcome); its wall time includes
@@ -341,9 +343,17 @@ def apply_sends(recipients, runs):
         io = applied["io"]
         print(f"  run {run}: client alone {client['requests']} requests in {client['seconds']:.3f} s = {client_rate:.1f}/s "
               f"(process {client['process_seconds']:.3f} s; 429s sandbox {client['sandbox_429s']}, client {client['client_429s']})")
+        print(f"         client one request at a time (as apply sends, no state written) {sequential['requests']} requests in "
+              f"{sequential['seconds']:.3f} s = {sequential['requests_per_second']:.1f}/s, "
+              f"{sequential['seconds'] / sequential['requests'] * 1000:.2f} ms per request")
         print(f"         apply        {applied['requests']} requests: send phase {applied['send_phase']:.3f} s = {apply_rate:.1f}/s; "
               f"wall {applied['wall']:.3f} s = {applied['requests'] / applied['wall']:.1f}/s (start + CSV + plan "
               f"{applied['load_plan']:.3f} s, fold + exit {applied['after_send']:.3f} s); 429s sandbox {applied['sandbox_429s']}")
+        print(f"         per batch: apply {applied['send_phase'] / applied['requests'] * 1000:.2f} ms vs "
+              f"{sequential['seconds'] / sequential['requests'] * 1000:.2f} ms for the request alone: "
+              f"{(applied['send_phase'] / applied['requests'] - sequential['seconds'] / sequential['requests']) * 1000:.2f} ms "
+              f"or more for the intent and outcome lines (2 x write + fsync) and the hand-offs around them (the "
+              f"sequential client is itself held to the pace, {1.02 / 980 * 1000:.2f} ms, so its round trip is at most that)")
         print(f"         ratio apply/client: send phase {client['seconds'] / applied['send_phase']:.3f} of the client's rate, "
               f"wall {applied['wall'] / client['process_seconds']:.2f}x the client's process time")
         print(f"         apply peak RSS {applied['rss']:.1f} MiB (client {client['rss']:.1f} MiB); written by the apply process: "

@@ -5,13 +5,13 @@ import Foundation
 import JSON
 
 /// `make bench` helper: drives the real client against a running `campaign-sandbox` and prints one JSON line per
-/// measurement. Usage: campaign-client-bench BASE_URL creates N | sends RECIPIENTS
+/// measurement. Usage: campaign-client-bench BASE_URL creates N | sends RECIPIENTS | sends-sequential RECIPIENTS
 @main
 enum ClientBench {
     static func main() async {
         let arguments = CommandLine.arguments
         guard arguments.count == 4, let count = Int(arguments[3]), count > 0 else {
-            FileHandle.standardError.write(Data("usage: campaign-client-bench BASE_URL creates N | sends RECIPIENTS\n".utf8))
+            FileHandle.standardError.write(Data("usage: campaign-client-bench BASE_URL creates N | sends RECIPIENTS | sends-sequential RECIPIENTS\n".utf8))
             exit(2)
         }
         let configuration = CleverTapConfiguration(
@@ -34,7 +34,7 @@ enum ClientBench {
                 do { _ = try await client.createCampaign(body) } catch { failures += 1 }
                 requests += 1
             }
-        case "sends":
+        case "sends", "sends-sequential":
             var recipients = Recipients()
             recipients[.identity] = (0..<count).map { "user-\($0)" }
             let campaign = Campaign(
@@ -46,6 +46,14 @@ enum ClientBench {
             let compiled = CleverTapCompiler.compile(campaign)
             requests = compiled.count
             start = ContinuousClock.now
+            if arguments[2] == "sends-sequential" {
+                // One request at a time, as `campaign apply` sends a batch (but with no state written in between):
+                // the baseline that tells the journal's share of apply's time from the round trips'.
+                for request in compiled {
+                    do { try await client.send(path: request.path, body: request.body) } catch { failures += 1 }
+                }
+                break
+            }
             failures = await withTaskGroup(of: Int.self) { group in
                 for request in compiled {
                     group.addTask {
