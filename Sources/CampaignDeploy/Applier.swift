@@ -165,11 +165,19 @@ public struct Applier: Sendable {
         var summary: [String] = []
         for step in steps {
             if isCancelled(), case .deliver = step { return .interrupted }
-            let before = await journal.state.campaigns[action.key]
+            // The record before the step, to restore when it certainly did nothing; a delivery never needs it (its
+            // record keeps its lists), and holding one would copy a million delivered recipients per batch.
+            var before: StateRecord?
+            if case .deliver = step {} else { before = await journal.state.campaigns[action.key] }
             let started = StateJournal.timestamp()
             try await journal.update(action.key, delivered: [:]) { $0 = ApplyMachine.begin(step, record: $0, facts: facts, at: started) }
             Failpoint.hit(.afterIntent)
-            let record = await journal.state.campaigns[action.key]
+            // The provider needs the record's id and facts, not its delivered lists.
+            let record = await journal.state.campaigns[action.key].map { record -> StateRecord in
+                var light = record
+                light.delivered = [:]
+                return light
+            }
             let outcome = await runtime.perform(step, record: record)
             Failpoint.hit(.afterSend)
             var next = ApplyMachine.Next.proceed
@@ -177,7 +185,7 @@ public struct Applier: Sendable {
             var added: [String: [String]] = [:]
             if case .done = outcome, case .deliver(let request) = step, !request.removes { added = request.recipients }
             try await journal.update(action.key, delivered: added) { current in
-                let finished = ApplyMachine.finish(step, outcome: outcome, record: current, before: before, facts: facts, at: StateJournal.timestamp())
+                let finished = ApplyMachine.finish(step, outcome: outcome, record: current.take(), before: before, facts: facts, at: StateJournal.timestamp())
                 current = finished.record
                 next = finished.next
                 Failpoint.hit(.afterResponse)

@@ -47,21 +47,25 @@ public actor StateJournal {
     /// Changes one record (nil removes it) and appends the change. `delivered`: the members the change appended to
     /// the record's delivered lists, when that is all it did to them (the line then carries only those).
     public func update(_ key: String, delivered added: [String: [String]]? = nil, _ change: (inout StateRecord?) -> Void) throws(DeployError) {
-        var record = state.campaigns[key]
-        let before = record?.delivered
+        // Taken out of the state while it changes: its delivered lists are then held once, and a batch appended to a
+        // list of a million recipients is appended in place instead of copying the list (measured: the copy made a
+        // 1,000,000-recipient send spend most of its time in memmove).
+        var record = state.campaigns.removeValue(forKey: key)
+        let was = record?.delivered.mapValues(\.count) ?? [:]
         change(&record)
         // The line carries only the added members when they are exactly what changed in the lists.
         var hint = added
         if let added, let record {
             let grewBy = record.delivered.mapValues(\.count)
-            let was = (before ?? [:]).mapValues(\.count)
             if Set(grewBy.keys).union(was.keys).contains(where: { (grewBy[$0] ?? 0) != (was[$0] ?? 0) + (added[$0]?.count ?? 0) }) { hint = nil }
         } else {
             hint = nil
         }
         let line = JournalLine(lineage: state.lineage, serial: state.serial + 1, key: key, record: record, deliveredAdded: hint)
-        try append(line.bytes)
+        // In memory the change stands even when it cannot be appended: the run stops then, and what this process holds
+        // is what it knows happened (an intent it recorded, an answer it got).
         state.campaigns[key] = record
+        try append(line.bytes)
         state.serial += 1
     }
 

@@ -109,14 +109,15 @@ public enum ApplyMachine {
         }
     }
 
-    /// The record to save once `step` answered with `outcome`. `record` is the one saved by ``begin``; `before` the
-    /// one before it (restored when the step certainly took no effect).
+    /// The record to save once `step` answered with `outcome`. `record` is the one saved by ``begin`` (consumed, so a
+    /// batch is appended to its delivered lists in place); `before` the one before it (restored when the step
+    /// certainly took no effect).
     public static func finish(
-        _ step: ApplyStep, outcome: StepOutcome, record: StateRecord?, before: StateRecord?, facts: RecordFacts?, at time: String
+        _ step: ApplyStep, outcome: StepOutcome, record: consuming StateRecord?, before: StateRecord?, facts: RecordFacts?, at time: String
     ) -> (record: StateRecord?, next: Next) {
         switch outcome {
         case .unknown(let failure), .failed(let failure, neverSent: false):
-            var record = record
+            var record = consume record
             record?.updatedAt = time
             return (record, .unknown(failure))
         case .failed(let failure, neverSent: true):
@@ -128,12 +129,12 @@ public enum ApplyMachine {
             case .stop, .update:
                 // Nothing changed: the record as it was (none, for a new resource's first update).
                 guard let before else { return (nil, .failed(failure)) }
-                var restored = record
+                var restored = consume record
                 restored?.intent = nil
                 restored?.status = before.status
                 return (restored, .failed(failure))
             case .deliver:
-                var restored = record
+                var restored = consume record
                 restored?.intent = nil
                 if (restored?.batchesSent ?? 0) == 0 && (restored?.delivered.isEmpty ?? true) {
                     restored = before.flatMap { $0.deliveredCount > 0 ? $0 : nil }
@@ -143,7 +144,7 @@ public enum ApplyMachine {
                 return (restored, .failed(failure))
             }
         case .done(let id, let learned):
-            var record = record
+            var record = consume record
             switch step {
             case .create:
                 if let id { record?.id = id }

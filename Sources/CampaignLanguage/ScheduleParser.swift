@@ -1,5 +1,6 @@
 import CampaignModel
 import Foundation
+import Synchronization
 
 /// Reads dates and schedules as the language writes them.
 public enum ScheduleParser {
@@ -111,6 +112,28 @@ public enum ScheduleParser {
     /// Whether `time` happens once, never or twice in `zone`, with the instant taken for it. The instant is settled
     /// exactly as the deploy binding does (`CleverTapBinding.instant`: the zone's offset at the wall clock read as
     /// UTC, then the offset at the instant that gives), so the warning names the instant plan and apply use.
+    /// Time zones by name, and per zone the days on which the offset changes, learned once: the daylight-saving check
+    /// runs for every scheduled campaign, and each ICU look-up costs more than the rest of reading its schedule.
+    private static let known = Mutex<(zones: [String: TimeZone], changing: [String: [Int: Bool]])>(([:], [:]))
+
+    /// Whether the UTC offset of `zoneName` changes anywhere near `date` (from 15 hours before its start to 15 hours
+    /// after its end, which covers every zone's wall clock of that day); false for an unknown zone. Only such a day can
+    /// have a wall-clock time that is skipped or repeated.
+    public static func offsetMayChange(on date: CalendarDate, in zoneName: String) -> Bool {
+        let day = daysSinceEpoch(date)
+        if let cached = known.withLock({ $0.changing[zoneName]?[day] }) { return cached }
+        let zone = known.withLock { $0.zones[zoneName] } ?? TimeZone(identifier: zoneName)
+        guard let zone else { return false }
+        let start = Date(timeIntervalSince1970: Double(day * 86_400 - 15 * 3_600))
+        let end = Date(timeIntervalSince1970: Double((day + 1) * 86_400 + 15 * 3_600))
+        let changes = zone.secondsFromGMT(for: start) != zone.secondsFromGMT(for: end)
+        known.withLock {
+            $0.zones[zoneName] = zone
+            $0.changing[zoneName, default: [:]][day] = changes
+        }
+        return changes
+    }
+
     public static func reading(_ time: LocalDateTime, in zone: TimeZone) -> WallClockReading {
         let local = daysSinceEpoch(time.date) * 86_400 + time.hour * 3_600 + time.minute * 60
         func offset(_ seconds: Int) -> Int { zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(seconds))) }

@@ -191,7 +191,8 @@ extension DocumentDecoder {
     /// change), naming the instant plan and apply take for it. The request itself (`when`) is unchanged.
     private mutating func warnAboutDaylightSaving(_ time: LocalDateTime, at node: YAMLNode) {
         let zoneName = context.settings.timezone
-        guard let zone = TimeZone(identifier: zoneName) else { return }
+        // Most days have no change of offset: nothing to read (a cached answer per zone and day).
+        guard ScheduleParser.offsetMayChange(on: time.date, in: zoneName), let zone = TimeZone(identifier: zoneName) else { return }
         let reading = ScheduleParser.reading(time, in: zone)
         let instant: Date
         let what: String
