@@ -5,6 +5,7 @@ import CleverTapProvider
 import Diagnostics
 import Foundation
 import JSON
+import Synchronization
 
 /// The formats of a plan.
 enum PlanFormat: String, ExpressibleByArgument, CaseIterable {
@@ -100,10 +101,12 @@ struct PlanCommand: AsyncParsableCommand {
         let state: EngineState
         let needsLive: Bool
         var identity: FileIdentity?
-        // Live facts only for the records this run plans: those of its resources, and the others in its scope.
-        let desiredKeys = Set(context.desired.map(\.key))
+        // Live facts only for the records this run plans: those of its resources, and the others in its scope. (The
+        // set of keys is made only if a record is to be asked about: most plans of finished campaigns ask nothing.)
         let scope = context.scope
-        let planned: @Sendable (String, StateRecord) -> Bool = { key, record in desiredKeys.contains(key) || scope.contains(record) }
+        let desired = context.desired
+        let desiredKeys = LazyKeySet { Set(desired.map(\.key)) }
+        let planned: @Sendable (String, StateRecord) -> Bool = { key, record in desiredKeys.set.contains(key) || scope.contains(record) }
         if let preloaded {
             // Decided without the scope on the thread that read it; asked again with the scope only when it said yes.
             state = preloaded.state
@@ -153,6 +156,23 @@ extension DiagnosticPrinter {
         case .always: return true
         case .never: return false
         case .auto: return isatty(STDOUT_FILENO) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+        }
+    }
+}
+
+/// A set made on first use (from any thread).
+final class LazyKeySet: Sendable {
+    private let make: @Sendable () -> Set<String>
+    private let made = Mutex<Set<String>?>(nil)
+
+    init(_ make: @escaping @Sendable () -> Set<String>) { self.make = make }
+
+    var set: Set<String> {
+        made.withLock { value in
+            if let value { return value }
+            let fresh = make()
+            value = fresh
+            return fresh
         }
     }
 }

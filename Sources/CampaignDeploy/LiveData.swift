@@ -6,7 +6,7 @@ import CampaignEngine
 public enum LiveData {
     /// Whether ``gather(state:providers:rules:refresh:including:)`` has anything to ask.
     public static func isNeeded(for state: EngineState, rules: RuleBook, refresh: Bool, including: (String, StateRecord) -> Bool = { _, _ in true }) -> Bool {
-        state.campaigns.contains { including($0.key, $0.value) && rules.isQueried($0.value, refresh: refresh) }
+        state.campaigns.contains { rules.isQueried($0.value, refresh: refresh) && including($0.key, $0.value) }
     }
 
     /// Throws when `state` was made with another account of `runtime`'s provider than the one it talks to.
@@ -24,7 +24,7 @@ public enum LiveData {
     ) async throws(ProviderFailure) -> [String: LiveStatus] {
         var live: [String: LiveStatus] = [:]
         var byProvider: [String: [String: StateRecord]] = [:]
-        for (key, record) in state.campaigns where including(key, record) && rules.isQueried(record, refresh: refresh) {
+        for (key, record) in state.campaigns where rules.isQueried(record, refresh: refresh) && including(key, record) {
             byProvider[record.provider, default: [:]][key] = record
         }
         for (provider, records) in byProvider.sorted(by: { $0.key < $1.key }) {

@@ -95,7 +95,9 @@ public struct StateStore: Sendable {
                 throw DeployError("S006", "\(journalPath): \(error.description)", hint: "restore the state and its journal from a backup")
             }
         }
-        if let bad = state.campaigns.keys.sorted().first(where: { !CampaignDecoder.isValidKey($0) }) {
+        // Sorted only when one is bad, for a stable message (this runs on every read).
+        if state.campaigns.keys.contains(where: { !CampaignDecoder.isValidKey($0) }),
+            let bad = state.campaigns.keys.sorted().first(where: { !CampaignDecoder.isValidKey($0) }) {
             throw DeployError("S003", "\(path): the campaign key `\(EngineState.shown(bad))` is not a valid key", hint: "restore the file from version control or a backup")
         }
         return state

@@ -114,12 +114,15 @@ extension EngineState {
             records = try Self.readRecords(&again, version: version)
         }
         campaigns = records ?? [:]
-        // A provider id names one resource: two keys holding it would stop or report one resource twice.
-        var owners: [String: String] = [:]
-        for key in campaigns.keys.sorted() {
-            guard let record = campaigns[key], let id = record.id else { continue }
-            if let other = owners.updateValue(key, forKey: record.provider + "\u{1F}" + id) {
-                throw StateFileError("campaigns `\(Self.shown(other))` and `\(Self.shown(key))` have the same id \(id)")
+        // A provider id names one resource: two keys holding it would stop or report one resource twice. (Checked in
+        // the dictionary's order, with ids hashed as they are, per provider: this runs on every read of 10,000
+        // records; only a duplicate found is sorted, so the message names the same pair every time.)
+        var owners: [String: [String: String]] = [:]
+        for (key, record) in campaigns {
+            guard let id = record.id else { continue }
+            if let other = owners[record.provider, default: [:]].updateValue(key, forKey: id) {
+                let pair = [other, key].sorted()
+                throw StateFileError("campaigns `\(Self.shown(pair[0]))` and `\(Self.shown(pair[1]))` have the same id \(id)")
             }
         }
     }
@@ -128,16 +131,16 @@ extension EngineState {
     static let countLimit = 1 << 53
 
     /// Members by kind: an object of arrays of strings, or an error naming `what`.
-    static func members(_ value: JSONValue, _ what: String) throws -> [String: [String]] {
-        guard let object = value.objectValue else { throw StateFileError("`\(what)` must be an object of lists of strings") }
+    static func members(_ value: JSONValue, _ what: @autoclosure () -> String) throws -> [String: [String]] {
+        guard let object = value.objectValue else { throw StateFileError("`\(what())` must be an object of lists of strings") }
         var result: [String: [String]] = [:]
         for (kind, list) in object {
-            guard result[kind] == nil else { throw StateFileError("`\(what)` names `\(shown(kind))` twice") }
-            guard let items = list.arrayValue else { throw StateFileError("`\(what).\(shown(kind))` must be a list of strings") }
+            guard result[kind] == nil else { throw StateFileError("`\(what())` names `\(shown(kind))` twice") }
+            guard let items = list.arrayValue else { throw StateFileError("`\(what()).\(shown(kind))` must be a list of strings") }
             var ids: [String] = []
             ids.reserveCapacity(items.count)
             for item in items {
-                guard let id = item.stringValue else { throw StateFileError("`\(what).\(shown(kind))` must be a list of strings") }
+                guard let id = item.stringValue else { throw StateFileError("`\(what()).\(shown(kind))` must be a list of strings") }
                 ids.append(id)
             }
             result[kind] = ids
@@ -155,16 +158,16 @@ extension EngineState {
     }
 
     /// An integer member; anything else (a string, a fraction, a number beyond 64 bits) is an error.
-    static func integer(_ reader: inout JSONReader, _ what: String) throws -> Int {
+    static func integer(_ reader: inout JSONReader, _ what: @autoclosure () -> String) throws -> Int {
         guard try reader.peek() == .number, let value = Int(try reader.number()) else {
-            throw StateFileError("`\(what)` must be an integer")
+            throw StateFileError("`\(what())` must be an integer")
         }
         return value
     }
 
     /// A string member; anything else is an error.
-    static func text(_ reader: inout JSONReader, _ what: String) throws -> String {
-        guard try reader.peek() == .string else { throw StateFileError("`\(what)` must be a string") }
+    static func text(_ reader: inout JSONReader, _ what: @autoclosure () -> String) throws -> String {
+        guard try reader.peek() == .string else { throw StateFileError("`\(what())` must be a string") }
         return try reader.string()
     }
 
@@ -234,7 +237,8 @@ extension StateRecord {
         var createdAt: String?, updatedAt: String?, schedule: String?, scheduledDate: Int?, startsAt: String?, id: String?
         var stats: (sent: Int?, clicked: Int?)?, batchesSent: Int?, delivered: JSONValue?, intent: JSONValue?, project: String?
         var facts: [Fact] = []
-        let named = EngineState.shown(key)
+        // The key as shown is made only for a message (this runs for each of thousands of records).
+        var named: String { EngineState.shown(key) }
         guard try reader.peek() == .object else { throw StateFileError("campaign `\(named)` in the state file is not an object") }
         try reader.beginObject()
         var seen = Set<String>()

@@ -58,19 +58,28 @@ extension ProviderRules {
 /// The rules of every provider in a run, by name.
 public struct RuleBook: Sendable {
     private var providers: [String: any ProviderRules]
+    /// The provider when there is one: compared by name instead of hashed (these look-ups run per record and
+    /// resource of plans of 10,000).
+    private var only: (any ProviderRules)?
 
     public init(_ providers: [any ProviderRules]) {
         self.providers = Dictionary(providers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.only = self.providers.count == 1 ? self.providers.values.first : nil
+    }
+
+    private func provider(_ name: String) -> (any ProviderRules)? {
+        if let only { return only.name == name ? only : nil }
+        return providers[name]
     }
 
     /// The rules for `kind` of `provider`, if that provider is known and has that kind.
-    public func rules(provider: String, kind: String) -> KindRules? { providers[provider]?.rules(for: kind) }
+    public func rules(provider name: String, kind: String) -> KindRules? { provider(name)?.rules(for: kind) }
 
     /// The provider's description of `record`, if it gives one.
-    public func summary(of record: StateRecord) -> String? { providers[record.provider]?.summary(of: record) }
+    public func summary(of record: StateRecord) -> String? { provider(record.provider)?.summary(of: record) }
 
     /// Whether live facts are read for `record` (never for an unknown provider).
-    public func isQueried(_ record: StateRecord, refresh: Bool) -> Bool { providers[record.provider]?.isQueried(record, refresh: refresh) ?? false }
+    public func isQueried(_ record: StateRecord, refresh: Bool) -> Bool { provider(record.provider)?.isQueried(record, refresh: refresh) ?? false }
 
     /// The providers whose records in `state` are queried, by name.
     public func queried(in state: EngineState, refresh: Bool) -> [String: [String: StateRecord]] {
