@@ -371,6 +371,44 @@ struct ApplyTerminalTests {
     }
 }
 
+@Suite("Apply: the confirmation prompt", .serialized)
+struct ApplyConfirmationTests {
+    /// `campaign apply` on a pseudo-terminal (`script`), answering the prompt with `answer`.
+    func answer(_ answer: String, _ h: DeployHarness) async throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qec", "\(TestSupport.product("campaign")) apply campaigns --init-state --color never", "/dev/null"]
+        process.currentDirectoryURL = URL(fileURLWithPath: h.root)
+        process.environment = ProcessInfo.processInfo.environment.merging(h.environment) { $1 }
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        try await Task.sleep(for: .milliseconds(1500))
+        input.fileHandleForWriting.write(Data((answer + "\n").utf8))
+        let deadline = Date().addingTimeInterval(60)
+        while process.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        if process.isRunning { process.terminate() }
+        try? input.fileHandleForWriting.close()
+        return String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    }
+
+    @Test func onlyYesApplies() async throws {
+        let h = try await DeployHarness.start()
+        try h.write("a.yaml", DeployHarness.segment("A"))
+        let declined = try await answer("y", h)
+        #expect(declined.contains("Apply these changes? Only 'yes' is accepted:"), "\(declined)")
+        #expect(declined.contains("Apply cancelled."), "\(declined)")
+        #expect(await h.ledger("/1/targets/create.json").isEmpty)
+        let accepted = try await answer("yes", h)
+        #expect(accepted.contains("a: create: created"), "\(accepted)")
+        #expect(await h.ledger("/1/targets/create.json").count == 1)
+        await h.stop()
+    }
+}
+
 @Suite("Verbose logging", .serialized)
 struct VerboseLoggingTests {
     @Test func verboseLogsRequestsWithThePasscodeRedacted() async throws {
