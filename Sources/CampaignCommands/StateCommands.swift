@@ -123,6 +123,24 @@ struct StateOptions: ParsableArguments {
         return location
     }
 
+    /// Runs `change` on the state under its lock, with a journal fenced from the moment the state was read, and folds
+    /// the journal into the state file afterwards: the one shape of every command that edits state by hand.
+    func change<T: Sendable>(command: String, _ change: (StateLocation, StateJournal) async throws -> T) async throws -> T {
+        let location = try location()
+        do {
+            let lock = try StateLock.acquire(location: location, command: command)
+            defer { lock.release() }
+            let store = StateStore(location: location)
+            let (state, read) = try store.loadWithIdentity()
+            let journal = StateJournal(state: state, store: store, lock: lock, read: .some(read))
+            let result = try await change(location, journal)
+            try await journal.finish()
+            return result
+        } catch let error as DeployError {
+            throw fail(error)
+        }
+    }
+
     func load() throws -> (StateLocation, EngineState) {
         let location = try location()
         do { return (location, try StateStore(location: location).load()) } catch { throw fail(error) }
@@ -171,19 +189,11 @@ struct StateResolveCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let location = try options.location()
-        do {
-            let lock = try StateLock.acquire(location: location, command: "campaign state resolve")
-            defer { lock.release() }
-            let store = StateStore(location: location)
-            let journal = StateJournal(state: try store.load(), store: store, lock: lock)
-            let resolution: ApplyMachine.Resolution = id.map { .id($0) } ?? (sent ? .sent : .notCreated)
-            let message = try await Reconciler.resolve(key, resolution, journal: journal)
-            try await journal.finish()
-            printOut(message + "\n")
-        } catch {
-            throw fail(error)
+        let resolution: ApplyMachine.Resolution = id.map { .id($0) } ?? (sent ? .sent : .notCreated)
+        let message = try await options.change(command: "campaign state resolve") { [key] _, journal in
+            try await Reconciler.resolve(key, resolution, journal: journal)
         }
+        printOut(message + "\n")
     }
 }
 
@@ -198,12 +208,7 @@ struct StateForgetCommand: AsyncParsableCommand {
     @OptionGroup var options: StateOptions
 
     func run() async throws {
-        let location = try options.location()
-        do {
-            let lock = try StateLock.acquire(location: location, command: "campaign state forget")
-            defer { lock.release() }
-            let store = StateStore(location: location)
-            let journal = StateJournal(state: try store.load(), store: store, lock: lock)
+        let message = try await options.change(command: "campaign state forget") { [key] location, journal -> String in
             guard let record = await journal.state.campaigns[key] else {
                 throw DeployError("S020", "no campaign `\(EngineState.shown(key))` in the state \(location.path)")
             }
@@ -211,11 +216,9 @@ struct StateForgetCommand: AsyncParsableCommand {
                 throw DeployError("S021", "`\(EngineState.shown(key))` has a request of unknown outcome", hint: "run `campaign reconcile` or `campaign state resolve \(key)` first")
             }
             try await journal.update(key) { $0 = nil }
-            try await journal.finish()
-            printOut("`\(key)` forgotten (\(record.status.rawValue)\(record.id.map { ", id \($0)" } ?? "")); no API call was made\n")
-        } catch let error as DeployError {
-            throw fail(error)
+            return "`\(key)` forgotten (\(record.status.rawValue)\(record.id.map { ", id \($0)" } ?? "")); no API call was made"
         }
+        printOut(message + "\n")
     }
 }
 
