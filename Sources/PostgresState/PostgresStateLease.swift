@@ -33,11 +33,12 @@ final class PostgresStateLease: StateLease {
     }
 
     func release() async {
+        guard !connection.isClosed else { return }
         let t = names
-        _ = try? await connection.query("""
+        _ = try? await connection.run("""
             DELETE FROM \(unescaped: t.locks) WHERE workspace = \(workspace) AND pid = \(Int(getpid())) AND host = \(PostgresStateBackend.hostName())
             """, logger: logger)
-        _ = try? await connection.query("SELECT pg_advisory_unlock(hashtextextended(\(PostgresStateBackend.lockKey(t, workspace)), 0))", logger: logger)
+        _ = try? await connection.run("SELECT pg_advisory_unlock(hashtextextended(\(PostgresStateBackend.lockKey(t, workspace)), 0))", logger: logger)
         await PostgresStateBackend.close(connection)
     }
 }
