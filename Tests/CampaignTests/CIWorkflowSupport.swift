@@ -431,7 +431,7 @@ struct GitHubRunner {
             var env = environment
             for (key, value) in actionStep["env"]?.strings ?? [:] { env[key] = try expressions.evaluate(value) }
             let outputFile = world.scratch + "/runner-temp/output-" + UUID().uuidString
-            FileManager.default.createFile(atPath: outputFile, contents: nil)
+            _ = FileManager.default.createFile(atPath: outputFile, contents: nil)
             env["GITHUB_OUTPUT"] = outputFile
             env["GITHUB_STEP_SUMMARY"] = world.scratch + "/runner-temp/summary.md"
             env["GITHUB_ACTION_PATH"] = CIFiles.root

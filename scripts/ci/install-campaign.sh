@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs a `campaign` release binary for the composite action (action.yml, step "Install campaign").
 #
-# Inputs (environment variables, set by action.yml from the action's inputs — never `${{ }}` in this script):
+# Inputs (environment variables, set by action.yml from the action's inputs through `env:`; no workflow
+# expression is ever pasted into this script):
 #   CAMPAIGN_VERSION     a version such as 1.2.0 (the release tagged v1.2.0), or `latest`
 #   CAMPAIGN_SHA256      optional: the SHA-256 the tarball must have (pins the binary, not only the download)
 #   CAMPAIGN_REPOSITORY  optional: owner/name of the repository whose releases hold the binary

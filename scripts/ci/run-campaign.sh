@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs one `campaign` command for the composite action (action.yml, step "Run campaign").
 #
-# Inputs (environment variables, set by action.yml from the action's inputs — never `${{ }}` in this script):
+# Inputs (environment variables, set by action.yml from the action's inputs through `env:`; no workflow
+# expression is ever pasted into this script):
 #   CAMPAIGN_COMMAND             the arguments, e.g. `plan campaigns --format markdown --detailed-exitcode`
 #                                (a leading `campaign` is allowed). Split into words at white space; '…' or "…"
 #                                quote a word that holds spaces. Nothing is expanded or run: no $VARIABLES, globs,
