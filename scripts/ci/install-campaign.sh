@@ -75,7 +75,9 @@ fi
 if ! ldconfig -p 2>/dev/null | grep -q 'libyaml-0\.so\.2'; then
   echo "installing libyaml-0-2"
   if [ "$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi
-  $sudo apt-get update -qq && $sudo apt-get install -y -qq libyaml-0-2 || fail "cannot install libyaml-0-2 (the campaign binary needs it)"
+  if ! { $sudo apt-get update -qq && $sudo apt-get install -y -qq libyaml-0-2; }; then
+    fail "cannot install libyaml-0-2 (the campaign binary needs it)"
+  fi
 fi
 
 "$bin/campaign" --version >/dev/null || fail "the installed campaign does not run"
