@@ -342,10 +342,11 @@ struct CIWorkflowTests {
 
     // MARK: The action's install and make dist
 
-    /// scripts/dist.sh (`make dist`) packs a binary as exactly the assets action.yml's install step downloads; that
-    /// step (run as action.yml has it, with a stand-in `gh` serving the assets) installs and checks them, and
-    /// refuses a tarball that does not match its .sha256 or the pinned `sha256` input.
-    @Test func actionInstallsTheAssetsMakeDistProduces() async throws {
+    /// scripts/dist.sh (`make dist`) packs a binary as exactly the assets action.yml's install step and GitLab's
+    /// before_script download; both install and check them (the action's step as action.yml has it, with a
+    /// stand-in `gh` serving the assets; GitLab's with file:// URLs), and refuse a tarball that does not match its
+    /// .sha256 or a pinned SHA-256.
+    @Test func installersUseTheAssetsMakeDistProduces() async throws {
         let world = try await CIWorld.start()
         let dist = world.scratch + "/dist"
         // `make dist` packs .build/release/campaign; here a stand-in that runs the debug build (100 MB: packing it
@@ -372,6 +373,11 @@ struct CIWorkflowTests {
                                     environment: world.runnerEnvironment, directory: CIFiles.root)
         #expect(again.status == 0)
         #expect(try TestSupport.bytes(dist + "/" + asset) == TestSupport.bytes(world.scratch + "/dist2/" + asset))
+
+        // `make dist` is that script on the static release build.
+        let makeDist = try CIShell.run(["/usr/bin/env", "make", "-n", "dist"], environment: world.runnerEnvironment, directory: CIFiles.root)
+        #expect(makeDist.stdout.contains("build -c release --static-swift-stdlib --product campaign"), "\(makeDist.stdout)")
+        #expect(makeDist.stdout.contains("bash scripts/dist.sh .build/release/campaign dist"), "\(makeDist.stdout)")
 
         // A stand-in for `gh release view|download` serving dist/ as the release v<version> of OWNER/campaign-as-code.
         let fakeBin = world.scratch + "/fake-bin"
@@ -423,6 +429,29 @@ struct CIWorkflowTests {
         let log = try String(contentsOfFile: world.scratch + "/gh.log", encoding: .utf8)
         #expect(log.contains("--pattern \(asset) --pattern \(asset).sha256"), "\(log)")
 
+        // GitLab's install (`.campaign`'s before_script, less its apt-get line) from the same assets, served as
+        // file:// URLs in the release layout; it installs into a folder of the test instead of /usr/local/bin.
+        let releases = world.scratch + "/releases"
+        try FileManager.default.createDirectory(atPath: releases, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: dist, toPath: releases + "/v" + version)
+        let gitlab = try GitLabPipeline()
+        let gitlabInstall = (gitlab.root[".campaign"]?["before_script"]?.lines ?? []).filter { !$0.hasPrefix("apt-get ") }
+        #expect(gitlabInstall.count >= 5 && gitlabInstall.last == "campaign --version")
+        let gitlabBin = world.scratch + "/gitlab-bin"
+        let gitlabWork = world.scratch + "/gitlab-work"
+        for folder in [gitlabBin, gitlabWork] { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        var gitlabEnv = world.runnerEnvironment
+        gitlabEnv["PATH"] = gitlabBin + ":/usr/local/bin:/usr/bin:/bin"
+        gitlabEnv["CAMPAIGN_RELEASES"] = "file://" + releases
+        gitlabEnv["CAMPAIGN_VERSION"] = version
+        let gitlabScript = gitlabInstall.joined(separator: "\n").replacingOccurrences(of: "/usr/local/bin", with: gitlabBin)
+        let gitlabRun = try await CIShell.bash(gitlabScript, environment: gitlabEnv, directory: gitlabWork)
+        #expect(gitlabRun.status == 0 && gitlabRun.stdout.hasSuffix(version + "\n"), "\(gitlabRun.stdout)\(gitlabRun.stderr)")
+        #expect(FileManager.default.isExecutableFile(atPath: gitlabBin + "/campaign"))
+        gitlabEnv["CAMPAIGN_SHA256"] = String(repeating: "0", count: 64)
+        let gitlabPinned = try await CIShell.bash(gitlabScript, environment: gitlabEnv, directory: gitlabWork)
+        #expect(gitlabPinned.status != 0, "a pinned CAMPAIGN_SHA256 that is not the tarball's is refused")
+
         // A pinned sha256 that is not the tarball's, a bad version, a tampered tarball: refused, nothing installed.
         let (pinned, _) = try await runInstall(["version": version, "sha256": String(repeating: "0", count: 64), "command": "x"], cache: "cache-pinned")
         #expect(pinned.status != 0 && pinned.stderr.contains("pinned"), "\(pinned.stderr)")
@@ -468,6 +497,15 @@ struct CIWorkflowTests {
         let guarded = try await run("plan campaigns --allow-api-url", event: "pull_request")
         #expect(guarded.run.status == 1 && guarded.run.stderr.contains("refused in a pull-request job"), "\(guarded.run.stderr)")
         #expect(guarded.outputs["exit-code"] == nil, "campaign never ran")
+        // A database password with no runner-given state location: project.yaml must not pick where it goes.
+        let stateless = try await runner.runAction(["command": "plan campaigns"], environment: {
+            var env = world.runnerEnvironment
+            env["GITHUB_EVENT_NAME"] = "pull_request"
+            env["PGPASSWORD"] = "db-secret"
+            return env
+        }(), step: GitHubCampaignStep(file: "test", job: "test", index: 0, name: "test", command: "plan campaigns", viaAction: true, role: nil))
+        #expect(stateless.run.status == 1 && stateless.run.stderr.contains("CAMPAIGN_STATE is empty"), "\(stateless.run.stderr)")
+        #expect(stateless.outputs["exit-code"] == nil, "campaign never ran")
         let unbalanced = try await run("validate 'campaigns")
         #expect(unbalanced.run.status == 1 && unbalanced.run.stderr.contains("cannot be split"))
         #expect(await world.ledgerCounts().isEmpty)

@@ -72,7 +72,7 @@ if [ ! -x "$bin/campaign" ]; then
 fi
 
 # The binary links the Swift runtime statically; it needs the system's libyaml.
-if ! ldconfig -p 2>/dev/null | grep -q 'libyaml-0\.so\.2'; then
+if ldd "$bin/campaign" 2>/dev/null | grep -q 'libyaml.*not found'; then
   echo "installing libyaml-0-2"
   if [ "$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi
   if ! { $sudo apt-get update -qq && $sudo apt-get install -y -qq libyaml-0-2; }; then
