@@ -49,6 +49,8 @@ struct CIWorkflowTests {
             #expect(!text.contains("--allow-api-url") && !text.contains("CAMPAIGN_ALLOW_API_URL"), "\(workflow.path)")
             #expect(!text.contains("write-all") && !text.contains("read-all"), "\(workflow.path)")
         }
+        let gitlab = try String(contentsOfFile: CIFiles.gitlabFile, encoding: .utf8)
+        #expect(!gitlab.contains("--allow-api-url") && !gitlab.contains("CAMPAIGN_ALLOW_API_URL"))
         let pullRequest = try #require(workflows.first { $0.events.contains("pull_request") })
         #expect(pullRequest.events == ["pull_request"])
         #expect(pullRequest.root["permissions"]?.strings == ["contents": "read"], "read-only by default")
