@@ -16,11 +16,16 @@ help: ## List the targets
 	@echo "campaign-as-code — make targets:"
 	@awk -F':.*## ' '/^[a-z-]+:.*## / { printf "  %-8s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
-setup: ## Install what a fresh machine lacks (libyaml-dev, jsonschema, check-jsonschema) and resolve Swift packages
+setup: ## Install what a fresh machine lacks (libyaml-dev, nodejs, jsonschema, check-jsonschema), resolve Swift packages
 	@if ! pkg-config --exists yaml-0.1 2>/dev/null; then \
 		echo "installing libyaml-dev"; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libyaml-dev pkg-config; \
+	fi
+	@if ! command -v node >/dev/null 2>&1; then \
+		echo "installing nodejs (runs the pull-request workflow's comment script in a test)"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq nodejs; \
 	fi
 	@python3 -c "import jsonschema" 2>/dev/null || python3 -m pip install --quiet jsonschema
 	@python3 -c "import check_jsonschema" 2>/dev/null || python3 -m pip install --quiet check-jsonschema

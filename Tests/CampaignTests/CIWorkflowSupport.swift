@@ -82,6 +82,12 @@ enum CIShell {
         return env
     }()
 
+    /// A program on PATH.
+    static func find(_ program: String) -> String? {
+        let path = baseEnvironment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        return path.split(separator: ":").map { "\($0)/\(program)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
     static func run(_ arguments: [String], environment: [String: String], directory: String? = nil, timeout: TimeInterval = 180) throws -> TestSupport.Run {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: arguments[0])

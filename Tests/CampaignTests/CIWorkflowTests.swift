@@ -89,6 +89,71 @@ struct CIWorkflowTests {
         #expect(campaignWords(validate.command).starts(with: ["validate", "--format", "github"]))
     }
 
+    /// The comment step's github-script, run with node against a stand-in GitHub: the first push creates one
+    /// comment with the hidden marker, later pushes edit that same comment (never a second one), other people's
+    /// comments are left alone even when they quote the marker, and an oversize plan is cut to fit.
+    @Test func planCommentIsOneStickyCommentEditedOnEveryPush() async throws {
+        let node = try #require(CIShell.find("node"), "node is not installed: run `make setup`")
+        let workflows = try CIFiles.githubWorkflows().map(GitHubWorkflow.init)
+        let pullRequest = try #require(workflows.first { $0.events.contains("pull_request") })
+        let step = try #require(pullRequest.jobs.flatMap { $0.value["steps"]?.items ?? [] }
+            .first { $0["uses"]?.text?.hasPrefix("actions/github-script@") == true })
+        let script = try #require(step["with"]?["script"]?.text)
+        // What the step's env gives the script: the plan's output file and exit code.
+        #expect(step["env"]?["PLAN_FILE"]?.text == "${{ steps.plan.outputs.stdout-file }}")
+        #expect(step["env"]?["PLAN_EXIT_CODE"]?.text == "${{ steps.plan.outputs.exit-code }}")
+
+        let folder = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try script.write(toFile: folder + "/script.js", atomically: true, encoding: .utf8)
+        let marker = "<!-- campaign-plan -->"
+        let comments = JSONValue.array([
+            .object([("id", .int(1)), ("repo", .string("acme/campaigns")), ("issue_number", .int(7)),
+                     ("user", .object([("login", .string("mallory"))])), ("body", .string(marker + "\nquoted by someone else"))]),
+            .object([("id", .int(2)), ("repo", .string("acme/campaigns")), ("issue_number", .int(7)),
+                     ("user", .object([("login", .string("github-actions[bot]"))])), ("body", .string("another bot comment"))]),
+            .object([("id", .int(3)), ("repo", .string("acme/campaigns")), ("issue_number", .int(8)),
+                     ("user", .object([("login", .string("github-actions[bot]"))])), ("body", .string(marker + "\nthe plan of another pull request"))]),
+        ])
+        try JSONWriter().string(comments).write(toFile: folder + "/comments.json", atomically: true, encoding: .utf8)
+
+        func push(sha: String, exitCode: String, plan: String) throws -> (calls: String, comments: [JSONValue]) {
+            try plan.write(toFile: folder + "/plan.md", atomically: true, encoding: .utf8)
+            var env = CIShell.baseEnvironment
+            env["COMMENTS_FILE"] = folder + "/comments.json"
+            env["SCRIPT_FILE"] = folder + "/script.js"
+            env["PLAN_FILE"] = folder + "/plan.md"
+            env["PLAN_EXIT_CODE"] = exitCode
+            env["HEAD_SHA"] = sha
+            env["PR_NUMBER"] = "7"
+            let run = try CIShell.run([node, TestSupport.fixture("ci/github-script-harness.js")], environment: env, directory: folder)
+            #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+            let stored = try JSONParser().parse(try String(contentsOfFile: folder + "/comments.json", encoding: .utf8))
+            return (run.stdout.split(separator: "\n").last.map(String.init) ?? "", stored.arrayValue ?? [])
+        }
+        func body(_ comments: [JSONValue], _ id: Int) -> String { comments.first { $0["id"]?.intValue == id }?["body"]?.stringValue ?? "" }
+
+        let first = try push(sha: "aaaaaaa1111", exitCode: "2", plan: "**Plan: 5 to create, 3 to send**\n")
+        #expect(first.calls == #"["create 103"]"#)
+        #expect(body(first.comments, 103).hasPrefix(marker + "\n"))
+        #expect(body(first.comments, 103).contains("aaaaaaa: Changes to apply when this is merged."))
+        #expect(body(first.comments, 103).contains("**Plan: 5 to create, 3 to send**"))
+        let second = try push(sha: "bbbbbbb2222", exitCode: "0", plan: "**Plan: 0 to create**\n")
+        #expect(second.calls == #"["update 103"]"#, "the same comment, edited")
+        #expect(second.comments.count == 4)
+        #expect(body(second.comments, 103).contains("bbbbbbb: No changes.") && !body(second.comments, 103).contains("5 to create"))
+        let failed = try push(sha: "ccccccc3333", exitCode: "1", plan: "")
+        #expect(failed.calls == #"["update 103"]"#)
+        #expect(body(failed.comments, 103).contains("The plan failed"))
+        let huge = try push(sha: "ddddddd4444", exitCode: "2", plan: String(repeating: "> key: create\n", count: 10_000))
+        #expect(huge.calls == #"["update 103"]"#)
+        #expect(body(huge.comments, 103).utf16.count <= 65_536 && body(huge.comments, 103).contains("cut here"))
+        // Nobody else's comment was touched.
+        #expect(body(huge.comments, 1) == marker + "\nquoted by someone else")
+        #expect(body(huge.comments, 2) == "another bot comment")
+        #expect(body(huge.comments, 3) == marker + "\nthe plan of another pull request")
+    }
+
     /// No `${{ … }}` inside any script (`run:` of workflows and of the action, github-script's `script:`, GitLab
     /// `script:`): untrusted values reach scripts only through `env:`.
     @Test func noExpressionInsideAnyScript() throws {
