@@ -573,6 +573,13 @@ struct CIWorkflowTests {
         }(), step: GitHubCampaignStep(file: "test", job: "test", index: 0, name: "test", command: "plan campaigns", viaAction: true, role: nil))
         #expect(stateless.run.status == 1 && stateless.run.stderr.contains("CAMPAIGN_STATE is empty"), "\(stateless.run.stderr)")
         #expect(stateless.outputs["exit-code"] == nil, "campaign never ran")
+        let hosts = try await runner.runAction(["command": "plan campaigns"], environment: {
+            var env = world.runnerEnvironment
+            env["GITHUB_EVENT_NAME"] = "pull_request"
+            env["CAMPAIGN_STATE_HOSTS"] = "db.example"
+            return env
+        }(), step: GitHubCampaignStep(file: "test", job: "test", index: 0, name: "test", command: "plan campaigns", viaAction: true, role: nil))
+        #expect(hosts.run.status == 1 && hosts.run.stderr.contains("CAMPAIGN_STATE_HOSTS is refused"), "\(hosts.run.stderr)")
         let unbalanced = try await run("validate 'campaigns")
         #expect(unbalanced.run.status == 1 && unbalanced.run.stderr.contains("cannot be split"))
         #expect(await world.ledgerCounts().isEmpty)

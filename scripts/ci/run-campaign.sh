@@ -32,6 +32,7 @@ case "${GITHUB_EVENT_NAME:-}" in
     done
     [ -n "${CAMPAIGN_ALLOW_API_URL:-}" ] && fail "CAMPAIGN_ALLOW_API_URL is refused in a pull-request job (project.yaml is untrusted there)"
     # Nor choose where the database password goes: with PGPASSWORD set, the state location must be the runner's.
+    [ -n "${CAMPAIGN_STATE_HOSTS:-}" ] && fail "CAMPAIGN_STATE_HOSTS is refused in a pull-request job (project.yaml is untrusted there)"
     if [ -n "${PGPASSWORD:-}" ] && [ -z "${CAMPAIGN_STATE:-}" ]; then
       fail "PGPASSWORD is set but CAMPAIGN_STATE is empty: in a pull-request job the state location must come from the runner, not from project.yaml"
     fi
