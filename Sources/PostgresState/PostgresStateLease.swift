@@ -19,6 +19,13 @@ final class PostgresStateLease: StateLease {
         self.logger = logger
     }
 
+    deinit {
+        // A lease given up without release (a command that failed): its connection is closed now, and kept alive
+        // until it is (the library requires a connection to be closed before it goes); the lock goes with it.
+        let connection = connection
+        if !connection.isClosed { connection.close().whenComplete { _ in withExtendedLifetime(connection) {} } }
+    }
+
     func read() async throws(DeployError) -> EngineState? {
         try await PostgresStateRows.load(connection, names, workspace: workspace, shown: shown, logger: logger)
     }

@@ -56,18 +56,18 @@ enum CheckJSONSchema {
             return ["\(folder)/check-jsonschema"]
         }
         for folder in path.split(separator: ":") where FileManager.default.isExecutableFile(atPath: "\(folder)/python3") {
-            let probe = try? CIShell.run(["\(folder)/python3", "-c", "import check_jsonschema"], environment: CIShell.baseEnvironment)
+            let probe = try? CIShell.runBlocking(["\(folder)/python3", "-c", "import check_jsonschema"], environment: CIShell.baseEnvironment)
             if probe?.status == 0 { return ["\(folder)/python3", "-m", "check_jsonschema"] }
         }
         return nil
     }
 
     /// Validates `file` against one of check-jsonschema's vendored schemas (offline).
-    static func check(_ file: String, builtin schema: String) throws -> TestSupport.Run {
+    static func check(_ file: String, builtin schema: String) async throws -> TestSupport.Run {
         guard let command = command() else {
             throw CIError("check-jsonschema is not installed: run `make setup` (python3 -m pip install check-jsonschema)")
         }
-        return try CIShell.run(command + ["--builtin-schema", schema, file], environment: CIShell.baseEnvironment)
+        return try await CIShell.run(command + ["--builtin-schema", schema, file], environment: CIShell.baseEnvironment)
     }
 }
 
@@ -88,7 +88,13 @@ enum CIShell {
         return path.split(separator: ":").map { "\($0)/\(program)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    static func run(_ arguments: [String], environment: [String: String], directory: String? = nil, timeout: TimeInterval = 180) throws -> TestSupport.Run {
+    /// ``runBlocking(_:environment:directory:timeout:)`` on a Dispatch thread: a test must not hold one of the
+    /// cooperative pool's threads (two here) that in-process sandboxes of other tests answer on.
+    static func run(_ arguments: [String], environment: [String: String], directory: String? = nil, timeout: TimeInterval = 180) async throws -> TestSupport.Run {
+        try await TestSupport.offThePool { try runBlocking(arguments, environment: environment, directory: directory, timeout: timeout) }
+    }
+
+    static func runBlocking(_ arguments: [String], environment: [String: String], directory: String? = nil, timeout: TimeInterval = 180) throws -> TestSupport.Run {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: arguments[0])
         process.arguments = Array(arguments.dropFirst())
@@ -134,7 +140,7 @@ enum CIShell {
         return try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
                 continuation.resume(with: Result {
-                    try run(["/bin/bash", "--noprofile", "--norc", "-eo", "pipefail", file], environment: environment, directory: directory)
+                    try runBlocking(["/bin/bash", "--noprofile", "--norc", "-eo", "pipefail", file], environment: environment, directory: directory)
                 })
             }
         }
@@ -147,13 +153,21 @@ enum CIShell {
 /// `postgres://campaign@127.0.0.1:5432/campaign?sslmode=disable&schema=ci_{unique}`: `{unique}` becomes a fresh
 /// token for every run, so each run starts with no state), with the password in `CAMPAIGN_CI_TEST_PGPASSWORD`.
 enum CIState {
-    static func location(folder: String) -> (url: String, password: String) {
+    /// The state the pipelines run against: a state file in `folder`, or a fresh schema in the test PostgreSQL (what
+    /// docs/CI.md prescribes for releases). `CAMPAIGN_CI_TEST_STATE` (a postgres:// URL, `{unique}` replaced by a
+    /// fresh name) with `CAMPAIGN_CI_TEST_PGPASSWORD` names another database instead.
+    static func location(_ kind: StateKind, folder: String) async throws -> (url: String, password: String) {
         let environment = ProcessInfo.processInfo.environment
         if let url = environment["CAMPAIGN_CI_TEST_STATE"], !url.isEmpty {
             let unique = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12)
             return (url.replacingOccurrences(of: "{unique}", with: String(unique)), environment["CAMPAIGN_CI_TEST_PGPASSWORD"] ?? "")
         }
-        return (folder + "/state.json", "")
+        switch kind {
+        case .file: return (folder + "/state.json", "")
+        case .postgres:
+            let server = try await PostgresTestServer.shared
+            return (server.url(), server.password)
+        }
     }
 }
 
@@ -169,7 +183,7 @@ struct CIWorld {
     let scratch: String
     let state: (url: String, password: String)
 
-    static func start() async throws -> CIWorld {
+    static func start(state kind: StateKind = .file) async throws -> CIWorld {
         // The `now` campaign completes within a second (60 sandbox seconds a real second, 1 s to complete).
         let sandbox = try await RunningSandbox.start(SandboxConfiguration(
             accountID: account, passcode: passcode, timeScale: 60, timezone: "Europe/Berlin", completionDelay: 1,
@@ -181,7 +195,7 @@ struct CIWorld {
         for folder in ["runner-temp", "tool-cache"] {
             try FileManager.default.createDirectory(atPath: scratch + "/" + folder, withIntermediateDirectories: true)
         }
-        return CIWorld(sandbox: sandbox, workspace: workspace, scratch: scratch, state: CIState.location(folder: scratch))
+        return CIWorld(sandbox: sandbox, workspace: workspace, scratch: scratch, state: try await CIState.location(kind, folder: scratch))
     }
 
     func stop() async {

@@ -10,12 +10,12 @@ struct CIWorkflowTests {
     // MARK: Schemas
 
     /// Every file against its published schema (check-jsonschema's vendored copies: no network).
-    @Test func everyCIFileMatchesItsPublishedSchema() throws {
+    @Test func everyCIFileMatchesItsPublishedSchema() async throws {
         var files = try CIFiles.githubWorkflows().map { ($0, "vendor.github-workflows") }
         #expect(files.count == 2, "examples/ci/github/ holds the pull-request and the release workflow")
         files += [(CIFiles.actionFile, "vendor.github-actions"), (CIFiles.gitlabFile, "vendor.gitlab-ci")]
         for (file, schema) in files {
-            let result = try CheckJSONSchema.check(file, builtin: schema)
+            let result = try await CheckJSONSchema.check(file, builtin: schema)
             #expect(result.status == 0, "\(file) against \(schema):\n\(result.stdout)\(result.stderr)")
         }
         // The checker does check: a workflow whose job has no `runs-on`, an action without `runs`, a GitLab job
@@ -29,7 +29,7 @@ struct CIWorkflowTests {
         ]
         for (name, schema, text) in broken {
             try text.write(toFile: folder + "/" + name, atomically: true, encoding: .utf8)
-            let result = try CheckJSONSchema.check(folder + "/" + name, builtin: schema)
+            let result = try await CheckJSONSchema.check(folder + "/" + name, builtin: schema)
             #expect(result.status != 0, "\(schema) accepted a broken \(name)")
         }
     }
@@ -117,7 +117,7 @@ struct CIWorkflowTests {
         ])
         try JSONWriter().string(comments).write(toFile: folder + "/comments.json", atomically: true, encoding: .utf8)
 
-        func push(sha: String, exitCode: String, plan: String) throws -> (calls: String, comments: [JSONValue]) {
+        func push(sha: String, exitCode: String, plan: String) async throws -> (calls: String, comments: [JSONValue]) {
             try plan.write(toFile: folder + "/plan.md", atomically: true, encoding: .utf8)
             var env = CIShell.baseEnvironment
             env["COMMENTS_FILE"] = folder + "/comments.json"
@@ -126,26 +126,26 @@ struct CIWorkflowTests {
             env["PLAN_EXIT_CODE"] = exitCode
             env["HEAD_SHA"] = sha
             env["PR_NUMBER"] = "7"
-            let run = try CIShell.run([node, TestSupport.fixture("ci/github-script-harness.js")], environment: env, directory: folder)
+            let run = try await CIShell.run([node, TestSupport.fixture("ci/github-script-harness.js")], environment: env, directory: folder)
             #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
             let stored = try JSONParser().parse(try String(contentsOfFile: folder + "/comments.json", encoding: .utf8))
             return (run.stdout.split(separator: "\n").last.map(String.init) ?? "", stored.arrayValue ?? [])
         }
         func body(_ comments: [JSONValue], _ id: Int) -> String { comments.first { $0["id"]?.intValue == id }?["body"]?.stringValue ?? "" }
 
-        let first = try push(sha: "aaaaaaa1111", exitCode: "2", plan: "**Plan: 5 to create, 3 to send**\n")
+        let first = try await push(sha: "aaaaaaa1111", exitCode: "2", plan: "**Plan: 5 to create, 3 to send**\n")
         #expect(first.calls == #"["create 103"]"#)
         #expect(body(first.comments, 103).hasPrefix(marker + "\n"))
         #expect(body(first.comments, 103).contains("aaaaaaa: Changes to apply when this is merged."))
         #expect(body(first.comments, 103).contains("**Plan: 5 to create, 3 to send**"))
-        let second = try push(sha: "bbbbbbb2222", exitCode: "0", plan: "**Plan: 0 to create**\n")
+        let second = try await push(sha: "bbbbbbb2222", exitCode: "0", plan: "**Plan: 0 to create**\n")
         #expect(second.calls == #"["update 103"]"#, "the same comment, edited")
         #expect(second.comments.count == 4)
         #expect(body(second.comments, 103).contains("bbbbbbb: No changes.") && !body(second.comments, 103).contains("5 to create"))
-        let failed = try push(sha: "ccccccc3333", exitCode: "1", plan: "")
+        let failed = try await push(sha: "ccccccc3333", exitCode: "1", plan: "")
         #expect(failed.calls == #"["update 103"]"#)
         #expect(body(failed.comments, 103).contains("The plan failed"))
-        let huge = try push(sha: "ddddddd4444", exitCode: "2", plan: String(repeating: "> key: create\n", count: 10_000))
+        let huge = try await push(sha: "ddddddd4444", exitCode: "2", plan: String(repeating: "> key: create\n", count: 10_000))
         #expect(huge.calls == #"["update 103"]"#)
         #expect(body(huge.comments, 103).utf16.count <= 65_536 && body(huge.comments, 103).contains("cut here"))
         // Nobody else's comment was touched.
@@ -260,13 +260,13 @@ struct CIWorkflowTests {
 
     /// Expected ledger: the compiled requests of the example project's campaigns that a first plan creates or
     /// sends (a `stopped: true` campaign compiles, but is never created).
-    static func compiledRequests(_ world: CIWorld) throws -> [JSONValue] {
-        let compiled = try CIShell.run([TestSupport.product("campaign"), "compile", "campaigns"], environment: world.runnerEnvironment,
+    static func compiledRequests(_ world: CIWorld) async throws -> [JSONValue] {
+        let compiled = try await CIShell.run([TestSupport.product("campaign"), "compile", "campaigns"], environment: world.runnerEnvironment,
                                        directory: world.workspace)
         #expect(compiled.status == 0, "\(compiled.stderr)")
         var environment = world.runnerEnvironment
         environment["CAMPAIGN_STATE"] = world.scratch + "/no-state-yet.json"
-        let plan = try CIShell.run([TestSupport.product("campaign"), "plan", "campaigns", "--format", "json"], environment: environment,
+        let plan = try await CIShell.run([TestSupport.product("campaign"), "plan", "campaigns", "--format", "json"], environment: environment,
                                    directory: world.workspace)
         #expect(plan.status == 0, "\(plan.stderr)")
         let planned = Set((try JSONParser().parse(plan.stdout)["actions"]?.arrayValue ?? []).compactMap { action -> String? in
@@ -304,8 +304,8 @@ struct CIWorkflowTests {
     /// The GitHub Actions workflows, step by step: the pull request is validated and planned (changes: exit 2),
     /// the first release (run by hand with init_state) saves its plan, keeps it and applies it, the pull request's
     /// plan then shows no changes (exit 0), and a second release applies its (empty) saved plan.
-    @Test func githubWorkflowCommandsRunAgainstTheSandbox() async throws {
-        let world = try await CIWorld.start()
+    @Test(arguments: StateKind.allCases) func githubWorkflowCommandsRunAgainstTheSandbox(state: StateKind) async throws {
+        let world = try await CIWorld.start(state: state)
         let runner = try GitHubRunner(world: world)
         let workflows = try CIFiles.githubWorkflows().map(GitHubWorkflow.init)
         let pullRequest = try #require(workflows.first { $0.events.contains("pull_request") })
@@ -313,7 +313,7 @@ struct CIWorkflowTests {
         let all = Set(workflows.flatMap(\.campaignSteps).map(\.description))
         #expect(all.count >= 5)
         var executed: Set<String> = []
-        let compiled = try Self.compiledRequests(world)
+        let compiled = try await Self.compiledRequests(world)
         #expect(compiled.count >= 5)
 
         func runPullRequest() async throws -> (validate: StepResult, plan: StepResult) {
@@ -364,10 +364,10 @@ struct CIWorkflowTests {
 
     /// The GitLab pipeline's jobs, the same way: validate and plan (exit 2, allowed as a warning) in a merge
     /// request, the first release (CAMPAIGN_INIT_STATE=true) and a later one, the plan without changes between.
-    @Test func gitlabPipelineCommandsRunAgainstTheSandbox() async throws {
-        let world = try await CIWorld.start()
+    @Test(arguments: StateKind.allCases) func gitlabPipelineCommandsRunAgainstTheSandbox(state: StateKind) async throws {
+        let world = try await CIWorld.start(state: state)
         let pipeline = try GitLabPipeline()
-        let compiled = try Self.compiledRequests(world)
+        let compiled = try await Self.compiledRequests(world)
         let jobs = pipeline.jobs.filter { !GitLabPipeline.campaignLines($0.value).isEmpty }.map(\.key)
         #expect(Set(jobs) == ["validate", "plan", "release"])
         let allowed = Set(pipeline.root["plan"]?["allow_failure"]?["exit_codes"]?.items.compactMap { $0.text.flatMap { Int32($0) } } ?? [])
@@ -422,27 +422,27 @@ struct CIWorkflowTests {
         try FileManager.default.createDirectory(atPath: world.scratch + "/build", withIntermediateDirectories: true)
         try "#!/bin/sh\nexec '\(TestSupport.product("campaign"))' \"$@\"\n".write(toFile: binary, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: binary)
-        let packed = try CIShell.run(["/bin/bash", CIFiles.root + "/scripts/dist.sh", binary, dist],
+        let packed = try await CIShell.run(["/bin/bash", CIFiles.root + "/scripts/dist.sh", binary, dist],
                                      environment: world.runnerEnvironment, directory: CIFiles.root)
         #expect(packed.status == 0, "\(packed.stderr)")
-        let version = try CIShell.run([TestSupport.product("campaign"), "--version"], environment: world.runnerEnvironment)
+        let version = try await CIShell.run([TestSupport.product("campaign"), "--version"], environment: world.runnerEnvironment)
             .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        var arch = try CIShell.run(["/usr/bin/uname", "-m"], environment: world.runnerEnvironment).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        var arch = try await CIShell.run(["/usr/bin/uname", "-m"], environment: world.runnerEnvironment).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         if arch == "arm64" { arch = "aarch64" }
         let asset = "campaign-\(version)-linux-\(arch).tar.gz"
         #expect(try FileManager.default.contentsOfDirectory(atPath: dist).sorted() == [asset, asset + ".sha256"])
         let sums = try String(contentsOfFile: dist + "/" + asset + ".sha256", encoding: .utf8)
         #expect(sums.hasSuffix("  \(asset)\n"), "sha256sum's format: \(sums)")
-        let listing = try CIShell.run(["/usr/bin/tar", "-tzf", dist + "/" + asset], environment: world.runnerEnvironment)
+        let listing = try await CIShell.run(["/usr/bin/tar", "-tzf", dist + "/" + asset], environment: world.runnerEnvironment)
         #expect(listing.stdout.split(separator: "\n").contains("campaign-\(version)-linux-\(arch)/campaign"))
         // The same binary gives the same tarball (reproducible: sorted, no owners or times of this machine).
-        let again = try CIShell.run(["/bin/bash", CIFiles.root + "/scripts/dist.sh", binary, world.scratch + "/dist2"],
+        let again = try await CIShell.run(["/bin/bash", CIFiles.root + "/scripts/dist.sh", binary, world.scratch + "/dist2"],
                                     environment: world.runnerEnvironment, directory: CIFiles.root)
         #expect(again.status == 0)
         #expect(try TestSupport.bytes(dist + "/" + asset) == TestSupport.bytes(world.scratch + "/dist2/" + asset))
 
         // `make dist` is that script on the static release build.
-        let makeDist = try CIShell.run(["/usr/bin/env", "make", "-n", "dist"], environment: world.runnerEnvironment, directory: CIFiles.root)
+        let makeDist = try await CIShell.run(["/usr/bin/env", "make", "-n", "dist"], environment: world.runnerEnvironment, directory: CIFiles.root)
         #expect(makeDist.stdout.contains("build -c release --static-swift-stdlib --product campaign"), "\(makeDist.stdout)")
         #expect(makeDist.stdout.contains("bash scripts/dist.sh .build/release/campaign dist"), "\(makeDist.stdout)")
 
@@ -489,7 +489,7 @@ struct CIWorkflowTests {
             let (run, githubPath) = try await runInstall(["version": version, "command": "validate campaigns"], cache: "cache-\(index)")
             #expect(run.status == 0, "\(version): \(run.stdout)\(run.stderr)")
             let folder = try String(contentsOfFile: githubPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-            let installed = try CIShell.run([folder + "/campaign", "validate", "campaigns"], environment: world.runnerEnvironment,
+            let installed = try await CIShell.run([folder + "/campaign", "validate", "campaigns"], environment: world.runnerEnvironment,
                                             directory: world.workspace)
             #expect(installed.status == 0, "the installed binary runs: \(installed.stderr)")
         }
