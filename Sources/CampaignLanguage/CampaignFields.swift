@@ -19,6 +19,9 @@ enum CampaignFields {
     static let defaultable = topLevel.filter { $0 != "key" && $0 != "name" }
     /// Fields that only segment campaigns take.
     static let segmentOnly = ["devices", "schedule", "stopped"]
+    /// Platform names of a push and of a web push.
+    static let pushPlatformNames = Platform.push.map(\.rawValue)
+    static let webPlatformNames = Platform.webpush.map(\.rawValue)
     /// Fields that only identity sends take (`channel` is for both since issue 13).
     static let identityOnly: [String] = []
     /// Defaults ignored for segment campaigns: `defaults.channel` always applied to identity sends only, and still

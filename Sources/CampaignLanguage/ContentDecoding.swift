@@ -19,15 +19,11 @@ extension DocumentDecoder {
                           hint: "add `content:` with " + required.map { "`\($0)`" }.joined(separator: " and "))
             return nil
         }
-        let hints: [String: String] = switch channel {
-        case .email: ["title": "an email has a `subject`, not a `title`", "sender": "did you mean `sender_name`?"]
-        case .sms: ["title": "an SMS has only a `body`", "subject": "an SMS has only a `body`; `subject` is for `channel: email`"]
-        case .push, .webpush: ["subject": "a push has a `title`; `subject` is for `channel: email`", "sender_name": "`sender_name` is for `channel: email`"]
-        }
-        guard let content = checker.fields(node, what: "`content`", allowed: allowed, extraHints: hints) else { return nil }
-        var values: [String: String] = [:]
+        guard let content = checker.fields(node, what: "`content`", allowed: allowed, extraHints: Self.contentHints(channel)) else { return nil }
+        // By position in `allowed` (title, body | subject, body, sender_name | body): no dictionary per campaign.
+        var values = [String?](repeating: nil, count: allowed.count)
         var failed = false
-        for field in allowed where field != "dlt" {
+        for (index, field) in allowed.enumerated() where field != "dlt" {
             guard let value = content[field] else {
                 if required.contains(field) {
                     let why = field == "sender_name" ? " (the name the email comes from)" : ""
@@ -37,9 +33,9 @@ extension DocumentDecoder {
                 }
                 continue
             }
-            if let text = checker.string(value, field: field) { values[field] = text } else { failed = true }
+            if let text = checker.string(value, field: field) { values[index] = text } else { failed = true }
         }
-        var options = ContentOptions(senderName: values["sender_name"])
+        var options = ContentOptions(senderName: channel == .email ? values[2] : nil)
         if let dltNode = content["dlt"] {
             if let dlt = checker.fields(dltNode, what: "`content.dlt`", allowed: CampaignFields.dlt) {
                 options.dltTemplateID = dlt["template_id"].flatMap { checker.string($0, field: "dlt.template_id") }
@@ -56,13 +52,13 @@ extension DocumentDecoder {
         guard !failed else { return nil }
         switch channel {
         case .push, .webpush:
-            guard let title = values["title"], let body = values["body"] else { return nil }
+            guard let title = values[0], let body = values[1] else { return nil }
             return (.push(title: title, body: body), options)
         case .email:
-            guard let subject = values["subject"], let body = values["body"] else { return nil }
+            guard let subject = values[0], let body = values[1] else { return nil }
             return (.email(subject: subject, body: body), options)
         case .sms:
-            guard let body = values["body"] else { return nil }
+            guard let body = values[0] else { return nil }
             return (.sms(body: body), options)
         }
     }
@@ -117,18 +113,18 @@ extension DocumentDecoder {
                 }
                 return PlatformSpecific()
             }
-            // Settings for the other kind of push that come from defaults are dropped quietly.
-            let otherKind = Set(Platform.push + Platform.webpush).subtracting(allowed).map(\.rawValue)
-            let hints = Dictionary(uniqueKeysWithValues: otherKind.map { name in
-                (name, channel == .webpush ? "`\(name)` is a mobile platform; a web push (`channel: webpush`) takes `chrome`, `firefox`, `safari`, `kaios`"
-                    : "`\(name)` is a browser; write `channel: webpush` for a web push")
-            })
-            let ownEntries = node.mapping.map { pairs in
-                YAMLNode(.mapping(YAMLMapping(pairs.filter { pair in
+            // Settings for the other kind of push that come from defaults are dropped quietly (the mapping is rebuilt
+            // only when there are such settings: this runs for every campaign).
+            let otherKind = channel == .webpush ? CampaignFields.pushPlatformNames : CampaignFields.webPlatformNames
+            var own = node
+            if context.defaults?["platform_specific"] != nil, let pairs = node.mapping, pairs.contains(where: { otherKind.contains($0.key.scalar?.value ?? "") && $0.key.location.file != file }) {
+                own = YAMLNode(.mapping(YAMLMapping(pairs.filter { pair in
                     !(otherKind.contains(pair.key.scalar?.value ?? "") && pair.key.location.file != file)
                 })), at: node.location, tag: node.tag)
-            } ?? node
-            guard let platforms = checker.fields(ownEntries, what: "`platform_specific`", allowed: allowed.map(\.rawValue), extraHints: hints) else { return nil }
+            }
+            guard let platforms = checker.fields(own, what: "`platform_specific`", allowed: channel == .webpush ? CampaignFields.webPlatformNames : CampaignFields.pushPlatformNames,
+                                                 extraHints: Self.otherKindHints(channel))
+            else { return nil }
             for entry in platforms.entries {
                 guard let platform = Platform(rawValue: entry.name) else { continue }
                 let fromDefaults = entry.key.location.file != file
@@ -171,6 +167,24 @@ extension DocumentDecoder {
             return nil
         }
         return failed ? nil : result
+    }
+
+    /// Hints for keys of another channel's content.
+    static func contentHints(_ channel: Channel) -> [String: String] {
+        switch channel {
+        case .email: ["title": "an email has a `subject`, not a `title`", "sender": "did you mean `sender_name`?"]
+        case .sms: ["title": "an SMS has only a `body`", "subject": "an SMS has only a `body`; `subject` is for `channel: email`"]
+        case .push, .webpush: ["subject": "a push has a `title`; `subject` is for `channel: email`", "sender_name": "`sender_name` is for `channel: email`"]
+        }
+    }
+
+    /// Hints for the other kind of push's platforms (`android` in a web push, `chrome` in a push).
+    static func otherKindHints(_ channel: Channel) -> [String: String] {
+        let names = channel == .webpush ? CampaignFields.pushPlatformNames : CampaignFields.webPlatformNames
+        return Dictionary(uniqueKeysWithValues: names.map { name in
+            (name, channel == .webpush ? "`\(name)` is a mobile platform; a web push (`channel: webpush`) takes `chrome`, `firefox`, `safari`, `kaios`"
+                : "`\(name)` is a browser; write `channel: webpush` for a web push")
+        })
     }
 
     /// A mapping of scalars (typed by the core schema), e.g. KaiOS `kaiosKV`.
