@@ -187,7 +187,11 @@ public enum CleverTapCompiler {
                 e.beginArray()
                 // Equality only: the brief's `{"Key", "value"}` items, as always. Any operator: the current
                 // `{"name", "operator", "value"}` items for every condition, booleans as "True"/"False".
-                let operatorForm = filter.profile.contains { $0.condition.isOperatorForm }
+                var operatorForm = false
+                for index in filter.profile.indices where filter.profile[index].condition.isOperatorForm {
+                    operatorForm = true
+                    break
+                }
                 for field in filter.profile {
                     e.beginObject()
                     switch field.condition {
@@ -207,6 +211,18 @@ public enum CleverTapCompiler {
             }
         }
         e.endObject()
+    }
+
+    /// An email's `sender_name`, an SMS's DLT ids (`message_info`), after the body.
+    private static func emitContentOptions<E: JSONEmitter>(_ extra: ContentOptions, into e: inout E) {
+        if let sender = extra.senderName { e.member("sender_name", sender) }
+        if extra.dltTemplateID != nil || extra.dltEntityID != nil {
+            e.key("message_info")
+            e.beginObject()
+            if let template = extra.dltTemplateID { e.member("template_id", template) }
+            if let entity = extra.dltEntityID { e.member("entity_id", entity) }
+            e.endObject()
+        }
     }
 
     /// The members of one `{"name", "operator", "value"}` profile condition.
@@ -247,15 +263,7 @@ public enum CleverTapCompiler {
         case .sms(let body):
             e.member("body", body)
         }
-        let extra = campaign.contentOptions
-        if let sender = extra.senderName { e.member("sender_name", sender) }
-        if extra.dltTemplateID != nil || extra.dltEntityID != nil {
-            e.key("message_info")
-            e.beginObject()
-            if let template = extra.dltTemplateID { e.member("template_id", template) }
-            if let entity = extra.dltEntityID { e.member("entity_id", entity) }
-            e.endObject()
-        }
+        if !campaign.contentOptions.isEmpty { emitContentOptions(campaign.contentOptions, into: &e) }
         let specific = campaign.platformSpecific
         if !specific.isEmpty {
             e.key("platform_specific")

@@ -1,6 +1,7 @@
 import CampaignLanguage
 import CampaignModel
 import CleverTapCompiler
+import CleverTapProvider
 import Diagnostics
 import Foundation
 import JSON
@@ -143,6 +144,20 @@ struct LanguageFeatureTests {
         #expect(noTimes.codes == ["C003", "C001", "C004"])
         #expect(noTimes.errors[1].hint == "did you mean `times`? (a list, even for one time)")
         #expect(noTimes.errors[2].message == "`when_passed` needs `timezone: user`")
+    }
+
+    /// Times in the future are checked when planning, like any schedule: the plan's start is the first time, and
+    /// in the user's time zone that wall clock where it comes first (UTC+14).
+    @Test func aDeliveryPlanStartsAtItsFirstTime() throws {
+        let account = try load(segment(schedule: "{times: [\"2030-05-03 10:00\", \"2030-05-04 10:00\"]}"), project: "timezone: Europe/Berlin\n")
+        let user = try load(segment(schedule: "{times: [\"2030-05-03 10:00\"], timezone: user}"), project: "timezone: Europe/Berlin\n")
+        let inAccount = try #require(CleverTapBinding.desired(account.campaigns, timezone: "Europe/Berlin").first)
+        let inUser = try #require(CleverTapBinding.desired(user.campaigns, timezone: "Europe/Berlin").first)
+        #expect(inAccount.startsAt?.formatted(.iso8601) == "2030-05-03T08:00:00Z")
+        #expect(inAccount.schedule == "20300503 10:00 (+1 more)")
+        #expect(inUser.startsAt?.formatted(.iso8601) == "2030-05-02T20:00:00Z")
+        #expect(inUser.schedule == "20300503 10:00 user time")
+        #expect(inUser.facts.contains { $0.name == "scheduled_date" && $0.value == "20300503" })
     }
 
     // MARK: options
