@@ -202,6 +202,77 @@ struct SandboxFidelityTests {
         await h.stop()
     }
 
+    /// Variants beyond the examples, one per channel and feature, each compiled and sent to the sandbox.
+    static let variants: [String: String] = [
+        "push-plan.yaml": """
+            name: Push plan
+            channel: push
+            devices: [android, windows]
+            audience: {profile: {Orders: {operator: less_than_equals, value: 2.5}}}
+            content: {title: T, body: B}
+            schedule: {times: ["2031-01-01 08:00", "2031-02-01 08:00"], do_not_disturb: discard, cutoff: "20:00"}
+            options: {skip_estimate: true, send_to_all_devices: false, control_group: {custom: Loyal holdout}, ttl: {until: "2031-02-02 08:00"}, conversion_goal: {event: Charged, within: 30m}, provider_nick_name: FCM}
+            """,
+        "push-user-zone.yaml": """
+            name: Push user zone
+            devices: [ios]
+            audience: {event: App Launched, from: 2030-01-01, to: 2030-12-31, profile: {Tier: {operator: does_not_exist}}}
+            content: {title: T, body: B}
+            schedule: {times: ["2031-01-01 08:00"], timezone: user, when_passed: next_day, do_not_disturb: delay}
+            options: {respect_throttle: false, system_control_group_include: true, ttl: {minutes: 60}}
+            """,
+        "web.yaml": """
+            name: Web all keys
+            channel: webpush
+            audience: {profile: {Visits: {operator: greater_than, value: [3, 5]}, Browser: {operator: contains, value: fox}}}
+            content: {title: T, body: B}
+            platform_specific:
+              chrome: {image: i, icon: i, deep_link: d, ttl: 10, require_interaction: false, cta_title1: t, cta_link1: l, cta_iconlink1: c, custom: 1}
+              firefox: {icon: i, deep_link: d, ttl: 10}
+              safari: {deep_link: d, ttl: 10}
+              kaios: {icon: i, ttl: 10, kaiosKV: {a: b, n: 1, f: true}}
+            schedule: "2031-01-01 08:00"
+            options: {control_group: {percentage: 99}, respect_frequency_caps: false}
+            """,
+        "mail.yaml": """
+            name: Mail all
+            channel: email
+            audience: all
+            content: {subject: S, body: <p>B</p>, sender_name: Shop}
+            schedule: now
+            options: {provider_nick_name: SendGrid, conversion_goal: {event: Purchased, within: 1M, revenue_property: Amount}}
+            """,
+        "text.yaml": """
+            name: Text all
+            channel: sms
+            audience: {profile: {Newsletter: {operator: equals, value: false}, Country: IN}}
+            content: {body: B, dlt: {template_id: "11", entity_id: "22"}}
+            schedule: now
+            options: {provider_nick_name: Twilio, tag_group: sms}
+            """,
+        "send-web.yaml": "name: SW\ntype: identity\nchannel: webpush\naudience: {email: [a@example.com]}\ncontent: {title: T, body: B}\nplatform_specific: {kaios: {kaiosKV: {k: v}}}\n",
+        "send-sms.yaml": "name: SS\ntype: identity\nchannel: sms\naudience: {identity: [u1]}\ncontent: {body: B, dlt: {template_id: \"1\"}}\noptions: {provider_nick_name: Twilio}\n",
+        "send-mail.yaml": "name: SM\ntype: identity\nchannel: email\naudience: {email: [a@example.com]}\ncontent: {subject: S, body: B, sender_name: N}\noptions: {provider_nick_name: SendGrid, respect_frequency_caps: false}\n",
+        "send-push.yaml": "name: SP\ntype: identity\naudience: {gpid: [g1]}\ncontent: {title: T, body: B}\noptions: {provider_nick_name: FCM}\n",
+    ]
+
+    @Test func everyChannelAndFeatureVariantCompilesToAnAcceptedRequest() async throws {
+        let fixture = try ProjectFixture(Self.variants, project: "timezone: Europe/Berlin\ndefaults:\n  platform_specific:\n    android: {wzrk_cid: general}\n")
+        let loaded = fixture.load()
+        #expect(!loaded.diagnostics.containsErrorsForTest, "\(loaded.diagnostics.map(\.message))")
+        #expect(loaded.campaigns.count == Self.variants.count)
+        let h = try await Self.harness { $0.startTime = nil; $0.providers["push"] = ["FCM"] }
+        for request in CleverTapCompiler.compile(loaded.campaigns) {
+            let answer = try await Self.post(h, request.path, JSONWriter(indent: nil).string(request.body))
+            #expect(answer.status == 200, "\(request.key) \(request.path): \(answer.body?.compactText ?? "")")
+        }
+        #expect(await h.ledgerCount("/1/targets/create.json") == 5)
+        for path in ["/1/send/push.json", "/1/send/webpush.json", "/1/send/email.json", "/1/send/sms.json"] {
+            #expect(await h.ledgerCount(path) == 1, "\(path)")
+        }
+        await h.stop()
+    }
+
     /// Every example in `campaigns/` (every channel and feature) compiles to requests the sandbox accepts.
     @Test func everyCompiledExampleIsAcceptedOverLoopback() async throws {
         let loaded = ProjectLoader.load([TestSupport.repositoryRoot + "/campaigns"])
