@@ -72,7 +72,7 @@ extension DocumentDecoder {
                 failed = true
                 continue
             }
-            guard text != "now", let schedule = self.schedule(item), case .at(let time) = schedule else {
+            guard text != "now", let schedule = self.schedule(item, inAccountZone: zone == .account), case .at(let time) = schedule else {
                 if text == "now" {
                     checker.error(CampaignDiagnosticCode.invalidSchedule, "`now` cannot be one of several send times", at: item,
                                   hint: "write `schedule: now` on its own, or give times `YYYY-MM-DD HH:MM`")

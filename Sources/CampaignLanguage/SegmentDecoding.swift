@@ -246,11 +246,13 @@ extension DocumentDecoder {
             hint: "to name the instant yourself, give the time with its offset, e.g. `\(example)`, or pick a time that happens once")
     }
 
-    mutating func schedule(_ node: YAMLNode) -> Schedule? {
+    /// `now` or a time; `inAccountZone: false` (a delivery plan in each user's zone) skips the account zone's
+    /// daylight-saving warning, which says nothing about users' zones.
+    mutating func schedule(_ node: YAMLNode, inAccountZone: Bool = true) -> Schedule? {
         guard let text = checker.string(node, field: "schedule") else { return nil }
         switch ScheduleParser.schedule(text, timezone: context.settings.timezone) {
         case .success(let schedule):
-            if case .at(let time) = schedule { warnAboutDaylightSaving(time, at: node) }
+            if inAccountZone, case .at(let time) = schedule { warnAboutDaylightSaving(time, at: node) }
             return schedule
         case .failure(let failure):
             let message: String

@@ -118,6 +118,14 @@ struct LanguageFeatureTests {
         #expect(account.requests.first?.body["when"]?.compactText == #"{"type":"later","delivery_date_time":["20300503 17:20"],"dnd":{"message_state":"discard","dnd_timezone":"user"}}"#)
     }
 
+    @Test func daylightSavingWarningsOnlyForTheAccountsZone() throws {
+        let project = "timezone: Europe/Berlin\n"
+        let account = try load(segment(schedule: "{times: [\"2030-03-31 02:30\"]}"), project: project)
+        #expect(account.codes == ["C051"])
+        let user = try load(segment(schedule: "{times: [\"2030-03-31 02:30\"], timezone: user}"), project: project)
+        #expect(user.diagnostics.isEmpty)
+    }
+
     @Test func deliveryTimesAreSortedUniqueAndTheCutoffComesAfterTheFirst() throws {
         let loaded = try load(segment(schedule: """
 
