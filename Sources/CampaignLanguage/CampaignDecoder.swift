@@ -149,7 +149,12 @@ struct DocumentDecoder {
         var writtenChannel: Channel?
         if let node = fields["channel"] {
             writtenChannel = checker.choice(node, field: "channel", as: Channel.self)
-            if writtenChannel == nil { return nil }  // every other rule depends on the channel
+            if writtenChannel == nil {
+                // Every other rule depends on the channel: go on with the one suggested (the error is reported, so no
+                // campaign results), or stop here when nothing is close.
+                guard let text = node.scalar?.value, let suggested = Suggestions.closest(to: text, in: Channel.allCases.map(\.rawValue)) else { return nil }
+                writtenChannel = Channel(rawValue: suggested)
+            }
         }
         let channel = writtenChannel ?? .push
 

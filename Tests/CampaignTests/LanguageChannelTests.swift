@@ -128,9 +128,17 @@ struct LanguageChannelTests {
 
     @Test func anUnknownChannelNamesTheChannels() throws {
         let loaded = try load(validSegment + "channel: webpsuh\n")
-        #expect(loaded.codes == ["C004"])
-        #expect(loaded.errors.first?.message.contains("`push`, `webpush`, `email`, `sms`") == true)
-        #expect(loaded.errors.first?.hint == "did you mean `webpush`?")
+        let channel = try #require(loaded.errors.first { $0.message.hasPrefix("`channel`") })
+        #expect(channel.message.contains("`push`, `webpush`, `email`, `sms`"))
+        #expect(channel.hint == "did you mean `webpush`?")
+        // Checked as a web push: its `devices: [ios]` is reported too.
+        #expect(loaded.codes == ["C004", "C004"])
+        // The rest is checked as the channel suggested, so one run reports everything.
+        let more = try load("name: M\nchannel: emal\naudience: all\ncontent: {subject: S, body: B}\nschedule: now\n")
+        #expect(more.codes == ["C004", "C003"])
+        #expect(more.errors.last?.message == "`content` has no `sender_name` (the name the email comes from)")
+        #expect(try load(validSegment + "channel: emial\n").codes == ["C004"])  // nothing close enough: only this error
+        #expect(try load(validSegment + "channel: carrier-pigeon\n").codes == ["C004"])
     }
 
     @Test func defaultsThatDoNotFitAChannelAreLeftOut() throws {
