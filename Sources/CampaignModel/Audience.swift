@@ -33,6 +33,7 @@ public struct ProfileField: Sendable, Hashable {
         self.condition = .equals(value)
     }
 
+    /// A condition of either form.
     public init(key: String, condition: ProfileCondition) {
         self.key = key
         self.condition = condition

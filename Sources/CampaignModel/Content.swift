@@ -17,12 +17,14 @@ public struct ContentOptions: Sendable, Hashable {
     /// SMS, India's DLT registration (opt-in): the registered entity id.
     public var dltEntityID: String?
 
+    /// Nothing set by default: a campaign without these fields compiles as before they existed.
     public init(senderName: String? = nil, dltTemplateID: String? = nil, dltEntityID: String? = nil) {
         self.senderName = senderName
         self.dltTemplateID = dltTemplateID
         self.dltEntityID = dltEntityID
     }
 
+    /// Whether none is set.
     public var isEmpty: Bool { senderName == nil && dltTemplateID == nil && dltEntityID == nil }
 }
 
@@ -99,8 +101,10 @@ public enum ScalarValue: Sendable, Hashable {
 
 /// Key/value pairs of scalars in written order: a flat JSON object.
 public struct ScalarObject: Sendable, Hashable {
+    /// The pairs, in written order.
     public var entries: [(key: String, value: ScalarValue)]
 
+    /// An object of `entries`, kept in this order.
     public init(_ entries: [(key: String, value: ScalarValue)]) {
         self.entries = entries
     }

@@ -19,6 +19,7 @@ public struct Options: Sendable, Hashable {
     /// The event that counts as a conversion. Segment campaigns.
     public var conversionGoal: ConversionGoal?
 
+    /// Nothing set by default: each option is sent only when set.
     public init(
         respectFrequencyCaps: Bool? = nil, tagGroup: String? = nil, providerNickName: String? = nil, respectThrottle: Bool? = nil,
         skipEstimate: Bool? = nil, sendToAllDevices: Bool? = nil, controlGroup: ControlGroup? = nil, systemControlGroupInclude: Bool? = nil,

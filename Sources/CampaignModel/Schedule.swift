@@ -83,6 +83,7 @@ public struct DeliverySchedule: Sendable, Hashable {
     /// The time of day after which delivery stops.
     public var cutoff: TimeOfDay?
 
+    /// A plan of `times` (sorted, without duplicates: the language checks both).
     public init(times: [LocalDateTime], inUserTimeZone: Bool = false, nextDayWhenPassed: Bool? = nil, doNotDisturb: DoNotDisturb? = nil, cutoff: TimeOfDay? = nil) {
         self.times = times
         self.inUserTimeZone = inUserTimeZone
@@ -103,6 +104,7 @@ public struct TimeOfDay: Sendable, Hashable, Comparable, CustomStringConvertible
     public let hour: Int
     public let minute: Int
 
+    /// A time of day, or nil if the hour or minute is out of range.
     public init?(hour: Int, minute: Int) {
         guard (0...23).contains(hour), (0...59).contains(minute) else { return nil }
         self.hour = hour
