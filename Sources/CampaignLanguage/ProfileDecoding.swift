@@ -43,6 +43,12 @@ extension DocumentDecoder {
                 }
                 continue
             }
+            if entry.value.sequence != nil {
+                checker.error(CampaignDiagnosticCode.wrongType, "`profile.\(entry.name)` must be a string, number or boolean, not a list", at: entry.value,
+                              hint: "to match any of several values write `\(entry.name): {operator: equals, value: [\u{2026}]}`")
+                failed = true
+                continue
+            }
             guard let value = scalarValue(entry.value, field: "profile.\(entry.name)") else {
                 failed = true
                 continue

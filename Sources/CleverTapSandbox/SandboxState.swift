@@ -11,6 +11,8 @@ public actor SandboxState {
     private var ledger: [LedgerEntry] = []
     private var nextID: Int
     private var faults: [String: [FaultRule]] = [:]
+    /// The custom control groups and providers requests may name (made once: sends run at 1000/s).
+    private let account: SandboxValidation.Account
 
     // Rate limiting (real time).
     private var targetsInFlight = 0
@@ -32,6 +34,8 @@ public actor SandboxState {
             throw SandboxError("unknown time zone \(configuration.timezone)")
         }
         self.configuration = configuration
+        self.account = SandboxValidation.Account(
+            customControlGroups: Set(configuration.customControlGroups), providers: configuration.providers.mapValues { Set($0) })
         self.wallClock = wallClock
         self.clock = SandboxClock(scale: configuration.timeScale, start: configuration.startTime ?? Date())
         self.nextID = configuration.firstID
@@ -128,12 +132,6 @@ public actor SandboxState {
         }
     }
 
-    /// The custom control groups and providers requests may name.
-    private var account: SandboxValidation.Account {
-        SandboxValidation.Account(
-            customControlGroups: Set(configuration.customControlGroups),
-            providers: configuration.providers.mapValues { Set($0) })
-    }
 
     /// When a create starts, or why it is refused.
     enum Start {

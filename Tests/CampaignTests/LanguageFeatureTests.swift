@@ -81,6 +81,12 @@ struct LanguageFeatureTests {
         #expect(loaded.errors[8].hint == "did you mean `value`?")
     }
 
+    @Test func aListInTheShorthandPointsToTheOperatorForm() throws {
+        let loaded = try load(profile("    Tier: [Gold, Platinum]\n"))
+        #expect(loaded.codes == ["C002"])
+        #expect(loaded.errors.first?.hint == "to match any of several values write `Tier: {operator: equals, value: [\u{2026}]}`")
+    }
+
     // MARK: audience all
 
     @Test func audienceAllIsTheWholeUserBase() throws {
