@@ -185,9 +185,10 @@ struct CIWorld {
 
     static func start(state kind: StateKind = .file) async throws -> CIWorld {
         // The `now` campaign completes within a second (60 sandbox seconds a real second, 1 s to complete).
+        // The account's email and SMS providers, as the example campaigns name them (and `make demo` starts it).
         let sandbox = try await RunningSandbox.start(SandboxConfiguration(
             accountID: account, passcode: passcode, timeScale: 60, timezone: "Europe/Berlin", completionDelay: 1,
-            createRate: 0, targetsLatency: 0))
+            createRate: 0, targetsLatency: 0, providers: ["email": ["SendGrid"], "sms": ["Twilio"]]))
         let scratch = try TestSupport.temporaryFolder()
         let workspace = scratch + "/repository"
         try FileManager.default.createDirectory(atPath: workspace, withIntermediateDirectories: true)
