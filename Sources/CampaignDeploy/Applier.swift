@@ -163,15 +163,20 @@ public struct Applier: Sendable {
         let deliveries = steps.filter { if case .deliver = $0 { true } else { false } }.count
         var delivered = 0
         var summary: [String] = []
-        for step in steps {
-            if isCancelled(), case .deliver = step { return .interrupted }
+        // Whether the step's intent was written already, with the previous delivery's outcome.
+        var begun = false
+        for (index, step) in steps.enumerated() {
             // The record before the step, to restore when it certainly did nothing; a delivery never needs it (its
             // record keeps its lists), and holding one would copy a million delivered recipients per batch.
             var before: StateRecord?
-            if case .deliver = step {} else { before = await journal.state.campaigns[action.key] }
-            let started = StateJournal.timestamp()
-            try await journal.update(action.key, delivered: [:]) { $0 = ApplyMachine.begin(step, record: $0, facts: facts, at: started) }
-            Failpoint.hit(.afterIntent)
+            if !begun {
+                if isCancelled(), case .deliver = step { return .interrupted }
+                if case .deliver = step {} else { before = await journal.state.campaigns[action.key] }
+                let started = StateJournal.timestamp()
+                try await journal.update(action.key, delivered: [:]) { $0 = ApplyMachine.begin(step, record: $0, facts: facts, at: started) }
+                Failpoint.hit(.afterIntent)
+            }
+            begun = false
             // The provider needs the record's id and facts, not its delivered lists.
             let record = await journal.state.campaigns[action.key].map { record -> StateRecord in
                 var light = record
@@ -184,13 +189,26 @@ public struct Applier: Sendable {
             // A delivery done adds exactly its batch to the delivered lists: the journal line carries only those.
             var added: [String: [String]] = [:]
             if case .done = outcome, case .deliver(let request) = step, !request.removes { added = request.recipients }
+            // Between the batches of a delivery, the next batch's intent is recorded in the same durable write as this
+            // batch's outcome: one write per batch instead of two, and still every intent is durable before its
+            // request leaves (measured on 1,000 batches: the send phase from 1.27x to ~1.1x the client alone with a
+            // state file, from 2.2x to ~1.4x with PostgreSQL, where each write is a commit). Not after a failure,
+            // and not once the run is asked to stop.
+            var chained: ApplyStep?
+            if case .deliver = step, index + 1 < steps.count, case .deliver = steps[index + 1], !isCancelled() { chained = steps[index + 1] }
+            let now = StateJournal.timestamp()
             try await journal.update(action.key, delivered: added) { current in
-                let finished = ApplyMachine.finish(step, outcome: outcome, record: current.take(), before: before, facts: facts, at: StateJournal.timestamp())
+                let finished = ApplyMachine.finish(step, outcome: outcome, record: current.take(), before: before, facts: facts, at: now)
                 current = finished.record
                 next = finished.next
                 Failpoint.hit(.afterResponse)
+                if let chained, case .proceed = finished.next {
+                    current = ApplyMachine.begin(chained, record: current, facts: facts, at: now)
+                    begun = true
+                }
             }
             Failpoint.hit(.afterSave)
+            if begun { Failpoint.hit(.afterIntent) }
             switch next {
             case .proceed:
                 switch step {
