@@ -80,7 +80,8 @@ public struct StateRecord: Sendable {
     public var project: String?
     /// The content hash (``DesiredResource/hash``).
     public var hash: String
-    /// The schedule as people read it (`now`, `20300601 10:00`).
+    /// The schedule as people read it (`now`, `2030-06-01 10:00 Europe/Berlin`; records written before zones were
+    /// shown: `20300601 10:00`).
     public var schedule: String?
     /// When delivery starts; nil for at once.
     public var startsAt: Date?
@@ -89,6 +90,10 @@ public struct StateRecord: Sendable {
     public var status: RecordStatus
     /// Provider facts (a scheduled date, statistics…), in order.
     public var facts: [Fact]
+    /// The reviewable fields of the request whose ``hash`` the record holds, as its provider showed them when that
+    /// request was made (``DesiredResource/fields``); nil when they were not recorded (records written before they
+    /// were, or a provider that shows none). Explanation only: plans compare them to say what changed.
+    public var fields: [ResourceField]?
     /// A request in flight or of unknown outcome.
     public var intent: Intent?
     /// Member kinds: members delivered so far, by kind of member.

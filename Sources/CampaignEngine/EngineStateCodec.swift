@@ -213,6 +213,7 @@ extension StateRecord {
         if let startsAt { members.append(("starts_at", .string(startsAt.formatted(.iso8601)))) }
         if let id { members.append(("id", .string(id))) }
         if !facts.isEmpty { members.append(("facts", .object(facts.map { ($0.name, .string($0.value)) }))) }
+        if let fields { members.append(("fields", .object(fields.map { ($0.path, .string($0.value)) }))) }
         if batchesSent > 0 || !delivered.isEmpty {
             members.append(("batches_sent", .int(batchesSent)))
             if includingDelivered { members.append(("delivered", Self.recipientsJSON(delivered))) }
@@ -237,6 +238,7 @@ extension StateRecord {
         var createdAt: String?, updatedAt: String?, schedule: String?, scheduledDate: Int?, startsAt: String?, id: String?
         var stats: (sent: Int?, clicked: Int?)?, batchesSent: Int?, delivered: JSONValue?, intent: JSONValue?, project: String?
         var facts: [Fact] = []
+        var fields: [ResourceField]?
         // The key as shown is made only for a message (this runs for each of thousands of records).
         var named: String { EngineState.shown(key) }
         guard try reader.peek() == .object else { throw StateFileError("campaign `\(named)` in the state file is not an object") }
@@ -281,6 +283,7 @@ extension StateRecord {
                 while let factName = try reader.nextKey() {
                     facts.append(Fact(factName, try EngineState.text(&reader, "campaigns.\(named).facts.\(EngineState.shown(factName))")))
                 }
+            case "fields": fields = try Self.readFields(&reader)
             case "stats": stats = try Self.readStats(&reader)
             case "batches_sent":
                 let value = try EngineState.integer(&reader, "campaigns.\(named).batches_sent")
@@ -313,6 +316,7 @@ extension StateRecord {
         self.id = id
         self.project = project
         self.facts = facts
+        self.fields = fields
         self.batchesSent = batchesSent ?? 0
         // Who was delivered to and what is in flight are never guessed: anything malformed is an error, or the next
         // plan would deliver again.
@@ -331,6 +335,35 @@ extension StateRecord {
                 action: action, startedAt: intent["started_at"]?.stringValue ?? "", batch: batch,
                 recipients: recipients, requestHash: intent["request_sha256"]?.stringValue)
         }
+    }
+
+    /// `fields`: an object of display values, in order. Descriptive only, so anything malformed (another type, a value
+    /// that is not a string, a path given twice) counts as not recorded rather than failing the whole state.
+    private static func readFields(_ reader: inout JSONReader) throws -> [ResourceField]? {
+        guard try reader.peek() == .object else {
+            try reader.skipValue()
+            return nil
+        }
+        var fields: [ResourceField] = []
+        var valid = true
+        try reader.beginObject()
+        while let path = try reader.nextKey() {
+            if let value = try reader.stringIfAny() {
+                fields.append(ResourceField(path, value))
+            } else {
+                valid = false
+            }
+        }
+        // Paths are few (a record's reviewable fields): for a handful, comparing pairs is cheaper than hashing them.
+        if valid, fields.count > 16 {
+            valid = Set(fields.map(\.path)).count == fields.count
+        } else if valid {
+            for index in fields.indices.dropFirst() where fields[..<index].contains(where: { $0.path == fields[index].path }) {
+                valid = false
+                break
+            }
+        }
+        return valid ? fields : nil
     }
 
     /// `{"sent": N, "clicked": M}` of format 1, read in place (every completed campaign has one).
