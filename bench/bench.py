@@ -117,9 +117,47 @@ def main():
         bench()
 
 
+def review_fields(body):
+    """The reviewable fields this version records with each applied campaign (`CleverTapFields`), made from its
+    compiled body: what a state written by this version holds besides the hash, so the plan benchmark reads them."""
+    import json
+
+    def quoted(value):
+        return json.dumps(value, ensure_ascii=False)
+
+    def day(value):
+        return f"{value // 10000:04d}-{value // 100 % 100:02d}-{value % 100:02d}"
+
+    fields = {"name": quoted(body["name"]), "devices": "[" + ", ".join(body["devices"]) + "]"}
+    where = body["where"]
+    if not where:
+        fields["audience.all"] = "true"
+    if "event_name" in where:
+        fields["audience.event"] = quoted(where["event_name"])
+    if "from" in where:
+        fields["audience.from"] = day(where["from"])
+        fields["audience.to"] = day(where["to"])
+    for item in where.get("common_profile_properties", {}).get("profile_fields", []):
+        fields["audience.profile." + item["Key"]] = quoted(item["value"])
+    content = body["content"]
+    fields["content.title"] = quoted(content["title"])
+    fields["content.body"] = quoted(content["body"])
+    for platform, entries in content.get("platform_specific", {}).items():
+        for key, value in entries.items():
+            fields[f"platform_specific.{platform}.{key}"] = quoted(value)
+    when = body["when"]
+    fields["schedule"] = when if when == "now" else f"{when[:4]}-{when[4:6]}-{when[6:8]} {when[9:]} Europe/Berlin"
+    if "tag_group" in body:
+        fields["options.tag_group"] = quoted(body["tag_group"])
+    if "respect_frequency_caps" in body:
+        fields["options.respect_frequency_caps"] = quoted(body["respect_frequency_caps"])
+    return fields
+
+
 def completed_state(corpus, path):
-    """A state file in which every corpus campaign exists and has completed, built from `campaign compile`'s
-    bodies with the same hash the tool uses (sha256 of the compact JSON body)."""
+    """A state file in which every corpus campaign exists and has completed, as this version writes it (format 2,
+    with each campaign's reviewable fields), built from `campaign compile`'s bodies with the same hash the tool uses
+    (sha256 of the compact JSON body)."""
     import hashlib
     import json
     import uuid
@@ -128,12 +166,14 @@ def completed_state(corpus, path):
     for index, request in enumerate(json.loads(out)["requests"]):
         body = request["body"]
         compact = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        fields = review_fields(body)
         campaigns[request["key"]] = {
-            "type": "scheduled", "name": body["name"], "file": "", "request_sha256": hashlib.sha256(compact).hexdigest(),
-            "status": "completed", "when": body["when"], "id": 1_000_000 + index, "stats": {"sent": 100, "clicked": 7},
+            "provider": "clevertap", "type": "scheduled", "name": body["name"], "file": request["key"] + ".yaml",
+            "hash": hashlib.sha256(compact).hexdigest(), "status": "completed", "schedule": fields["schedule"],
+            "id": str(1_000_000 + index), "facts": {"sent": "100", "clicked": "7"}, "fields": fields,
             "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
         }
-    state = {"format_version": 1, "lineage": str(uuid.uuid4()), "serial": 1, "applied_plans": [], "campaigns": campaigns}
+    state = {"format_version": 2, "lineage": str(uuid.uuid4()), "serial": 1, "applied_plans": [], "campaigns": campaigns}
     with open(path, "w") as f:
         json.dump(state, f)
 

@@ -93,7 +93,14 @@ public struct StateRecord: Sendable {
     /// The reviewable fields of the request whose ``hash`` the record holds, as its provider showed them when that
     /// request was made (``DesiredResource/fields``); nil when they were not recorded (records written before they
     /// were, or a provider that shows none). Explanation only: plans compare them to say what changed.
-    public var fields: [ResourceField]?
+    public var fields: [ResourceField]? {
+        get { storedFields.fields }
+        set { storedFields = .list(newValue) }
+    }
+    /// The fields as read from a state file are kept as their text and decoded when asked for: a plan of 10,000
+    /// unchanged records never needs them, and making a string per field of each would double the time a state takes
+    /// to load.
+    var storedFields: StoredFields = .list(nil)
     /// A request in flight or of unknown outcome.
     public var intent: Intent?
     /// Member kinds: members delivered so far, by kind of member.
@@ -119,4 +126,17 @@ public struct StateRecord: Sendable {
 
     /// Members delivered to, counted over all kinds.
     public var deliveredCount: Int { delivered.values.reduce(0) { $0 + $1.count } }
+}
+
+/// A record's fields: a list, or the text of their JSON object (an object of strings, as the record codec wrote it).
+enum StoredFields: Sendable {
+    case list([ResourceField]?)
+    case text([UInt8])
+
+    var fields: [ResourceField]? {
+        switch self {
+        case .list(let fields): fields
+        case .text(let text): StateRecord.decodeFields(text)
+        }
+    }
 }

@@ -238,7 +238,7 @@ extension StateRecord {
         var createdAt: String?, updatedAt: String?, schedule: String?, scheduledDate: Int?, startsAt: String?, id: String?
         var stats: (sent: Int?, clicked: Int?)?, batchesSent: Int?, delivered: JSONValue?, intent: JSONValue?, project: String?
         var facts: [Fact] = []
-        var fields: [ResourceField]?
+        var fieldsText: [UInt8]?
         // The key as shown is made only for a message (this runs for each of thousands of records).
         var named: String { EngineState.shown(key) }
         guard try reader.peek() == .object else { throw StateFileError("campaign `\(named)` in the state file is not an object") }
@@ -283,7 +283,7 @@ extension StateRecord {
                 while let factName = try reader.nextKey() {
                     facts.append(Fact(factName, try EngineState.text(&reader, "campaigns.\(named).facts.\(EngineState.shown(factName))")))
                 }
-            case "fields": fields = try Self.readFields(&reader)
+            case "fields": fieldsText = try reader.objectOfStringsText()
             case "stats": stats = try Self.readStats(&reader)
             case "batches_sent":
                 let value = try EngineState.integer(&reader, "campaigns.\(named).batches_sent")
@@ -316,7 +316,7 @@ extension StateRecord {
         self.id = id
         self.project = project
         self.facts = facts
-        self.fields = fields
+        if let fieldsText { storedFields = .text(fieldsText) }
         self.batchesSent = batchesSent ?? 0
         // Who was delivered to and what is in flight are never guessed: anything malformed is an error, or the next
         // plan would deliver again.
@@ -337,33 +337,25 @@ extension StateRecord {
         }
     }
 
-    /// `fields`: an object of display values, in order. Descriptive only, so anything malformed (another type, a value
-    /// that is not a string, a path given twice) counts as not recorded rather than failing the whole state.
-    private static func readFields(_ reader: inout JSONReader) throws -> [ResourceField]? {
-        guard try reader.peek() == .object else {
-            try reader.skipValue()
+    /// `fields`: the text of an object of display values, in order, as ``objectOfStringsText()`` kept it. Descriptive
+    /// only, so anything malformed (invalid UTF-8, a path given twice; another type was never kept) counts as not
+    /// recorded rather than failing the whole state.
+    static func decodeFields(_ text: [UInt8]) -> [ResourceField]? {
+        var reader = JSONReader(text)
+        var fields: [ResourceField] = []
+        do {
+            try reader.beginObject()
+            while let path = try reader.nextKey() { fields.append(ResourceField(path, try reader.string())) }
+            try reader.finish()
+        } catch {
             return nil
         }
-        var fields: [ResourceField] = []
-        var valid = true
-        try reader.beginObject()
-        while let path = try reader.nextKey() {
-            if let value = try reader.stringIfAny() {
-                fields.append(ResourceField(path, value))
-            } else {
-                valid = false
-            }
-        }
         // Paths are few (a record's reviewable fields): for a handful, comparing pairs is cheaper than hashing them.
-        if valid, fields.count > 16 {
-            valid = Set(fields.map(\.path)).count == fields.count
-        } else if valid {
-            for index in fields.indices.dropFirst() where fields[..<index].contains(where: { $0.path == fields[index].path }) {
-                valid = false
-                break
-            }
+        if fields.count > 16 {
+            return Set(fields.map(\.path)).count == fields.count ? fields : nil
         }
-        return valid ? fields : nil
+        for index in fields.indices.dropFirst() where fields[..<index].contains(where: { $0.path == fields[index].path }) { return nil }
+        return fields
     }
 
     /// `{"sent": N, "clicked": M}` of format 1, read in place (every completed campaign has one).

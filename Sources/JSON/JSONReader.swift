@@ -154,6 +154,71 @@ public struct JSONReader {
         try read(into: &sink, maxDepth: maxDepth)
     }
 
+    /// The text of the next value when it is an object whose members are all strings, or nil for any other value
+    /// (read and dropped). The object is read for its structure (and its escapes checked) without making its strings:
+    /// for members kept as text and decoded only when needed (a ``JSONReader`` over the text checks their UTF-8 then).
+    public mutating func objectOfStringsText() throws(Failure) -> [UInt8]? {
+        guard try peek() == .object else {
+            try skipValue()
+            return nil
+        }
+        let start = offset
+        offset += 1
+        var first = true
+        var onlyStrings = true
+        while true {
+            skipSpace()
+            guard offset < bytes.count else { throw fail("unexpected end of input") }
+            if bytes[offset] == UInt8(ascii: "}") {
+                offset += 1
+                break
+            }
+            if !first {
+                guard bytes[offset] == UInt8(ascii: ",") else { throw fail("expected `,` or `}`") }
+                offset += 1
+                skipSpace()
+            }
+            first = false
+            guard offset < bytes.count, bytes[offset] == UInt8(ascii: "\"") else { throw fail(offset < bytes.count ? "expected a string key" : "unexpected end of input") }
+            try skipString()
+            try expect(UInt8(ascii: ":"), "expected `:`")
+            if try peek() == .string {
+                try skipString()
+            } else {
+                onlyStrings = false
+                try skipValue()
+            }
+        }
+        atStart = false
+        return onlyStrings ? Array(bytes[start..<offset]) : nil
+    }
+
+    /// Reads a string (at its opening quote) without making it: its escapes and control characters are checked, its
+    /// UTF-8 is not.
+    private mutating func skipString() throws(Failure) {
+        offset += 1  // opening quote
+        while offset < bytes.count {
+            let byte = bytes[offset]
+            offset += 1
+            if byte == UInt8(ascii: "\"") { return }
+            if byte < 0x20 { throw fail("control character in a string", at: offset - 1) }
+            guard byte == UInt8(ascii: "\\") else { continue }
+            guard offset < bytes.count else { break }
+            let escape = bytes[offset]
+            offset += 1
+            switch escape {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"),
+                 UInt8(ascii: "t"):
+                continue
+            case UInt8(ascii: "u"):
+                _ = try hex4()
+            default:
+                throw fail("invalid escape", at: offset - 2)
+            }
+        }
+        throw fail("unterminated string")
+    }
+
     /// Checks that only white space follows.
     public mutating func finish() throws(Failure) {
         skipSpace()
