@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.10.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
     ],
     targets: [
         // libyaml, from Debian's libyaml-dev. Only YAMLFrontEnd imports it.
@@ -81,6 +83,17 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The PostgreSQL state backend: a workspace per environment, records and delivered batches as rows, an
+        // advisory lock per workspace, every write fenced on the workspace's serial. The only module that talks SQL.
+        .target(
+            name: "PostgresState",
+            dependencies: [
+                "CampaignDeploy", "CampaignEngine", "JSON",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The CleverTap provider: binding campaigns to resources, its kinds' rules, and the client behind the runtime.
         .target(
             name: "CleverTapProvider",
@@ -106,6 +119,7 @@ let package = Package(
                 "CleverTapProvider",
                 "CampaignEngine",
                 "CampaignDeploy",
+                "PostgresState",
                 "JSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -120,7 +134,7 @@ let package = Package(
             dependencies: [
                 "Diagnostics", "JSON", "YAMLFrontEnd", "Workspace", "CampaignModel", "CampaignLanguage", "CleverTapCompiler",
                 "CampaignCLI", "CampaignCommands", "CleverTapSandbox", "CleverTapClient", "CampaignSandbox", "CampaignEngine", "CampaignDeploy",
-                "CleverTapProvider",
+                "CleverTapProvider", "PostgresState",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             exclude: ["Fixtures"]

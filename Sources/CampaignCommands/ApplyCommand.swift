@@ -52,20 +52,18 @@ struct ApplyCommand: AsyncParsableCommand {
             saved = nil
         }
         let context = try deploy.context(paths: saved?.paths ?? paths, output: output.printer)
-        let lock: StateLock
+        let backend = try deploy.stateBackend(context)
+        let lease: any StateLease
         do {
-            lock = try StateLock.acquire(location: context.state, command: "campaign apply")
+            lease = try await backend.lease(command: "campaign apply")
         } catch {
             throw fail(error)
         }
-        defer { lock.release() }
-        let store = StateStore(location: context.state)
-        if !store.exists, !initState {
+        let made = try await PlanCommand.makePlan(context: context, deploy: deploy, refresh: false, estimate: false, read: { () async throws(DeployError) in try await lease.read() })
+        if !made.stateExists, !initState {
             throw fail("S012", "the state \(context.statePath) does not exist: applying would create and send every campaign as new",
                        hint: "check --state, --env and CAMPAIGN_STATE; if this is the project's first apply, pass --init-state")
         }
-
-        let made = try await PlanCommand.makePlan(context: context, deploy: deploy, refresh: false, estimate: false)
         let plan = made.plan
         if let saved {
             // The saved plan is not trusted: the files and state must be as they were, and the plan made again now must
@@ -95,16 +93,13 @@ struct ApplyCommand: AsyncParsableCommand {
             printOut("No changes.\n")
             return
         }
-        var state = made.state
-        var read: FileIdentity? = made.identity
+        let providers = deploy.providers(context)
+        let journal = await lease.writer(made.state)
         if !made.stateExists {
             // --init-state: the first state is written now, under the lock, before any request (and only if no state
             // appeared meanwhile).
-            guard !store.exists else { throw fail("S014", "a state appeared at \(context.statePath) while this plan was made", hint: "run the command again") }
-            do { read = try store.save(&state) } catch { throw fail(error) }
+            do { try await journal.create() } catch { throw fail(error) }
         }
-        let providers = deploy.providers(context)
-        let journal = StateJournal(state: state, store: store, lock: lock, read: .some(read))
         let terminal = isatty(STDOUT_FILENO) != 0
         let progress = Progress(terminal: terminal)
         let applier = Applier(providers: providers, journal: journal, events: { progress.handle($0) }, isCancelled: { interrupts.requested })
@@ -126,6 +121,7 @@ struct ApplyCommand: AsyncParsableCommand {
         for (key, message) in report.unknown {
             reportDiagnostic(.error("A002", "\(key): outcome unknown: \(message)", at: nil, hint: "run `campaign reconcile` before applying again"))
         }
+        await lease.release()
         if report.interrupted { throw ExitCode(130) }
         if !report.succeeded || plan.hasRefusals { throw ExitCode(ExitStatus.failure) }
     }

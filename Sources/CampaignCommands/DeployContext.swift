@@ -6,6 +6,7 @@ import CleverTapProvider
 import Diagnostics
 import Foundation
 import Logging
+import PostgresState
 import Workspace
 
 /// The deploy session: everything a deploy command works with, resolved once — the projects and their resources
@@ -16,10 +17,12 @@ public struct DeployContext: Sendable {
     public var desired: [DesiredResource]
     /// The rules of every provider this build has.
     public var rules: RuleBook
-    /// The state: where it is, and where it really is.
-    public var state: StateLocation
-    /// The state path as shown.
-    public var statePath: String { state.path }
+    /// The state: a file (where it is, and where it really is) or a database.
+    public var state: StateAddress
+    /// Whether the runner named the state (`--state`, `CAMPAIGN_STATE`) rather than the repository (`project.yaml`).
+    public var stateFromRunner: Bool
+    /// The state as shown.
+    public var statePath: String { state.shown }
     /// The records of state this run may touch: those of the paths named.
     public var scope: PlanScope
     public var environmentName: String?
@@ -40,7 +43,7 @@ public struct DeployContext: Sendable {
                 hint: "create `project.yaml` (at least `timezone: …`) in the folder that holds the campaigns; keys and the default state are anchored there"))
         }
         let settings = try environmentSettings(environmentName, projects: loaded.projects)
-        let state = try stateLocation(explicit: statePath, environment: environment, settings: settings, projects: loaded.projects)
+        let (state, fromRunner) = try stateLocation(explicit: statePath, environment: environment, settings: settings, projects: loaded.projects)
         let timezone = loaded.projects.first?.context.settings.timezone ?? "UTC"
         return DeployContext(
             loaded: loaded,
@@ -51,15 +54,15 @@ public struct DeployContext: Sendable {
                 }
             },
             rules: RuleBook([CleverTapRules()]),
-            state: state, scope: scope(paths: paths, projects: loaded.projects),
+            state: state, stateFromRunner: fromRunner, scope: scope(paths: paths, projects: loaded.projects),
             environmentName: environmentName, environmentSettings: settings, timezone: timezone)
     }
 
     /// The state of the project at or above `project` without loading its campaigns (the state commands): the rule
-    /// of ``load(paths:statePath:environmentName:environment:)``.
-    public static func stateOnly(project path: String, statePath: String?, environmentName: String?, environment: [String: String]) throws(DeployError) -> StateLocation {
-        if let statePath { return try StateLocation.resolve(statePath) }
-        if let variable = environment["CAMPAIGN_STATE"], !variable.isEmpty { return try StateLocation.resolve(variable) }
+    /// of ``load(paths:statePath:environmentName:environment:)``; and whether the runner named it.
+    public static func stateOnly(project path: String, statePath: String?, environmentName: String?, environment: [String: String]) throws(DeployError) -> (StateAddress, Bool) {
+        if let statePath { return (try StateAddress.parse(statePath), true) }
+        if let variable = environment["CAMPAIGN_STATE"], !variable.isEmpty { return (try StateAddress.parse(variable), true) }
         guard let project = ProjectLoader.loadSettings(path) else {
             throw DeployError("F008", "no `project.yaml` at or above \(path)", hint: "name the project with --project, or the state with --state")
         }
@@ -68,6 +71,23 @@ public struct DeployContext: Sendable {
         }
         let settings = try environmentSettings(environmentName, projects: [project.project])
         return try stateLocation(explicit: nil, environment: environment, settings: settings, projects: [project.project])
+    }
+
+    /// The state backend for `address`: the file, or the PostgreSQL workspace of the environment (`default` without
+    /// one).
+    public static func backend(_ address: StateAddress, fromRunner: Bool, environmentName: String?, environment: [String: String], logger: Logger) throws(DeployError) -> any StateBackend {
+        switch address {
+        case .file(let location):
+            return FileStateBackend(location: location)
+        case .postgres(let url):
+            let connector = PostgresConnector(url: url, fromRunner: fromRunner, environment: environment, logger: logger)
+            return try PostgresStateBackend(connector: connector, workspace: environmentName ?? "default")
+        }
+    }
+
+    /// The backend of this session's state.
+    public func stateBackend(environment: [String: String], logger: Logger) throws(DeployError) -> any StateBackend {
+        try Self.backend(state, fromRunner: stateFromRunner, environmentName: environmentName, environment: environment, logger: logger)
     }
 
     /// The environment `name` as every project given declares it (they must agree), or nil without a name.
@@ -91,10 +111,11 @@ public struct DeployContext: Sendable {
 
     /// The one state location for the run. A path the user gives is taken relative to the current directory; one the
     /// project gives, or the default, relative to the project's root. Several projects must resolve to one state.
-    static func stateLocation(explicit: String?, environment: [String: String], settings: EnvironmentSettings?, projects: [LoadedProject]) throws(DeployError) -> StateLocation {
-        if let explicit { return try StateLocation.resolve(explicit) }
-        if let variable = environment["CAMPAIGN_STATE"], !variable.isEmpty { return try StateLocation.resolve(variable) }
+    static func stateLocation(explicit: String?, environment: [String: String], settings: EnvironmentSettings?, projects: [LoadedProject]) throws(DeployError) -> (StateAddress, Bool) {
+        if let explicit { return (try StateAddress.parse(explicit), true) }
+        if let variable = environment["CAMPAIGN_STATE"], !variable.isEmpty { return (try StateAddress.parse(variable), true) }
         let relative = settings?.statePath ?? defaultStatePath
+        if PostgresURL.looksLikeURL(relative) { return (.postgres(try PostgresURL(relative, environment: environment)), false) }
         var locations: [StateLocation] = []
         for project in projects {
             let path = relative.hasPrefix("/") ? relative : (project.root == "." ? relative : project.root + "/" + relative)
@@ -105,8 +126,8 @@ public struct DeployContext: Sendable {
             throw DeployError("S041", "the projects given have different states (\(locations.map(\.path).joined(separator: ", ")))",
                               hint: "plan and apply each project on its own, or name one shared state with --state")
         }
-        if let location = locations.first { return location }
-        return try StateLocation.resolve(relative)
+        if let location = locations.first { return (.file(location), false) }
+        return (.file(try StateLocation.resolve(relative)), false)
     }
 
     /// The records the paths named cover: per project, the files and folders named relative to its root.

@@ -10,8 +10,8 @@ import Workspace
 /// Options shared by plan, apply, reconcile, status and state.
 struct DeployOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
-        "State file (default: $CAMPAIGN_STATE, else the environment's `state`, else .campaign/state.json — those two relative to the project's root).",
-        valueName: "path"))
+        "State file, or a postgres://user@host:port/db?sslmode=…&schema=… URL (password from PGPASSWORD or PGPASSFILE) (default: $CAMPAIGN_STATE, else the environment's `state`, else .campaign/state.json — those two relative to the project's root).",
+        valueName: "path-or-url"))
     var state: String?
 
     @Option(help: ArgumentHelp("An environment declared in project.yaml (`environments:`).", valueName: "name"))
@@ -35,11 +35,12 @@ struct DeployOptions: ParsableArguments {
         return logger
     }
 
-    /// The state location when it is known before the campaigns are loaded (a flag, `CAMPAIGN_STATE`, or one path's
-    /// project without an environment): for reading the state while they load. nil when it needs the projects.
+    /// The state file when it is known before the campaigns are loaded (a flag, `CAMPAIGN_STATE`, or one path's
+    /// project without an environment): for reading the state while they load. nil when it needs the projects, or
+    /// when the state is not a file.
     func quickStateLocation(paths: [String]) -> StateLocation? {
-        if let state { return try? StateLocation.resolve(state) }
-        if let variable = environment["CAMPAIGN_STATE"], !variable.isEmpty { return try? StateLocation.resolve(variable) }
+        if let state { return (try? StateAddress.parse(state))?.file }
+        if let variable = environment["CAMPAIGN_STATE"], !variable.isEmpty { return (try? StateAddress.parse(variable))?.file }
         guard env == nil, paths.count == 1, let path = paths.first else { return nil }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return nil }
@@ -48,14 +49,20 @@ struct DeployOptions: ParsableArguments {
         return try? StateLocation.resolve((found.root == "." ? "" : found.root + "/") + DeployContext.defaultStatePath)
     }
 
-    /// The state of the project at `project` (for the state commands, which read no campaigns): the same rule as
-    /// every other command (``DeployContext/load(paths:statePath:environmentName:environment:)``).
-    func stateLocation(project: String) throws -> StateLocation {
+    /// The state backend of the project at `project` (for the state commands, which read no campaigns): the same
+    /// rule as every other command (``DeployContext/load(paths:statePath:environmentName:environment:)``).
+    func stateBackend(project: String) throws -> any StateBackend {
         do {
-            return try DeployContext.stateOnly(project: project, statePath: state, environmentName: env, environment: environment)
+            let (address, fromRunner) = try DeployContext.stateOnly(project: project, statePath: state, environmentName: env, environment: environment)
+            return try DeployContext.backend(address, fromRunner: fromRunner, environmentName: env, environment: environment, logger: logger)
         } catch {
             throw fail(error)
         }
+    }
+
+    /// The state backend of a loaded session.
+    func stateBackend(_ context: DeployContext) throws -> any StateBackend {
+        do { return try context.stateBackend(environment: environment, logger: logger) } catch { throw fail(error) }
     }
 
     /// Loads the campaigns and settings, printing diagnostics; exits 1 on errors in the campaigns.

@@ -49,17 +49,24 @@ struct PlanCommand: AsyncParsableCommand {
             }
         }
         let context = try deploy.context(paths: paths, output: output)
-        let lock: StateLock?
+        let backend = try deploy.stateBackend(context)
+        // --out: the state is read under its lock, so the saved plan names a state no run was changing.
+        let lease: (any StateLease)?
         do {
-            lock = out != nil ? try StateLock.acquire(location: context.state, command: "campaign plan --out") : nil
+            lease = out != nil ? try await backend.lease(command: "campaign plan --out") : nil
         } catch {
             throw fail(error)
         }
-        defer { lock?.release() }
         let preloaded = await preload?.value
         let plan = try await Self.makePlan(
             context: context, deploy: deploy, refresh: refresh, estimate: estimate,
-            preloaded: preloaded.flatMap { StateStore(location: context.state).exists ? $0 : nil })
+            read: { () async throws(DeployError) -> EngineState? in
+                if let lease { return try await lease.read() }
+                // A preloaded state counts only if the file is still there.
+                if let preloaded, context.state.file?.exists == true { return preloaded.state }
+                return try await backend.read()
+            },
+            needsLive: lease == nil ? preloaded?.needsLive : nil)
         switch format {
         case .text: StandardOutput.write(PlanRenderer.textBytes(plan.plan, colors: output.useColorsOnStdout))
         case .markdown: printOut(PlanRenderer.markdown(plan.plan))
@@ -74,51 +81,41 @@ struct PlanCommand: AsyncParsableCommand {
             }
             printErr("saved the plan to \(out); apply it with `campaign apply \(out)`\n")
         }
-        lock?.release()
+        await lease?.release()
         // Like validate: the process ends here; skip tearing down thousands of campaigns object by object (kept
         // alive to this point, or they would be freed after their last use above).
         let status = plan.plan.hasRefusals ? ExitStatus.failure : detailedExitcode && plan.plan.hasChanges ? 2 : ExitStatus.success
         withExtendedLifetime((context, plan)) { ExitStatus.exitWithoutCleanup(status) }
     }
 
-    /// What ``makePlan(context:deploy:refresh:estimate:preloaded:)`` made: the plan, the state it was made against,
-    /// and whether that state exists on disk (a first plan starts from an empty one).
+    /// What ``makePlan(context:deploy:refresh:estimate:read:needsLive:)`` made: the plan, the state it was made
+    /// against, and whether that state exists (a first plan starts from an empty one).
     struct Made {
         var plan: Plan
         var state: EngineState
         var stateExists: Bool
-        /// The state file read (nil: none), for the journal's fence.
-        var identity: FileIdentity?
     }
 
-    /// Loads state, gathers live data (only when there is something to ask) and plans the paths named (records of
-    /// other paths are left alone and counted). A state that does not exist yet is said in the plan's first line.
+    /// Reads state (`read`: nil when there is none), gathers live data (only when there is something to ask) and
+    /// plans the paths named (records of other paths are left alone and counted). A state that does not exist yet is
+    /// said in the plan's first line. `needsLive`: whether a preloaded state's records need live data, decided
+    /// without the scope on the thread that read it.
     static func makePlan(
-        context: DeployContext, deploy: DeployOptions, refresh: Bool, estimate: Bool, preloaded: (state: EngineState, needsLive: Bool)? = nil
+        context: DeployContext, deploy: DeployOptions, refresh: Bool, estimate: Bool,
+        read: () async throws(DeployError) -> EngineState?, needsLive preloadedNeedsLive: Bool? = nil
     ) async throws -> Made {
-        let store = StateStore(location: context.state)
-        let exists = store.exists
-        let state: EngineState
-        let needsLive: Bool
-        var identity: FileIdentity?
+        let found: EngineState?
+        do { found = try await read() } catch { throw fail(error) }
+        let exists = found != nil
+        let state = found ?? EngineState()
         // Live facts only for the records this run plans: those of its resources, and the others in its scope. (The
         // set of keys is made only if a record is to be asked about: most plans of finished campaigns ask nothing.)
         let scope = context.scope
         let desired = context.desired
         let desiredKeys = LazyKeySet { Set(desired.map(\.key)) }
         let planned: @Sendable (String, StateRecord) -> Bool = { key, record in desiredKeys.set.contains(key) || scope.contains(record) }
-        if let preloaded {
-            // Decided without the scope on the thread that read it; asked again with the scope only when it said yes.
-            state = preloaded.state
-            needsLive = preloaded.needsLive && LiveData.isNeeded(for: state, rules: context.rules, refresh: refresh, including: planned)
-        } else {
-            do {
-                (state, identity) = try store.loadWithIdentity()
-            } catch {
-                throw fail(error)
-            }
-            needsLive = LiveData.isNeeded(for: state, rules: context.rules, refresh: refresh, including: planned)
-        }
+        // Asked again with the scope only when the preload said yes.
+        let needsLive = preloadedNeedsLive != false && LiveData.isNeeded(for: state, rules: context.rules, refresh: refresh, including: planned)
         var live: [String: LiveStatus] = [:]
         let providers = deploy.providers(context)
         if needsLive {
@@ -145,7 +142,7 @@ struct PlanCommand: AsyncParsableCommand {
             }
         }
         await providers.shutdown()
-        return Made(plan: plan, state: state, stateExists: exists, identity: identity)
+        return Made(plan: plan, state: state, stateExists: exists)
     }
 }
 

@@ -20,22 +20,23 @@ struct ReconcileCommand: AsyncParsableCommand {
     func run() async throws {
         ErrorOutput.use(output.printer)
         let context = try deploy.context(paths: paths, output: output.printer)
-        let lock: StateLock
+        let backend = try deploy.stateBackend(context)
+        let lease: any StateLease
         let state: EngineState
         do {
-            lock = try StateLock.acquire(location: context.state, command: "campaign reconcile")
-            state = try StateStore(location: context.state).load()
+            lease = try await backend.lease(command: "campaign reconcile")
+            state = try await lease.read() ?? EngineState()
         } catch {
             throw fail(error)
         }
-        defer { lock.release() }
         let unknown = state.campaigns.filter { $0.value.status == .unknown || $0.value.intent != nil }
         if unknown.isEmpty {
+            await lease.release()
             printOut("Nothing to reconcile.\n")
             return
         }
         let providers = deploy.providers(context)
-        let journal = StateJournal(state: state, store: StateStore(location: context.state), lock: lock)
+        let journal = await lease.writer(state)
         let findings: [Reconciler.Finding]
         do {
             findings = try await Reconciler.reconcile(journal: journal, providers: providers)
@@ -51,6 +52,7 @@ struct ReconcileCommand: AsyncParsableCommand {
         }
         await providers.shutdown()
         do { try await journal.finish() } catch { throw fail(error) }
+        await lease.release()
         for finding in findings { printOut("\(finding.key): \(finding.outcome)\n") }
         if findings.contains(where: { !$0.settled }) { throw ExitCode(ExitStatus.failure) }
     }
@@ -71,10 +73,10 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         ErrorOutput.use(output.printer)
         let context = try deploy.context(paths: paths, output: output.printer)
-        var state: EngineState
-        let store = StateStore(location: context.state)
-        guard store.exists else { throw fail("S012", "the state \(context.statePath) does not exist", hint: "check --state, --env and CAMPAIGN_STATE") }
-        do { state = try store.load() } catch { throw fail(error) }
+        let backend = try deploy.stateBackend(context)
+        let found: EngineState?
+        do { found = try await backend.read() } catch { throw fail(error) }
+        guard var state = found else { throw fail("S012", "the state \(context.statePath) does not exist", hint: "check --state, --env and CAMPAIGN_STATE") }
         var notes: [String: String] = [:]
         if !offline, LiveData.isNeeded(for: state, rules: context.rules, refresh: false) {
             let providers = deploy.providers(context)
@@ -101,7 +103,10 @@ struct StateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "state",
         abstract: "Inspect and repair the state.",
-        subcommands: [StateListCommand.self, StateShowCommand.self, StateResolveCommand.self, StateForgetCommand.self]
+        subcommands: [
+            StateListCommand.self, StateShowCommand.self, StateResolveCommand.self, StateForgetCommand.self,
+            StateInitCommand.self, StatePushCommand.self, StatePullCommand.self,
+        ]
     )
 }
 
@@ -112,58 +117,63 @@ struct StateOptions: ParsableArguments {
     @OptionGroup var deploy: DeployOptions
     @OptionGroup var output: DiagnosticOptions
 
-    /// The state location; refuses a state that does not exist (a typo must not read as an empty state).
-    func location() throws -> StateLocation {
+    /// The state's backend.
+    func backend() throws -> any StateBackend {
         ErrorOutput.use(output.printer)
         let start = project ?? (FileManager.default.fileExists(atPath: "campaigns") ? "campaigns" : ".")
-        let location = try deploy.stateLocation(project: start)
-        guard location.exists else {
-            throw fail("S012", "the state \(location.path) does not exist", hint: "check --project, --state, --env and CAMPAIGN_STATE")
-        }
-        return location
+        return try deploy.stateBackend(project: start)
     }
 
-    /// Runs `change` on the state under its lock, with a journal fenced from the moment the state was read, and folds
-    /// the journal into the state file afterwards: the one shape of every command that edits state by hand.
-    func change<T: Sendable>(command: String, _ change: (StateLocation, StateJournal) async throws -> T) async throws -> T {
-        let location = try location()
+    /// Runs `change` on the state under its lock, with a writer fenced from the moment the state was read, and ends
+    /// the writing afterwards (a file's journal is folded in): the one shape of every command that edits state by
+    /// hand. Refuses a state that does not exist (a typo must not read as an empty state).
+    func change<T: Sendable>(command: String, _ change: (String, any StateWriter) async throws -> T) async throws -> T {
+        let backend = try backend()
         do {
-            let lock = try StateLock.acquire(location: location, command: command)
-            defer { lock.release() }
-            let store = StateStore(location: location)
-            let (state, read) = try store.loadWithIdentity()
-            let journal = StateJournal(state: state, store: store, lock: lock, read: .some(read))
-            let result = try await change(location, journal)
+            let lease = try await backend.lease(command: command)
+            guard let state = try await lease.read() else {
+                await lease.release()
+                throw DeployError("S012", "the state \(backend.shown) does not exist", hint: "check --project, --state, --env and CAMPAIGN_STATE")
+            }
+            let journal = await lease.writer(state)
+            let result = try await change(backend.shown, journal)
             try await journal.finish()
+            await lease.release()
             return result
         } catch let error as DeployError {
             throw fail(error)
         }
     }
 
-    func load() throws -> (StateLocation, EngineState) {
-        let location = try location()
-        do { return (location, try StateStore(location: location).load()) } catch { throw fail(error) }
+    /// The state, read without a lock; refuses a state that does not exist.
+    func load() async throws -> (String, EngineState) {
+        let backend = try backend()
+        let found: EngineState?
+        do { found = try await backend.read() } catch { throw fail(error) }
+        guard let state = found else {
+            throw fail("S012", "the state \(backend.shown) does not exist", hint: "check --project, --state, --env and CAMPAIGN_STATE")
+        }
+        return (backend.shown, state)
     }
 }
 
-struct StateListCommand: ParsableCommand {
+struct StateListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "Every campaign in state (no API calls).")
     @OptionGroup var options: StateOptions
 
-    func run() throws {
-        printOut(StateTable.render(try options.load().1, notes: [:]))
+    func run() async throws {
+        printOut(StateTable.render(try await options.load().1, notes: [:]))
     }
 }
 
-struct StateShowCommand: ParsableCommand {
+struct StateShowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "show", abstract: "One campaign's record, as JSON.")
     @Argument(help: "The campaign key.") var key: String
     @OptionGroup var options: StateOptions
 
-    func run() throws {
-        let (location, state) = try options.load()
-        guard let record = state.campaigns[key] else { throw fail("S020", "no campaign `\(EngineState.shown(key))` in the state \(location.path)") }
+    func run() async throws {
+        let (shown, state) = try await options.load()
+        guard let record = state.campaigns[key] else { throw fail("S020", "no campaign `\(EngineState.shown(key))` in the state \(shown)") }
         printOut(JSONWriter(indent: 2).string(record.json) + "\n")
     }
 }
@@ -208,9 +218,9 @@ struct StateForgetCommand: AsyncParsableCommand {
     @OptionGroup var options: StateOptions
 
     func run() async throws {
-        let message = try await options.change(command: "campaign state forget") { [key] location, journal -> String in
+        let message = try await options.change(command: "campaign state forget") { [key] shown, journal -> String in
             guard let record = await journal.state.campaigns[key] else {
-                throw DeployError("S020", "no campaign `\(EngineState.shown(key))` in the state \(location.path)")
+                throw DeployError("S020", "no campaign `\(EngineState.shown(key))` in the state \(shown)")
             }
             guard record.status != .unknown, record.intent == nil else {
                 throw DeployError("S021", "`\(EngineState.shown(key))` has a request of unknown outcome", hint: "run `campaign reconcile` or `campaign state resolve \(key)` first")

@@ -28,11 +28,11 @@ public enum ApplyEvent: Sendable {
 /// its key `unknown` and ends that key's action.
 public struct Applier: Sendable {
     public let providers: ProviderSet
-    public let journal: StateJournal
+    public let journal: any StateWriter
     public let events: @Sendable (ApplyEvent) -> Void
     public let isCancelled: @Sendable () -> Bool
 
-    public init(providers: ProviderSet, journal: StateJournal, events: @escaping @Sendable (ApplyEvent) -> Void = { _ in },
+    public init(providers: ProviderSet, journal: any StateWriter, events: @escaping @Sendable (ApplyEvent) -> Void = { _ in },
                 isCancelled: @escaping @Sendable () -> Bool = { false }) {
         self.providers = providers
         self.journal = journal
@@ -141,7 +141,7 @@ public struct Applier: Sendable {
             let account = runtime.account
             try await journal.updateAll { $0.accounts[provider] = account }
         case let recorded? where recorded != runtime.account:
-            return .stateFailed("S015: the state \(journal.store.path) belongs to another \(provider) account than the credentials given (check --env and the credential variables); nothing was sent")
+            return .stateFailed("S015: the state \(await journal.shown) belongs to another \(provider) account than the credentials given (check --env and the credential variables); nothing was sent")
         default:
             break
         }

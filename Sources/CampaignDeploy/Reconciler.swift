@@ -12,7 +12,7 @@ public enum Reconciler {
     }
 
     /// Settles every unknown key that can be settled.
-    public static func reconcile(journal: StateJournal, providers: ProviderSet) async throws -> [Finding] {
+    public static func reconcile(journal: any StateWriter, providers: ProviderSet) async throws -> [Finding] {
         let state = await journal.state
         var findings: [Finding] = []
         for (key, record) in state.campaigns.sorted(by: { $0.key < $1.key }) where record.status == .unknown || record.intent != nil {
@@ -43,7 +43,7 @@ public enum Reconciler {
     }
 
     /// The user's word on an unknown key (``ApplyMachine/resolve(_:_:key:at:)``), saved.
-    public static func resolve(_ key: String, _ resolution: ApplyMachine.Resolution, journal: StateJournal) async throws(DeployError) -> String {
+    public static func resolve(_ key: String, _ resolution: ApplyMachine.Resolution, journal: any StateWriter) async throws(DeployError) -> String {
         guard let record = await journal.state.campaigns[key] else {
             throw DeployError("S020", "no campaign `\(EngineState.shown(key))` in state")
         }

@@ -16,7 +16,7 @@ import Workspace
 /// disk must still be the ones this run read or wrote. Either check failing means another process could be writing
 /// the same state, and the run stops rather than overwrite it (no lost update, no second runner sending the same
 /// campaign).
-public actor StateJournal {
+public actor StateJournal: StateWriter {
     public private(set) var state: EngineState
     let store: StateStore
     let lock: StateLock?
@@ -46,27 +46,36 @@ public actor StateJournal {
 
     /// Changes one record (nil removes it) and appends the change. `delivered`: the members the change appended to
     /// the record's delivered lists, when that is all it did to them (the line then carries only those).
-    public func update(_ key: String, delivered added: [String: [String]]? = nil, _ change: (inout StateRecord?) -> Void) throws(DeployError) {
+    public func update(_ key: String, delivered added: [String: [String]]?, _ change: (inout StateRecord?) -> Void) throws(DeployError) {
         // Taken out of the state while it changes: its delivered lists are then held once, and a batch appended to a
         // list of a million recipients is appended in place instead of copying the list (measured: the copy made a
         // 1,000,000-recipient send spend most of its time in memmove).
         var record = state.campaigns.removeValue(forKey: key)
-        let was = record?.delivered.mapValues(\.count) ?? [:]
+        let was = DeliveredChange.counts(record)
         change(&record)
         // The line carries only the added members when they are exactly what changed in the lists.
-        var hint = added
-        if let added, let record {
-            let grewBy = record.delivered.mapValues(\.count)
-            if Set(grewBy.keys).union(was.keys).contains(where: { (grewBy[$0] ?? 0) != (was[$0] ?? 0) + (added[$0]?.count ?? 0) }) { hint = nil }
-        } else {
-            hint = nil
-        }
+        let hint = DeliveredChange.appended(added, counts: was, record: record)
         let line = JournalLine(lineage: state.lineage, serial: state.serial + 1, key: key, record: record, deliveredAdded: hint)
         // In memory the change stands even when it cannot be appended: the run stops then, and what this process holds
         // is what it knows happened (an intent it recorded, an answer it got).
         state.campaigns[key] = record
         try append(line.bytes)
         state.serial += 1
+    }
+
+    public var shown: String { store.path }
+
+    /// Writes the state as the first one, under the lock, before any request (and only if no state appeared since
+    /// it was found missing).
+    public func create() throws(DeployError) {
+        guard expected == nil, !store.exists else {
+            throw DeployError("S014", "a state appeared at \(store.path) while this plan was made", hint: "run the command again")
+        }
+        try lock?.verify()
+        var first = state
+        expected = try store.save(&first)
+        bytesWritten += Self.size(of: store.target)
+        state = first
     }
 
     /// Changes several records (or other state) and rewrites the state file once.

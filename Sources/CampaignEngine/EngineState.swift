@@ -67,7 +67,7 @@ public struct Intent: Sendable, Hashable {
 }
 
 /// One resource in state.
-public struct StateRecord: Sendable {
+public struct StateRecord: Sendable, Equatable {
     /// The provider that owns it.
     public var provider: String
     /// Its kind, as the provider declares it.

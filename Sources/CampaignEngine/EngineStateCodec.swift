@@ -114,9 +114,13 @@ extension EngineState {
             records = try Self.readRecords(&again, version: version)
         }
         campaigns = records ?? [:]
-        // A provider id names one resource: two keys holding it would stop or report one resource twice. (Checked in
-        // the dictionary's order, with ids hashed as they are, per provider: this runs on every read of 10,000
-        // records; only a duplicate found is sorted, so the message names the same pair every time.)
+        try checkIds()
+    }
+
+    /// Refuses two keys holding one provider id: they would stop or report one resource twice. (Checked in the
+    /// dictionary's order, with ids hashed as they are, per provider: this runs on every read of 10,000 records;
+    /// only a duplicate found is sorted, so the message names the same pair every time.)
+    public func checkIds() throws(StateFileError) {
         var owners: [String: [String: String]] = [:]
         for (key, record) in campaigns {
             guard let id = record.id else { continue }
@@ -199,6 +203,22 @@ extension StateRecord {
 
     /// The record in format 2.
     public var json: JSONValue { json(includingDelivered: true) }
+
+    /// A record read from the text of its JSON object in format 2 (a row of a database state); `key` names it in
+    /// messages.
+    public init(jsonText bytes: [UInt8], key: String) throws(StateFileError) {
+        do {
+            var reader = JSONReader(bytes)
+            try self.init(reading: &reader, key: key, version: EngineState.currentFormatVersion)
+            try reader.finish()
+        } catch let failure as JSONParser.Failure {
+            throw StateFileError(syntax: failure)
+        } catch let error as StateFileError {
+            throw error
+        } catch {
+            throw StateFileError("\(error)")
+        }
+    }
 
     /// The record in format 2; without its delivered lists when `includingDelivered` is false (a journal line that
     /// gives only what was added).
