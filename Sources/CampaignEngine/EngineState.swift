@@ -129,9 +129,18 @@ public struct StateRecord: Sendable, Equatable {
 }
 
 /// A record's fields: a list, or the text of their JSON object (an object of strings, as the record codec wrote it).
-enum StoredFields: Sendable {
+/// Equal when they hold the same fields, however kept (the same text is compared as such, without decoding it).
+enum StoredFields: Sendable, Equatable {
     case list([ResourceField]?)
     case text([UInt8])
+
+    static func == (lhs: StoredFields, rhs: StoredFields) -> Bool {
+        switch (lhs, rhs) {
+        case (.list(let a), .list(let b)): return a == b
+        case (.text(let a), .text(let b)) where a == b: return true
+        default: return lhs.fields == rhs.fields
+        }
+    }
 
     var fields: [ResourceField]? {
         switch self {

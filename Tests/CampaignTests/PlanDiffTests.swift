@@ -125,6 +125,13 @@ struct PlanDiffTests {
         let line = JournalLine(lineage: state.lineage, serial: state.serial + 1, key: "a", record: changed)
         try replayed.replay(journal: line.bytes)
         #expect(replayed.campaigns["a"]?.fields == new && replayed.campaigns["a"]?.hash == "h2")
+        // A record read back from its own text (a database row) is equal to it, however its fields are kept.
+        let row = try StateRecord(jsonText: JSONWriter(indent: nil).bytes(changed.json(includingDelivered: false)), key: "a")
+        #expect(row.fields == new && row == changed && changed == row)
+        var other = row
+        other.fields = old
+        #expect(other != row)
+        #expect(try StateRecord(jsonText: JSONWriter(indent: 4).bytes(changed.json), key: "a") == row)
     }
 
     @Test func malformedFieldsCountAsNotRecorded() throws {
