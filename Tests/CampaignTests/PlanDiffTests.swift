@@ -134,6 +134,33 @@ struct PlanDiffTests {
         #expect(try StateRecord(jsonText: JSONWriter(indent: 4).bytes(changed.json), key: "a") == row)
     }
 
+    @Test func fieldsSurviveTheStateFileItsJournalAndTheFold() async throws {
+        let folder = try TestSupport.temporaryFolder()
+        let store = StateStore(path: folder + "/state.json")
+        var state = EngineState()
+        state.campaigns["a"] = record(fields: old)
+        _ = try store.save(&state)
+        #expect(try store.load().campaigns["a"]?.fields == old)
+        // A change appended to the journal (as a run that died would leave it) is read back with its fields…
+        let journal = StateJournal(state: try store.load(), store: store)
+        try await journal.update("a", delivered: nil) { record in
+            record?.hash = "h2"
+            record?.fields = new
+        }
+        #expect(FileManager.default.fileExists(atPath: folder + "/state.json.journal"))
+        #expect(try store.load().campaigns["a"]?.fields == new)
+        // …and folded into the state file; an untouched record keeps its fields as they were read.
+        var b = record(fields: nil)
+        b.id = "8"
+        try await journal.update("b") { [b] in $0 = b }
+        try await journal.finish()
+        let folded = try store.load()
+        #expect(folded.campaigns["a"]?.fields == new && folded.campaigns["a"]?.hash == "h2")
+        #expect(folded.campaigns["b"] != nil && folded.campaigns["b"]?.fields == nil)
+        try await StateJournal(state: folded, store: store).updateAll { $0.campaigns["b"]?.name = "B" }
+        #expect(try store.load().campaigns["a"]?.fields == new)
+    }
+
     @Test func malformedFieldsCountAsNotRecorded() throws {
         func read(_ fields: String) throws -> [ResourceField]? {
             let text = #"{"format_version": 2, "lineage": "l", "serial": 1, "campaigns": {"a": {"provider": "clevertap", "type": "scheduled", "status": "scheduled", "fields": \#(fields)}}}"#
