@@ -68,5 +68,5 @@ public enum FieldDiff: Sendable, Hashable {
     /// What a plan says when the fields last applied are not recorded.
     public static let notRecordedNote = "fields not recorded before this version: the request last applied cannot be compared field by field"
     /// What a plan says when the request changed in nothing the provider shows.
-    public static let noFieldNote = "no reviewable field differs (the request changed in a part not shown)"
+    public static let noFieldNote = "no reviewable field differs: the request changed in a part not shown"
 }

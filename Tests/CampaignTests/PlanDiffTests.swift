@@ -54,7 +54,7 @@ struct PlanDiffTests {
         #expect(colored.contains("\n    \u{1B}[31m- options.tag_group: \"g\"\u{1B}[0m\n"))
         // Nothing to compare with: said, not guessed. Nothing reviewable differs: said too.
         #expect(PlanRenderer.text(plan(.notRecorded), colors: false).contains("create anew\n    (fields not recorded before this version: the request last applied cannot be compared field by field)\n= other"))
-        #expect(PlanRenderer.text(plan(.changed([])), colors: false).contains("create anew\n    (no reviewable field differs (the request changed in a part not shown))\n"))
+        #expect(PlanRenderer.text(plan(.changed([])), colors: false).contains("create anew\n    (no reviewable field differs: the request changed in a part not shown)\n"))
         // No changes: no extra lines.
         #expect(PlanRenderer.text(plan(nil), colors: false).split(separator: "\n").count == 3)
         // A display value cannot break the line or send an escape sequence to the terminal.
