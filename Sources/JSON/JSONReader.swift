@@ -196,27 +196,35 @@ public struct JSONReader {
     /// Reads a string (at its opening quote) without making it: its escapes and control characters are checked, its
     /// UTF-8 is not.
     private mutating func skipString() throws(Failure) {
-        offset += 1  // opening quote
-        while offset < bytes.count {
-            let byte = bytes[offset]
-            offset += 1
-            if byte == UInt8(ascii: "\"") { return }
-            if byte < 0x20 { throw fail("control character in a string", at: offset - 1) }
-            guard byte == UInt8(ascii: "\\") else { continue }
-            guard offset < bytes.count else { break }
-            let escape = bytes[offset]
-            offset += 1
-            switch escape {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"),
-                 UInt8(ascii: "t"):
-                continue
-            case UInt8(ascii: "u"):
-                _ = try hex4()
-            default:
-                throw fail("invalid escape", at: offset - 2)
+        // Over the buffer itself (this runs for every byte of members kept as text, thousands of records' worth).
+        var at = offset + 1  // after the opening quote
+        let problem: (message: String, at: Int)? = bytes.withUnsafeBufferPointer { buffer in
+            while at < buffer.count {
+                let byte = buffer[at]
+                at += 1
+                if byte == UInt8(ascii: "\"") { return nil }
+                if byte < 0x20 { return ("control character in a string", at - 1) }
+                guard byte == UInt8(ascii: "\\") else { continue }
+                guard at < buffer.count else { break }
+                let escape = buffer[at]
+                at += 1
+                switch escape {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"),
+                     UInt8(ascii: "t"):
+                    continue
+                case UInt8(ascii: "u"):
+                    guard at + 4 <= buffer.count,
+                          buffer[at..<(at + 4)].allSatisfy({ (0x30...0x39).contains($0) || (0x41...0x46).contains($0) || (0x61...0x66).contains($0) })
+                    else { return ("invalid \\u escape", at) }
+                    at += 4
+                default:
+                    return ("invalid escape", at - 2)
+                }
             }
+            return ("unterminated string", at)
         }
-        throw fail("unterminated string")
+        offset = at
+        if let problem { throw fail(problem.message, at: problem.at) }
     }
 
     /// Checks that only white space follows.

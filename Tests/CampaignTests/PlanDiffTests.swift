@@ -171,6 +171,20 @@ struct PlanDiffTests {
         #expect(try read(#"{"content.title": 5}"#) == nil)
         #expect(try read(#"{"a": "1", "a": "2"}"#) == nil)
         #expect(try read("{}") == [])
+        #expect(try read(#"{"a": {"b": ["c", {"d": 1}]}, "e": "f"}"#) == nil)
+        #expect(try read(#" { "a" : "x\"\\\/\b\f\n\r\t\u00e9" , "b":"" } "#) == [ResourceField("a", "x\"\\/\u{8}\u{C}\n\r\té"), ResourceField("b", "")])
+        // Kept as text, but its structure is checked as it is read: what is not JSON is an error, where it is.
+        for bad in [#"{"a": "x\q"}"#, #"{"a": "\u12"}"#, #"{"a": "x}"#, "{\"a\": \"x\u{1}\"}", #"{"a" "b"}"#, #"{"a": "b",}"#, #"{"a": "b" "c": "d"}"#, #"{"a": "b""#] {
+            #expect(throws: StateFileError.self, "\(bad)") { try read(bad) }
+        }
+        // Members after it are read as usual (here: the type and status).
+        let first = #"{"format_version": 2, "lineage": "l", "serial": 1, "campaigns": {"a": {"provider": "clevertap", "fields": {"x": "\"y\""}, "type": "send", "status": "sent"}}}"#
+        let record = try #require(try EngineState(jsonText: Array(first.utf8)).campaigns["a"])
+        #expect(record.kind == "send" && record.status == .sent && record.fields == [ResourceField("x", "\"y\"")])
+        // Invalid UTF-8 in a kept value is found when the fields are decoded: not recorded, not a broken state.
+        var bytes = Array(#"{"format_version": 2, "lineage": "l", "serial": 1, "campaigns": {"a": {"provider": "clevertap", "type": "scheduled", "status": "scheduled", "fields": {"x": "?"}}}}"#.utf8)
+        bytes[bytes.lastIndex(of: UInt8(ascii: "?"))!] = 0xFF
+        #expect(try EngineState(jsonText: bytes).campaigns["a"]?.fields == nil)
         // A record of the previous version (no `fields`) reads as not recorded.
         let older = #"{"format_version": 2, "lineage": "l", "serial": 1, "campaigns": {"a": {"provider": "clevertap", "type": "scheduled", "status": "scheduled"}}}"#
         #expect(try EngineState(jsonText: Array(older.utf8)).campaigns["a"]?.fields == nil)
