@@ -10,19 +10,30 @@ BENCH_FILES  ?= 10000
 RELEASE      := -c release --static-swift-stdlib
 
 .DEFAULT_GOAL := help
-.PHONY: help setup build test run demo bench fuzz clean
+.PHONY: help setup build test run demo dist bench fuzz clean
 
 help: ## List the targets
 	@echo "campaign-as-code — make targets:"
 	@awk -F':.*## ' '/^[a-z-]+:.*## / { printf "  %-8s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
-setup: ## Install what a fresh machine lacks (libyaml-dev, jsonschema) and resolve Swift packages
+setup: ## Install what a fresh machine lacks (libyaml-dev, postgresql, nodejs, jsonschema, check-jsonschema), resolve Swift packages
 	@if ! pkg-config --exists yaml-0.1 2>/dev/null; then \
 		echo "installing libyaml-dev"; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libyaml-dev pkg-config; \
 	fi
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then \
+		echo "installing postgresql (the tests start a throwaway server of their own)"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql; \
+	fi
+	@if ! command -v node >/dev/null 2>&1; then \
+		echo "installing nodejs (runs the pull-request workflow's comment script in a test)"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq nodejs; \
+	fi
 	@python3 -c "import jsonschema" 2>/dev/null || python3 -m pip install --quiet jsonschema
+	@python3 -c "import check_jsonschema" 2>/dev/null || python3 -m pip install --quiet check-jsonschema
 	$(SWIFT) package resolve
 
 build: ## Build the tools (debug; CONFIG=release for an optimised, statically linked build)
@@ -37,6 +48,10 @@ run: build ## Validate the bundled campaigns/ and print their compiled requests
 
 demo: build ## Start the sandbox, then plan -> apply -> plan (no changes) -> status on campaigns/, and stop it
 	bash scripts/demo.sh
+
+dist: ## Release assets for the GitHub action: dist/campaign-VERSION-linux-ARCH.tar.gz and its .sha256
+	$(SWIFT) build $(RELEASE) --product campaign
+	bash scripts/dist.sh .build/release/campaign dist
 
 bench: ## Benchmarks, each side by side with its baseline (prints ratios)
 	$(SWIFT) build $(RELEASE) --product campaign
@@ -54,4 +69,4 @@ fuzz: ## Fuzz the YAML front end with libFuzzer for FUZZ_SECONDS (default 600)
 		-timeout=10 -rss_limit_mb=4096 -print_final_stats=1
 
 clean: ## Remove build products, the bench corpus and fuzz output
-	rm -rf .build $(FUZZ_BUILD) bench/out fuzz-corpus
+	rm -rf .build $(FUZZ_BUILD) bench/out fuzz-corpus dist

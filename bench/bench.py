@@ -73,7 +73,7 @@ def prepare(files):
     return corpus
 
 
-BENCHMARKS = ["validate", "compile", "plan", "client-creates", "client-sends", "apply-sends"]
+BENCHMARKS = ["validate", "compile", "plan", "plan-postgres", "recipients-csv", "client-creates", "client-sends", "apply-sends"]
 
 
 def main():
@@ -107,6 +107,7 @@ def main():
             "compile: `campaign compile` vs raw libyaml event parse (C, one core)",
             [CAMPAIGN, "compile", corpus], [BASELINE, corpus], 1.5, args.repeats)
     benchmarks["plan"] = lambda: plan_bench(corpus, args.repeats)
+    benchmarks["plan-postgres"] = lambda: plan_postgres_bench(corpus, args.repeats)
     benchmarks["recipients-csv"] = lambda: recipients_csv(args.recipients, args.repeats)
     benchmarks["client-creates"] = lambda: client_creates(args.creates)
     benchmarks["client-sends"] = lambda: client_sends(args.recipients, args.send_runs)
@@ -191,6 +192,39 @@ def plan_bench(corpus, repeats):
     print(f"plan: {summary.get('no-change')} campaigns unchanged and completed (no live queries)")
     compare("plan: `campaign plan` (all in state, completed) vs `campaign validate` of the same files",
             [CAMPAIGN, "plan", corpus, "--state", state], [CAMPAIGN, "validate", corpus], 1.3, repeats)
+
+
+_postgres = None
+
+
+def postgres():
+    """The benchmark's PostgreSQL cluster, started on first use."""
+    global _postgres
+    if _postgres is None:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import pg
+        _postgres = pg.Postgres(OUT)
+    return _postgres
+
+
+def plan_postgres_bench(corpus, repeats):
+    """The plan of the corpus with every campaign completed in a PostgreSQL workspace (pushed from the same state
+    file) vs the same plan against the file."""
+    state = os.path.join(OUT, "completed-state.json")
+    completed_state(corpus, state)
+    server = postgres()
+    url = server.url("plan_bench")
+    env = dict(os.environ, **server.env())
+    subprocess.run([CAMPAIGN, "state", "push", url, "--state", state, "--force"], env=env, check=True, stdout=subprocess.DEVNULL)
+    import json
+    check = subprocess.run([CAMPAIGN, "plan", corpus, "--state", url, "--format", "json"], capture_output=True, text=True, env=env)
+    summary = json.loads(check.stdout)["summary"] if check.returncode == 0 else {}
+    if not summary or sum(count for kind, count in summary.items() if kind != "no-change") != 0:
+        sys.exit(f"plan against the database did not see the corpus as unchanged: {summary} {check.stderr[-500:]}")
+    print(f"plan-postgres: {summary.get('no-change')} campaigns unchanged and completed, {summary.get('no-change')} rows in the workspace")
+    os.environ.update(server.env())
+    compare("plan-postgres: `campaign plan` with the state in PostgreSQL vs the same plan with the state in a file",
+            [CAMPAIGN, "plan", corpus, "--state", url], [CAMPAIGN, "plan", corpus, "--state", state], 1.2, repeats)
 
 
 def recipients_project(rows):
@@ -337,7 +371,7 @@ def read_io(path):
         return {key: int(value) for key, value in (line.split(":") for line in f if ":" in line)}
 
 
-def apply_send_run(project, recipients):
+def apply_send_run(project, recipients, backend="file"):
     """`campaign apply --auto-approve --init-state` of the send project against a fresh sandbox. The phases are
     timed from the apply's own output lines as they arrive (written unbuffered): the plan's last line comes just
     before the first intent is saved, the action's `finished` line right after the last outcome is saved."""
@@ -347,11 +381,16 @@ def apply_send_run(project, recipients):
     subprocess.run(["rm", "-rf", work], check=True)
     os.makedirs(work)
     state = os.path.join(work, "state.json")
+    extra_env = {}
+    if backend == "postgres":
+        server = postgres()
+        state = server.url("send_" + os.urandom(4).hex())
+        extra_env = server.env()
     io_file = os.path.join(work, "apply.io")
     sandbox = Sandbox("--send-rate", "1000")
     try:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CLEVERTAP_") and k != "CAMPAIGN_STATE"}
-        env.update(SANDBOX_ENV, CLEVERTAP_API_URL=sandbox.url, PEAK_RSS_IO=io_file)
+        env.update(SANDBOX_ENV, CLEVERTAP_API_URL=sandbox.url, PEAK_RSS_IO=io_file, **extra_env)
         command = [PEAK_RSS, RSS_FILE, CAMPAIGN, "apply", project, "--auto-approve", "--init-state", "--state", state]
         start = time.perf_counter()
         proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
@@ -377,7 +416,8 @@ def apply_send_run(project, recipients):
     plan_done = next((t for t, l in reversed(lines) if finished is not None and t < finished and not l.startswith(key)), None)
     if finished is None or plan_done is None:
         sys.exit("could not find the plan and the send's outcome in apply's output:\n" + "\n".join(l for _, l in lines[-20:]))
-    shown = subprocess.run([CAMPAIGN, "state", "show", key, "--state", state], capture_output=True, text=True, check=True)
+    shown = subprocess.run([CAMPAIGN, "state", "show", key, "--state", state], capture_output=True, text=True, check=True,
+                           env=dict(os.environ, **extra_env))
     record = json.loads(shown.stdout)
     delivered = [member for members in record.get("delivered", {}).values() for member in members]
     expected = [f"user-{i}" for i in range(recipients)]
@@ -386,58 +426,64 @@ def apply_send_run(project, recipients):
         "state: status sent, no intent left": record.get("status") == "sent" and "intent" not in record,
         f"sandbox ledger: exactly {-(-recipients // 1000)} send requests": len(sends) == -(-recipients // 1000),
         "sandbox ledger: every recipient once": sent_to == expected,
-        "journal folded into the state file": not os.path.exists(state + ".journal"),
     }
+    if backend == "file":
+        checks["journal folded into the state file"] = not os.path.exists(state + ".journal")
     return {
         "wall": wall, "load_plan": plan_done, "send_phase": finished - plan_done, "after_send": wall - finished,
-        "requests": len(sends), "rss": rss, "io": io, "state_bytes": os.path.getsize(state), "sandbox_429s": rejected,
+        "requests": len(sends), "rss": rss, "io": io, "state_bytes": os.path.getsize(state) if backend == "file" else 0, "sandbox_429s": rejected,
         "checks": checks, "delivered": len(delivered),
     }
 
 
 def apply_sends(recipients, runs):
     """The same 1000/s send driven through `campaign apply` (CSV -> plan -> intent/request/outcome per batch, each
-    journal line fsynced) side by side with the client alone (the same number of recipients), alternating."""
+    written durably) with the state in a file and in PostgreSQL, side by side with the client alone (the same number
+    of recipients), alternating; a fresh sandbox each."""
     project = send_project(recipients)
     print(f"apply sends: `campaign apply` of one identity push to {recipients:,} recipients from a CSV "
-          f"({-(-recipients // 1000)} requests) vs the client alone sending the same, alternating, fresh sandbox each")
-    apply_rates, ratios, failed = [], [], []
+          f"({-(-recipients // 1000)} requests), state in a file and in PostgreSQL, vs the client alone sending the same")
+    backends = ["file", "postgres"]
+    time_ratios = {b: [] for b in backends}
+    peaks = {b: [] for b in backends}
+    rejected = {b: 0 for b in backends}
+    failed = []
     for run in range(1, runs + 1):
         client = client_send_run(recipients)
         sequential = client_send_run(recipients, "sends-sequential")
-        applied = apply_send_run(project, recipients)
         client_rate = client["requests_per_second"]
-        # The apply's request rate over its send phase (first intent to last outcome); its wall time includes
-        # starting, reading the CSV, planning, and folding the journal into the state file.
-        apply_rate = applied["requests"] / applied["send_phase"]
-        apply_rates.append(apply_rate)
-        ratios.append(apply_rate / client_rate)
-        io = applied["io"]
         print(f"  run {run}: client alone {client['requests']} requests in {client['seconds']:.3f} s = {client_rate:.1f}/s "
-              f"(process {client['process_seconds']:.3f} s; 429s sandbox {client['sandbox_429s']}, client {client['client_429s']})")
+              f"(process {client['process_seconds']:.3f} s; 429s sandbox {client['sandbox_429s']}, client {client['client_429s']}; "
+              f"peak RSS {client['rss']:.1f} MiB)")
         print(f"         client one request at a time (as apply sends, no state written) {sequential['requests']} requests in "
               f"{sequential['seconds']:.3f} s = {sequential['requests_per_second']:.1f}/s, "
               f"{sequential['seconds'] / sequential['requests'] * 1000:.2f} ms per request")
-        print(f"         apply        {applied['requests']} requests: send phase {applied['send_phase']:.3f} s = {apply_rate:.1f}/s; "
-              f"wall {applied['wall']:.3f} s = {applied['requests'] / applied['wall']:.1f}/s (start + CSV + plan "
-              f"{applied['load_plan']:.3f} s, fold + exit {applied['after_send']:.3f} s); 429s sandbox {applied['sandbox_429s']}")
-        print(f"         per batch: apply {applied['send_phase'] / applied['requests'] * 1000:.2f} ms vs "
-              f"{sequential['seconds'] / sequential['requests'] * 1000:.2f} ms for the request alone: "
-              f"{(applied['send_phase'] / applied['requests'] - sequential['seconds'] / sequential['requests']) * 1000:.2f} ms "
-              f"or more for the intent and outcome lines (2 x write + fsync) and the hand-offs around them (the "
-              f"sequential client is itself held to the pace, {1.02 / 980 * 1000:.2f} ms, so its round trip is at most that)")
-        print(f"         ratio apply/client: send phase {client['seconds'] / applied['send_phase']:.3f} of the client's rate, "
-              f"wall {applied['wall'] / client['process_seconds']:.2f}x the client's process time")
-        print(f"         apply peak RSS {applied['rss']:.1f} MiB (client {client['rss']:.1f} MiB); written by the apply process: "
-              f"wchar {io['wchar'] / 2**20:.1f} MiB, write_bytes {io['write_bytes'] / 2**20:.1f} MiB (/proc/<pid>/io); "
-              f"final state file {applied['state_bytes'] / 2**20:.1f} MiB")
-        for check, ok in applied["checks"].items():
-            if not ok:
-                failed.append(f"run {run}: {check}")
-        print(f"         checks: {applied['delivered']:,} delivered in state; "
-              + ", ".join(f"{name}: {'ok' if ok else 'FAILED'}" for name, ok in applied["checks"].items()))
-    print(f"  median apply send phase {statistics.median(apply_rates):.1f} requests/s; median ratio apply/client "
-          f"{statistics.median(ratios):.3f}")
+        for backend in backends:
+            applied = apply_send_run(project, recipients, backend)
+            # The apply's request rate over its send phase (first intent to last outcome); its wall time includes
+            # starting, reading the CSV, planning, and (file) folding the journal into the state file.
+            apply_rate = applied["requests"] / applied["send_phase"]
+            ratio = applied["send_phase"] / client["seconds"]
+            time_ratios[backend].append(ratio)
+            peaks[backend].append(applied["rss"])
+            rejected[backend] += applied["sandbox_429s"]
+            io = applied["io"]
+            print(f"         apply, {backend:8} state: send phase {applied['send_phase']:.3f} s = {apply_rate:.1f}/s "
+                  f"({ratio:.3f}x the client's time); wall {applied['wall']:.3f} s (start + CSV + plan {applied['load_plan']:.3f} s, "
+                  f"end {applied['after_send']:.3f} s); {applied['send_phase'] / applied['requests'] * 1000:.2f} ms per batch; "
+                  f"429s {applied['sandbox_429s']}; peak RSS {applied['rss']:.1f} MiB; wchar {io['wchar'] / 2**20:.1f} MiB"
+                  + (f"; state file {applied['state_bytes'] / 2**20:.1f} MiB" if backend == "file" else ""))
+            for check, ok in applied["checks"].items():
+                if not ok:
+                    failed.append(f"run {run} ({backend}): {check}")
+            print(f"           checks: {applied['delivered']:,} delivered in state; "
+                  + ", ".join(f"{name}: {'ok' if ok else 'FAILED'}" for name, ok in applied["checks"].items()))
+    for backend in backends:
+        median = statistics.median(time_ratios[backend])
+        peak = max(peaks[backend])
+        print(f"  {backend} state: median send-phase time {median:.3f}x the client alone (goal <= 1.1: {'met' if median <= 1.1 else 'MISSED'}); "
+              f"429s {rejected[backend]} (goal 0: {'met' if rejected[backend] == 0 else 'MISSED'}); "
+              f"peak RSS {peak:.1f} MiB (goal <= 200 MB = {200e6 / 2**20:.0f} MiB: {'met' if peak * 2**20 <= 200e6 else 'MISSED'})")
     if failed:
         sys.exit("apply-sends checks failed: " + "; ".join(failed))
 

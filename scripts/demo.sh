@@ -13,7 +13,9 @@ cleanup() {
 trap cleanup EXIT
 
 # One sandbox second per real second would make `now` campaigns take a minute; run its clock 60x faster.
-"$BIN/campaign-sandbox" --port 0 --timezone Europe/Berlin --time-scale 60 --completion-delay 60 >"$work/sandbox.out" 2>&1 &
+# The account has the email and SMS providers the examples name (`provider_nick_name`).
+"$BIN/campaign-sandbox" --port 0 --timezone Europe/Berlin --time-scale 60 --completion-delay 60 \
+  --provider email:SendGrid --provider sms:Twilio >"$work/sandbox.out" 2>&1 &
 sandbox_pid=$!
 for _ in $(seq 1 100); do
   grep -q '^listening on ' "$work/sandbox.out" 2>/dev/null && break

@@ -125,7 +125,7 @@ public struct Applier: Sendable {
                 return try await run(action)
             }
         } catch {
-            return .stateFailed("state: \(error.description)")
+            return .stateFailed("state \(error.code): \(error.description)")
         }
     }
 

@@ -111,9 +111,10 @@ struct DocumentDecoder {
         }
         // The type decides which defaults apply, so read it before merging.
         let ownType = root["type"]?.scalar?.value ?? context.defaults?["type"]?.scalar?.value
-        let ownChannel = root["channel"]?.scalar?.value ?? context.defaults?["channel"]?.scalar?.value
+        // Segment campaigns take their channel from their own document only (see DefaultsMerge).
+        let ownChannel = root["channel"]?.scalar?.value ?? (ownType == "identity" ? context.defaults?["channel"]?.scalar?.value : nil)
         if let defaults = context.defaults {
-            root = DefaultsMerge.merge(root, defaults: defaults, isIdentity: ownType == "identity", isEmail: ownChannel == "email")
+            root = DefaultsMerge.merge(root, defaults: defaults, isIdentity: ownType == "identity", channel: ownChannel)
         }
         guard let fields = checker.fields(root, what: "a campaign", allowed: CampaignFields.topLevel,
                                           extraHints: ["title": "`title` belongs inside `content`", "body": "`body` belongs inside `content`",
@@ -145,23 +146,33 @@ struct DocumentDecoder {
                           hint: field == "schedule" ? "identity sends take no schedule other than `now`" : nil)
         }
 
-        var channel = Channel.push
-        if type == .identity, let node = fields["channel"] { channel = checker.choice(node, field: "channel", as: Channel.self) ?? .push }
+        var writtenChannel: Channel?
+        if let node = fields["channel"] {
+            writtenChannel = checker.choice(node, field: "channel", as: Channel.self)
+            if writtenChannel == nil {
+                // Every other rule depends on the channel: go on with the one suggested (the error is reported, so no
+                // campaign results), or stop here when nothing is close.
+                guard let text = node.scalar?.value, let suggested = Suggestions.closest(to: text, in: Channel.allCases.map(\.rawValue)) else { return nil }
+                writtenChannel = Channel(rawValue: suggested)
+            }
+        }
+        let channel = writtenChannel ?? .push
 
         let delivery: Delivery?
         switch type {
-        case .segment: delivery = segment(fields, document: document).map(Delivery.segment)
+        case .segment: delivery = segment(fields, document: document, channel: writtenChannel).map(Delivery.segment)
         case .identity: delivery = identity(fields, document: document, channel: channel).map(Delivery.identity)
         }
-        let content = self.content(fields, document: document, isEmail: type == .identity && channel == .email)
+        let content = self.content(fields, document: document, channel: channel, type: type)
         let platforms = platformSpecific(fields, document: document, delivery: delivery, type: type, channel: channel)
-        let options = self.options(fields)
+        let options = self.options(fields, type: type, channel: channel, schedule: delivery.flatMap(\.segmentSchedule))
 
         guard !checker.hasErrors, let keyInfo, let name, let delivery, let content, let platforms else { return nil }
         return Campaign(
-            key: keyInfo.key, name: name, delivery: delivery, content: content, platformSpecific: platforms, options: options.options,
+            key: keyInfo.key, name: name, delivery: delivery, content: content.content, platformSpecific: platforms, options: options.options,
             origin: Origin(file: file, document: document.location, key: keyInfo.location, name: fields["name"]?.location ?? document.location,
-                           tagGroup: options.tagGroupLocation))
+                           tagGroup: options.tagGroupLocation),
+            contentOptions: content.options)
     }
 
     private mutating func key(_ fields: Fields, document: YAMLDocument) -> (key: String, location: SourceLocation)? {
@@ -194,14 +205,12 @@ struct DocumentDecoder {
     }
 
     static func validKey(_ key: String) -> Bool { CampaignDecoder.isValidKey(key) }
+}
 
-    private mutating func options(_ fields: Fields) -> (options: Options, tagGroupLocation: SourceLocation?) {
-        guard let node = fields["options"], let options = checker.fields(node, what: "`options`", allowed: CampaignFields.options) else {
-            return (Options(), nil)
-        }
-        var result = Options()
-        if let caps = options["respect_frequency_caps"] { result.respectFrequencyCaps = checker.bool(caps, field: "respect_frequency_caps") }
-        if let tag = options["tag_group"] { result.tagGroup = checker.string(tag, field: "tag_group") }
-        return (result, options["tag_group"]?.location)
+extension Delivery {
+    /// A segment campaign's schedule.
+    var segmentSchedule: Schedule? {
+        if case .segment(let segment) = self { return segment.schedule }
+        return nil
     }
 }

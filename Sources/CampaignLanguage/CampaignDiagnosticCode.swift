@@ -64,4 +64,10 @@ public enum CampaignDiagnosticCode {
     public static let timezoneNotARegion: DiagnosticCode = "C062"
     /// `provider:` names a provider this build does not have.
     public static let unknownProvider: DiagnosticCode = "C070"
+    /// A field that does not belong to the campaign's channel (`devices` of an email, `ttl` of an SMS, …).
+    public static let notForChannel: DiagnosticCode = "C008"
+    /// A profile operator that does not fit its value's type (`greater_than` with a string), or that is unknown.
+    public static let operatorNotForType: DiagnosticCode = "C025"
+    /// Delivery times out of order or listed twice, or a cutoff not after the first time.
+    public static let deliveryTimes: DiagnosticCode = "C052"
 }

@@ -143,6 +143,12 @@ public enum ProjectDecoder {
             let account = variable("account_id_env")
             let passcode = variable("passcode_env")
             let state = outer["state"].flatMap { checker.string($0, field: "state") }
+            if let state, let node = outer["state"], state.lowercased().hasPrefix("postgres"), let url = URLComponents(string: state),
+                url.password != nil || url.queryItems?.contains(where: { $0.name.lowercased() == "password" }) == true {
+                // A secret committed to the repository: said without repeating it.
+                checker.error(CampaignDiagnosticCode.invalidValue, "a state URL must not carry a password", at: node,
+                              hint: "remove it (and change it: it is in the repository's history); the runner sets PGPASSWORD or PGPASSFILE")
+            }
             if let account, let passcode {
                 var clevertap = ["account_id_env": account, "passcode_env": passcode]
                 if let region { clevertap["region"] = region }

@@ -4,13 +4,35 @@ import Foundation
 import YAMLFrontEnd
 
 extension DocumentDecoder {
-    /// `devices`, `audience`, `schedule` and `stopped` of a segment campaign.
-    mutating func segment(_ fields: Fields, document: YAMLDocument) -> SegmentDelivery? {
-        let devices = self.devices(fields, document: document)
+    /// `devices`, `audience`, `schedule` and `stopped` of a segment campaign on `channel` (nil: none written, a push).
+    mutating func segment(_ fields: Fields, document: YAMLDocument, channel written: Channel?) -> SegmentDelivery? {
+        let channel = written ?? .push
+        let devices: [Device]?
+        switch channel {
+        case .push: devices = self.devices(fields, document: document)
+        case .webpush: devices = webDevices(fields)
+        case .email, .sms:
+            if let keyNode = fields.keyNode("devices") {
+                checker.error(CampaignDiagnosticCode.notForChannel, "`devices` is for push and web push campaigns, not \(channel == .email ? "email" : "SMS")", at: keyNode,
+                              hint: "remove `devices`: \(channel == .email ? "an email" : "an SMS") reaches people, not devices")
+                devices = nil
+            } else {
+                devices = []
+            }
+        }
         let audience = segmentAudience(fields, document: document)
         var schedule: Schedule?
         if let node = fields["schedule"] {
-            schedule = self.schedule(node)
+            if node.mapping != nil {
+                if channel == .push {
+                    schedule = delivery(node).map(Schedule.delivery)
+                } else {
+                    checker.error(CampaignDiagnosticCode.notForChannel, "a delivery plan (`schedule` as a mapping) is for push campaigns, not \(channel.rawValue)", at: node,
+                                  hint: "write `schedule: now` or `schedule: \"YYYY-MM-DD HH:MM\"`")
+                }
+            } else {
+                schedule = self.schedule(node)
+            }
         } else {
             checker.error(CampaignDiagnosticCode.missingField, "segment campaign has no `schedule`", at: document.location,
                           hint: "add `schedule: now`, `schedule: \"2027-05-01 09:00\"` (account time zone) or an ISO 8601 time with an offset")
@@ -18,7 +40,20 @@ extension DocumentDecoder {
         var stopped: Bool? = false
         if let node = fields["stopped"] { stopped = checker.bool(node, field: "stopped") }
         guard let devices, let audience, let schedule, let stopped else { return nil }
-        return SegmentDelivery(devices: devices, audience: audience, schedule: schedule, stopped: stopped)
+        return SegmentDelivery(devices: devices, audience: audience, schedule: schedule, stopped: stopped, channel: written)
+    }
+
+    /// A web push targets browsers: `devices` may be left out, or be `[web]`.
+    private mutating func webDevices(_ fields: Fields) -> [Device]? {
+        guard let node = fields["devices"] else { return [.web] }
+        guard let items = checker.list(node, field: "devices", of: "`web`") else { return nil }
+        let names = items.map { $0.scalar?.value ?? "" }
+        guard names == ["web"] else {
+            checker.error(CampaignDiagnosticCode.invalidValue, "a web push targets `devices: [web]`", at: node,
+                          hint: "remove `devices` (a web push targets `web`), or write `channel: push` for a mobile push")
+            return nil
+        }
+        return [.web]
     }
 
     private mutating func devices(_ fields: Fields, document: YAMLDocument) -> [Device]? {
@@ -36,7 +71,13 @@ extension DocumentDecoder {
         var seen: [Device: SourceLocation] = [:]
         var failed = false
         for item in items {
-            guard let device = checker.choice(item, field: "devices", as: Device.self) else {
+            if item.scalar?.value == "web" {
+                checker.error(CampaignDiagnosticCode.invalidValue, "`web` is the device of a web push", at: item,
+                              hint: "write `channel: webpush` (browsers), or list `android`, `ios`, `windows` for a mobile push")
+                failed = true
+                continue
+            }
+            guard let device = checker.choice(item, field: "devices", as: MobileDevice.self)?.device else {
                 failed = true
                 continue
             }
@@ -55,7 +96,16 @@ extension DocumentDecoder {
     private mutating func segmentAudience(_ fields: Fields, document: YAMLDocument) -> SegmentAudience? {
         guard let node = fields["audience"] else {
             checker.error(CampaignDiagnosticCode.missingField, "segment campaign has no `audience`", at: document.location,
-                          hint: "add `audience: {all: true}` for the whole user base, or filters (`event`, `from`/`to`, `profile`)")
+                          hint: "add `audience: all` for the whole user base, or filters (`event`, `from`/`to`, `profile`)")
+            return nil
+        }
+        // `audience: all`: the whole user base, said explicitly. Any other word is a mistake; an empty audience
+        // stays an error (it must never mean everyone by accident).
+        if let scalar = node.scalar, !node.isNull {
+            if scalar.value == "all" { return .all }
+            let suggestion = Suggestions.closest(to: scalar.value, in: ["all"]) != nil ? "did you mean `all`? " : ""
+            checker.error(CampaignDiagnosticCode.wrongType, "`audience` must be `all` or a mapping of filters, not \(Checker.describe(node))", at: node,
+                          hint: suggestion + "write `audience: all` for the whole user base, or filters (`event`, `from`/`to`, `profile`)")
             return nil
         }
         guard let audience = checker.fields(node, what: "`audience`", allowed: CampaignFields.segmentAudience,
@@ -79,7 +129,7 @@ extension DocumentDecoder {
         }
         if filters.isEmpty {
             checker.error(CampaignDiagnosticCode.emptyAudience, "`audience` selects nobody", at: node,
-                          hint: "write `all: true` for the whole user base, or give `event`, `from`/`to` or `profile`")
+                          hint: "write `audience: all` for the whole user base, or give `event`, `from`/`to` or `profile`")
             return nil
         }
         var filter = AudienceFilter()
@@ -130,30 +180,6 @@ extension DocumentDecoder {
         return nil
     }
 
-    private mutating func profile(_ node: YAMLNode) -> [ProfileField]? {
-        guard let fields = checker.fields(node, what: "`profile`", allowed: nil) else { return nil }
-        if fields.entries.isEmpty {
-            checker.error(CampaignDiagnosticCode.emptyValue, "`profile` has no properties", at: node,
-                          hint: "add `Property Name: value` lines, or remove `profile`")
-            return nil
-        }
-        var result: [ProfileField] = []
-        var failed = false
-        for entry in fields.entries {
-            if entry.name.isEmpty {
-                checker.error(CampaignDiagnosticCode.emptyValue, "a profile property needs a name", at: entry.key)
-                failed = true
-                continue
-            }
-            guard let value = scalarValue(entry.value, field: "profile.\(entry.name)") else {
-                failed = true
-                continue
-            }
-            result.append(ProfileField(key: entry.name, value: value))
-        }
-        return failed ? nil : result
-    }
-
     /// A free-form scalar typed by YAML 1.2's core schema: booleans, numbers, otherwise strings.
     mutating func scalarValue(_ node: YAMLNode, field: @autoclosure () -> String) -> ScalarValue? {
         guard let scalar = node.scalar else {
@@ -189,7 +215,7 @@ extension DocumentDecoder {
 
     /// A warning when `time` does not exist in the account's zone or happens twice there (a daylight-saving
     /// change), naming the instant plan and apply take for it. The request itself (`when`) is unchanged.
-    private mutating func warnAboutDaylightSaving(_ time: LocalDateTime, at node: YAMLNode) {
+    mutating func warnAboutDaylightSaving(_ time: LocalDateTime, at node: YAMLNode) {
         let zoneName = context.settings.timezone
         // Most days have no change of offset: nothing to read (a cached answer per zone and day).
         guard ScheduleParser.offsetMayChange(on: time.date, in: zoneName), let zone = TimeZone(identifier: zoneName) else { return }
@@ -220,11 +246,13 @@ extension DocumentDecoder {
             hint: "to name the instant yourself, give the time with its offset, e.g. `\(example)`, or pick a time that happens once")
     }
 
-    private mutating func schedule(_ node: YAMLNode) -> Schedule? {
+    /// `now` or a time; `inAccountZone: false` (a delivery plan in each user's zone) skips the account zone's
+    /// daylight-saving warning, which says nothing about users' zones.
+    mutating func schedule(_ node: YAMLNode, inAccountZone: Bool = true) -> Schedule? {
         guard let text = checker.string(node, field: "schedule") else { return nil }
         switch ScheduleParser.schedule(text, timezone: context.settings.timezone) {
         case .success(let schedule):
-            if case .at(let time) = schedule { warnAboutDaylightSaving(time, at: node) }
+            if inAccountZone, case .at(let time) = schedule { warnAboutDaylightSaving(time, at: node) }
             return schedule
         case .failure(let failure):
             let message: String

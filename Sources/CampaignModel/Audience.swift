@@ -1,6 +1,6 @@
 /// Who a segment campaign reaches.
 public enum SegmentAudience: Sendable, Hashable {
-    /// The whole user base (`all: true`).
+    /// The whole user base (`audience: all` or `all: true`).
     case all
     /// Users matching every filter given.
     case filtered(AudienceFilter)
@@ -22,15 +22,69 @@ public struct AudienceFilter: Sendable, Hashable {
     }
 }
 
-/// A profile property and the value to match.
+/// A profile property and the condition it must meet.
 public struct ProfileField: Sendable, Hashable {
     public var key: String
-    public var value: ScalarValue
+    public var condition: ProfileCondition
 
+    /// The shorthand `Property: value`: equal to `value`.
     public init(key: String, value: ScalarValue) {
         self.key = key
-        self.value = value
+        self.condition = .equals(value)
     }
+
+    /// A condition of either form.
+    public init(key: String, condition: ProfileCondition) {
+        self.key = key
+        self.condition = condition
+    }
+}
+
+/// What a profile property must be.
+public enum ProfileCondition: Sendable, Hashable {
+    /// The shorthand `Property: value`: equal to the value.
+    case equals(ScalarValue)
+    /// The operator form `Property: {operator: …, value: …}`.
+    case compare(ProfileOperator, ProfileOperand)
+
+    /// Whether this is the operator form.
+    public var isOperatorForm: Bool {
+        if case .compare = self { return true }
+        return false
+    }
+}
+
+/// What an operator compares with.
+public enum ProfileOperand: Sendable, Hashable {
+    /// No value (`exists`, `does_not_exist`).
+    case none
+    case one(ScalarValue)
+    /// Several values: any of them matches.
+    case any([ScalarValue])
+}
+
+/// The query language's operators for profile properties, per value type.
+public enum ProfileOperator: String, Sendable, Hashable, CaseIterable {
+    case equals
+    case notEquals = "not_equals"
+    case contains
+    case doesNotContain = "does_not_contain"
+    case exists
+    case doesNotExist = "does_not_exist"
+    case greaterThan = "greater_than"
+    case greaterThanEquals = "greater_than_equals"
+    case lessThan = "less_than"
+    case lessThanEquals = "less_than_equals"
+
+    /// The operators for string values.
+    public static let forStrings: [ProfileOperator] = [.equals, .notEquals, .contains, .doesNotContain, .exists, .doesNotExist]
+    /// The operators for numbers.
+    public static let forNumbers: [ProfileOperator] = [.equals, .greaterThan, .greaterThanEquals, .lessThan, .lessThanEquals]
+    /// The operators for booleans (sent as the strings "True" / "False").
+    public static let forBooleans: [ProfileOperator] = [.equals]
+
+    /// Whether the operator takes no value.
+    public var takesNoValue: Bool { self == .exists || self == .doesNotExist }
 }
 
 /// The kinds of recipient identifiers, in the order the compiler takes them.

@@ -7,8 +7,13 @@ import Diagnostics
 public struct Campaign: Sendable, Hashable {
     private var storage: Storage
 
-    public init(key: String, name: String, delivery: Delivery, content: Content, platformSpecific: PlatformSpecific, options: Options, origin: Origin) {
-        storage = Storage(Fields(key: key, name: name, delivery: delivery, content: content, platformSpecific: platformSpecific, options: options, origin: origin))
+    public init(
+        key: String, name: String, delivery: Delivery, content: Content, platformSpecific: PlatformSpecific, options: Options, origin: Origin,
+        contentOptions: ContentOptions = ContentOptions()
+    ) {
+        storage = Storage(Fields(
+            key: key, name: name, delivery: delivery, content: content, platformSpecific: platformSpecific, options: options, origin: origin,
+            contentOptions: contentOptions))
     }
 
     /// The campaign's identity in state (`promos/spring`); never sent to the provider.
@@ -43,6 +48,15 @@ public struct Campaign: Sendable, Hashable {
         _modify {
             makeUnique()
             yield &storage.fields.content
+        }
+    }
+
+    /// Content fields beyond the title (or subject) and body: an email's sender name, an SMS's DLT ids.
+    public var contentOptions: ContentOptions {
+        _read { yield storage.fields.contentOptions }
+        _modify {
+            makeUnique()
+            yield &storage.fields.contentOptions
         }
     }
 
@@ -113,6 +127,7 @@ public struct Campaign: Sendable, Hashable {
         var platformSpecific: PlatformSpecific
         var options: Options
         var origin: Origin
+        var contentOptions: ContentOptions
     }
 }
 
@@ -150,21 +165,29 @@ public enum Delivery: Sendable, Hashable {
     case identity(IdentityDelivery)
 }
 
-/// A segment campaign: devices, who, when, and whether it is stopped.
+/// A segment campaign: its channel, devices, who, when, and whether it is stopped.
 public struct SegmentDelivery: Sendable, Hashable {
-    /// Non-empty, no duplicates, in written order.
+    /// Non-empty, no duplicates, in written order (`[web]` for web push; empty for email and SMS, which target
+    /// people rather than devices).
     public var devices: [Device]
     public var audience: SegmentAudience
     public var schedule: Schedule
     /// True when the plan should stop the campaign.
     public var stopped: Bool
+    /// The channel written (`channel:`), or nil for a campaign that names none: a push, whose request stays what
+    /// it was before channels existed (no `target_mode`), so upgrading never changes it.
+    public var writtenChannel: Channel?
 
-    public init(devices: [Device], audience: SegmentAudience, schedule: Schedule, stopped: Bool) {
+    public init(devices: [Device], audience: SegmentAudience, schedule: Schedule, stopped: Bool, channel: Channel? = nil) {
         self.devices = devices
         self.audience = audience
         self.schedule = schedule
         self.stopped = stopped
+        self.writtenChannel = channel
     }
+
+    /// The channel: the one written, else push.
+    public var channel: Channel { writtenChannel ?? .push }
 }
 
 /// An identity send: a channel and the recipients.
@@ -183,21 +206,17 @@ public enum Device: String, Sendable, Hashable, CaseIterable {
     case android
     case ios
     case windows
+    /// Browsers: the only device of a web push.
+    case web
+
+    /// The devices of a mobile push (`channel: push`).
+    public static let push: [Device] = [.android, .ios, .windows]
 }
 
-/// The channel of an identity send.
+/// What a campaign or send is: a mobile push, a web push, an email or an SMS.
 public enum Channel: String, Sendable, Hashable, CaseIterable {
     case push
+    case webpush
     case email
-}
-
-/// Optional request fields.
-public struct Options: Sendable, Hashable {
-    public var respectFrequencyCaps: Bool?
-    public var tagGroup: String?
-
-    public init(respectFrequencyCaps: Bool? = nil, tagGroup: String? = nil) {
-        self.respectFrequencyCaps = respectFrequencyCaps
-        self.tagGroup = tagGroup
-    }
+    case sms
 }

@@ -4,6 +4,8 @@ public enum Schedule: Sendable, Hashable {
     case now
     /// At a wall-clock time in the account's time zone.
     case at(LocalDateTime)
+    /// A push's delivery plan: several times, the user's time zone, do-not-disturb handling, a cutoff.
+    case delivery(DeliverySchedule)
 }
 
 /// A calendar date (proleptic Gregorian), valid by construction through ``CalendarDate/init(year:month:day:)``.
@@ -64,4 +66,53 @@ public struct LocalDateTime: Sendable, Hashable, Comparable, CustomStringConvert
 func pad(_ value: Int, _ width: Int) -> String {
     let digits = String(value)
     return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+}
+
+/// A push's delivery plan (`schedule:` as a mapping): one or more send times, optionally in each user's time zone,
+/// with what happens to users whose time has passed, during do-not-disturb hours, and after a cutoff.
+public struct DeliverySchedule: Sendable, Hashable {
+    /// Send times, sorted, without duplicates: wall clocks in the account's time zone, or in each user's zone.
+    public var times: [LocalDateTime]
+    /// Deliver at each user's local wall clock (profile `Tz`) rather than the account's.
+    public var inUserTimeZone: Bool
+    /// In the user's time zone: deliver the next day to users whose time has already passed (true) or drop them
+    /// (false); nil: the API's default.
+    public var nextDayWhenPassed: Bool?
+    /// What happens to messages in a user's do-not-disturb hours.
+    public var doNotDisturb: DoNotDisturb?
+    /// The time of day after which delivery stops.
+    public var cutoff: TimeOfDay?
+
+    /// A plan of `times` (sorted, without duplicates: the language checks both).
+    public init(times: [LocalDateTime], inUserTimeZone: Bool = false, nextDayWhenPassed: Bool? = nil, doNotDisturb: DoNotDisturb? = nil, cutoff: TimeOfDay? = nil) {
+        self.times = times
+        self.inUserTimeZone = inUserTimeZone
+        self.nextDayWhenPassed = nextDayWhenPassed
+        self.doNotDisturb = doNotDisturb
+        self.cutoff = cutoff
+    }
+}
+
+/// Do-not-disturb handling: hold the message until the hours end, or drop it.
+public enum DoNotDisturb: String, Sendable, Hashable, CaseIterable {
+    case delay
+    case discard
+}
+
+/// A time of day, to the minute.
+public struct TimeOfDay: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public let hour: Int
+    public let minute: Int
+
+    /// A time of day, or nil if the hour or minute is out of range.
+    public init?(hour: Int, minute: Int) {
+        guard (0...23).contains(hour), (0...59).contains(minute) else { return nil }
+        self.hour = hour
+        self.minute = minute
+    }
+
+    /// `HH:MM`.
+    public var description: String { "\(pad(hour, 2)):\(pad(minute, 2))" }
+
+    public static func < (lhs: TimeOfDay, rhs: TimeOfDay) -> Bool { (lhs.hour, lhs.minute) < (rhs.hour, rhs.minute) }
 }

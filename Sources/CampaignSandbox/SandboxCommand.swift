@@ -40,6 +40,10 @@ struct SandboxCommand: AsyncParsableCommand {
         valueName: "fault"))
     var fault: [FaultRule] = []
     @Option(help: "The first campaign id handed out (at least 1).") var firstID = 1_457_000_001
+    @Option(help: "A custom control group the account defines (repeatable).") var controlGroup: [String] = []
+    @Option(help: ArgumentHelp("A provider the account has: CHANNEL:NICKNAME, CHANNEL one of push, webpush, email, sms (repeatable).", valueName: "provider"))
+    var provider: [String] = []
+    @Option(help: "Sandbox time at start, ISO 8601 (default: now), e.g. 2025-01-01T00:00:00Z.") var startTime: String?
     @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).") var logLevel = "warning"
 
     /// Seconds the server gets to stop after a signal before the process exits regardless.
@@ -49,12 +53,27 @@ struct SandboxCommand: AsyncParsableCommand {
         SandboxConfiguration(
             accountID: accountID, passcode: passcode, timeScale: timeScale, timezone: timezone, completionDelay: completionDelay,
             createRate: createRate, maxConcurrentTargets: maxConcurrentTargets, lockout: lockout, sendRate: sendRate,
-            targetsLatency: targetsLatency, ledgerPath: ledger, dataPath: data, faults: fault, firstID: firstID, port: port)
+            targetsLatency: targetsLatency, ledgerPath: ledger, dataPath: data, faults: fault, firstID: firstID, port: port,
+            customControlGroups: controlGroup, providers: providers, startTime: startTime.flatMap { try? Date($0, strategy: .iso8601) })
+    }
+
+    /// `--provider CHANNEL:NICKNAME` values by channel.
+    var providers: [String: [String]] {
+        provider.reduce(into: [:]) { result, value in
+            guard let colon = value.firstIndex(of: ":") else { return }
+            result[String(value[..<colon]), default: []].append(String(value[value.index(after: colon)...]))
+        }
     }
 
     func validate() throws {
         guard TimeZone(identifier: timezone) != nil else { throw ValidationError("unknown --timezone \(timezone)") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+        for value in provider where !value.contains(":") || value.hasSuffix(":") {
+            throw ValidationError("--provider \(value): expected CHANNEL:NICKNAME")
+        }
+        if let startTime, (try? Date(startTime, strategy: .iso8601)) == nil {
+            throw ValidationError("--start-time \(startTime): expected ISO 8601, e.g. 2025-01-01T00:00:00Z")
+        }
         do {
             try sandboxConfiguration.validate()
         } catch {

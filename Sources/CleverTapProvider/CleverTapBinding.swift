@@ -32,6 +32,9 @@ public enum CleverTapBinding {
         return sha256(buffer)
     }
 
+    /// The zone where a wall clock comes first (UTC+14, Line Islands): a send time in each user's time zone starts there.
+    static let earliestZone = TimeZone(secondsFromGMT: 14 * 3_600) ?? TimeZone(secondsFromGMT: 0) ?? .current
+
     /// The instant of a wall-clock time in `zone` (the offset is settled in two steps, which handles DST edges).
     static func instant(_ time: LocalDateTime, in zone: TimeZone) -> Date {
         let local = Double(ScheduleParser.daysSinceEpoch(time.date) * 86_400 + time.hour * 3_600 + time.minute * 60)
@@ -49,11 +52,22 @@ public enum CleverTapBinding {
             var when = "now"
             var startsAt: Date?
             var date: Int?
-            if case .at(let time) = segment.schedule {
+            switch segment.schedule {
+            case .now: break
+            case .at(let time):
                 // Shown to people (plans, state): with the zone, as written; the request says `time.apiValue`.
                 when = CleverTapFields.shown(time, timezone: timezone)
                 date = time.date.yyyymmdd
                 startsAt = instant(time, in: zone)
+            case .delivery(let delivery):
+                // The first send time. In each user's time zone, delivery starts where that wall clock comes first
+                // (UTC+14): the earliest instant the campaign may have started, which is what plan must guard.
+                if let first = delivery.times.first {
+                    when = CleverTapFields.shown(first, timezone: delivery.inUserTimeZone ? CleverTapFields.userZone : timezone)
+                        + (delivery.times.count > 1 ? " (+\(delivery.times.count - 1) more)" : "")
+                    date = first.date.yyyymmdd
+                    startsAt = delivery.inUserTimeZone ? instant(first, in: earliestZone) : instant(first, in: zone)
+                }
             }
             let day = date
             return DesiredResource(
@@ -68,7 +82,7 @@ public enum CleverTapBinding {
             }
         case .identity(let identity):
             // Everything but the recipients identifies the send: the body without `to`, and the endpoint.
-            let path = identity.channel == .email ? CleverTapEndpoint.sendEmail : CleverTapEndpoint.sendPush
+            let path = CleverTapCompiler.sendPath(identity.channel)
             let contentHash = compactHash(buffer: &buffer) { emitter in
                 emitter.bytes += path.utf8
                 CleverTapCompiler.writeSendBodyWithoutRecipients(campaign, into: &emitter)

@@ -1,17 +1,21 @@
 import CampaignDeploy
 import CampaignEngine
 import CampaignModel
+import CleverTapCompiler
 import Foundation
 import JSON
 
-/// What a reviewer sees of a CleverTap request, field by field, named as the campaign language names them
-/// (`content.title`, `audience.event`, `schedule`) and shown as people write them: strings quoted, dates
-/// `2027-01-01`, times with the account's zone (`2027-03-20 09:00 Europe/Berlin`, not the API's `20270320 09:00`).
+/// What a reviewer sees of a CleverTap request, field by field: the body the content hash is taken of (a segment
+/// campaign's create body; an identity send's body without its recipients, and its channel), flattened to paths of
+/// its JSON keys as the plan's request blocks show them (`content.title`, `where.event_name`, `when`), with values
+/// shown as people write them: strings quoted, dates `2027-01-01`, times with the account's zone
+/// (`2027-03-20 09:00 Europe/Berlin`, not the API's `20270320 09:00`).
 ///
-/// State keeps these per record (``StateRecord/fields``) so that a later plan can say what changed. They are kept
-/// small: an identity send's recipients are not fields (state keeps them apart, as delivered members), a value
-/// longer than ``valueLimit`` bytes is kept as its start, its length and a digest, and a campaign keeps at most
-/// ``countLimit`` fields (the rest as one digest). Made only when asked for (a changed or applied campaign).
+/// State keeps these per record (``StateRecord/fields``) so that a later plan can say what changed; since they are
+/// the hashed body itself, a changed hash always shows as changed fields. They are kept small: an identity send's
+/// recipients are not fields (state keeps them apart, as delivered members), a value longer than ``valueLimit``
+/// bytes is kept as its start, its length and a digest, and a campaign keeps at most ``countLimit`` fields (the rest
+/// as one digest). Made only when asked for (a changed or applied campaign).
 public enum CleverTapFields {
     /// Longest display value kept whole, in UTF-8 bytes (a push title or body is far shorter; an email's HTML body
     /// may not be).
@@ -20,53 +24,106 @@ public enum CleverTapFields {
     public static let countLimit = 100
     /// The path of the field that stands for fields beyond ``countLimit``.
     public static let morePath = "…"
+    /// The zone of a delivery plan's times sent in each user's time zone, as shown.
+    public static let userZone = "in each user's time zone"
 
-    /// The reviewable fields of `campaign`'s request, in the language's order; times in `timezone` (the project's).
+    /// The reviewable fields of `campaign`'s request, in the body's order; times in `timezone` (the project's).
     public static func fields(of campaign: Campaign, timezone: String) -> [ResourceField] {
-        var fields: [ResourceField] = []
-        func add(_ path: String, _ value: String) { fields.append(ResourceField(path, bounded(value))) }
+        var flattener = Flattener(timezone: timezone)
         switch campaign.delivery {
         case .segment(let segment):
-            // Only segment campaigns send a name (an identity send's name is the record's, not the request's).
-            add("name", quoted(campaign.name))
-            add("devices", "[" + segment.devices.map(\.rawValue).joined(separator: ", ") + "]")
-            switch segment.audience {
-            case .all:
-                add("audience.all", "true")
-            case .filtered(let filter):
-                if let event = filter.event { add("audience.event", quoted(event)) }
-                if let dates = filter.dates {
-                    add("audience.from", dates.lowerBound.description)
-                    add("audience.to", dates.upperBound.description)
-                }
-                for field in filter.profile { add("audience.profile." + segmentName(field.key), shown(field.value)) }
-            }
+            flattener.flatten(CleverTapCompiler.createBody(campaign, segment), path: "")
         case .identity(let identity):
-            add("channel", identity.channel.rawValue)
+            flattener.add("channel", identity.channel.rawValue)
+            var text: [UInt8] = []
+            JSONWriter(indent: nil).append(into: &text) { CleverTapCompiler.writeSendBodyWithoutRecipients(campaign, into: &$0) }
+            if let body = try? JSONParser().parse(text) { flattener.flatten(body, path: "") }
         }
-        switch campaign.content {
-        case .push(let title, let body):
-            add("content.title", quoted(title))
-            add("content.body", quoted(body))
-        case .email(let subject, let body):
-            add("content.subject", quoted(subject))
-            add("content.body", quoted(body))
-        }
-        for (platform, entries) in campaign.platformSpecific.platforms {
-            for entry in entries { add("platform_specific.\(platform.rawValue).\(segmentName(entry.key))", shown(entry.value)) }
-        }
-        if case .segment(let segment) = campaign.delivery {
-            switch segment.schedule {
-            case .now: add("schedule", "now")
-            case .at(let time): add("schedule", shown(time, timezone: timezone))
-            }
-        }
-        if let tagGroup = campaign.options.tagGroup { add("options.tag_group", quoted(tagGroup)) }
-        if let caps = campaign.options.respectFrequencyCaps { add("options.respect_frequency_caps", caps ? "true" : "false") }
+        let fields = flattener.fields
         guard fields.count > countLimit else { return fields }
         let rest = fields[(countLimit - 1)...]
         let digest = ContentHash.sha256(Array(rest.map { $0.path + "\u{1F}" + $0.value }.joined(separator: "\u{1E}").utf8))
         return Array(fields[..<(countLimit - 1)]) + [ResourceField(morePath, "\(rest.count) more fields, sha256 \(digest.prefix(16))")]
+    }
+
+    /// Flattens a body into fields.
+    struct Flattener {
+        let timezone: String
+        var fields: [ResourceField] = []
+        /// The zone the delivery plan's times are read in (`when.delivery_timezone`).
+        var deliveryZone: String?
+
+        init(timezone: String) { self.timezone = timezone }
+
+        mutating func add(_ path: String, _ value: String) { fields.append(ResourceField(path, bounded(value))) }
+
+        mutating func flatten(_ value: JSONValue, path: String) {
+            switch value {
+            case .object(let members):
+                if members.isEmpty && !path.isEmpty { add(path, "{}") }
+                if path == "when" { deliveryZone = members.first { $0.0 == "delivery_timezone" }?.1.stringValue == "user" ? userZone : timezone }
+                for (key, member) in members { flatten(member, path: path.isEmpty ? segmentName(key) : path + "." + segmentName(key)) }
+            case .array(let items):
+                if items.allSatisfy({ $0.objectValue == nil && $0.arrayValue == nil }) {
+                    add(path, "[" + items.map { shown($0, path: path) }.joined(separator: ", ") + "]")
+                    return
+                }
+                // A list of objects named by a `Key` (profile conditions): each under its name, when the names are unique.
+                let names = items.map { $0["Key"]?.stringValue }
+                let unique = names.allSatisfy { $0 != nil } && Set(names.compactMap { $0 }).count == names.count
+                for (index, item) in items.enumerated() {
+                    if unique, let name = names[index], let members = item.objectValue {
+                        let rest = members.filter { $0.0 != "Key" }
+                        let at = path + "." + segmentName(name)
+                        if rest.count == 1, rest[0].0 == "value" { flatten(rest[0].1, path: at) } else { flatten(.object(rest), path: at) }
+                    } else {
+                        flatten(item, path: path + "[\(index)]")
+                    }
+                }
+            default:
+                add(path, shown(value, path: path))
+            }
+        }
+
+        /// A scalar as people write it: strings quoted, the API's dates and times as dates and times with the zone.
+        func shown(_ value: JSONValue, path: String) -> String {
+            switch path {
+            case "when":
+                if value.stringValue == "now" { return "now" }
+                if let text = value.stringValue, let time = CleverTapFields.time(text) { return CleverTapFields.shown(time, timezone: timezone) }
+            case "when.delivery_date_time":
+                if let text = value.stringValue, let time = CleverTapFields.time(text) { return CleverTapFields.shown(time, timezone: deliveryZone ?? timezone) }
+            case "where.from", "where.to":
+                if let number = value.intValue, let date = CleverTapFields.date(number) { return date.description }
+            case "ttl.value":
+                // An absolute expiry is `YYYYMMDDHHMM`; a relative one is minutes.
+                if let number = value.intValue, number >= 1_0101_0000, let date = CleverTapFields.date(number / 10_000),
+                   let time = LocalDateTime(date: date, hour: number / 100 % 100, minute: number % 100) {
+                    return CleverTapFields.shown(time, timezone: timezone)
+                }
+            default:
+                break
+            }
+            switch value {
+            case .string(let text): return quoted(text)
+            case .number(let number): return number
+            case .bool(let flag): return flag ? "true" : "false"
+            case .null: return "null"
+            case .array, .object: return JSONWriter(indent: nil).string(value)
+            }
+        }
+    }
+
+    /// The date of the API's `YYYYMMDD`.
+    static func date(_ number: Int) -> CalendarDate? { CalendarDate(year: number / 10_000, month: number / 100 % 100, day: number % 100) }
+
+    /// The wall-clock time of the API's `YYYYMMDD HH:MM`.
+    static func time(_ text: String) -> LocalDateTime? {
+        let parts = text.split(separator: " ")
+        guard parts.count == 2, let day = Int(parts[0]), let date = date(day) else { return nil }
+        let clock = parts[1].split(separator: ":")
+        guard clock.count == 2, let hour = Int(clock[0]), let minute = Int(clock[1]) else { return nil }
+        return LocalDateTime(date: date, hour: hour, minute: minute)
     }
 
     /// `2027-03-20 09:00 Europe/Berlin`: a wall-clock time as people write it, with the zone it is read in.
@@ -103,15 +160,6 @@ public enum CleverTapFields {
         var bytes: [UInt8] = []
         JSONWriter.appendQuoted(text, into: &bytes)
         return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// A scalar as the campaign file gives it: strings quoted, numbers and booleans as they are.
-    static func shown(_ value: ScalarValue) -> String {
-        switch value {
-        case .string(let text): quoted(text)
-        case .number(let number): number
-        case .bool(let flag): flag ? "true" : "false"
-        }
     }
 
     /// A key written by the user as one part of a path: as it is, or quoted when it could be read as several parts or

@@ -1,3 +1,4 @@
+import Foundation
 import JSON
 
 /// How the sandbox behaves. Every rate limit and delay is a setting so tests can run fast and benchmarks can run
@@ -33,13 +34,23 @@ public struct SandboxConfiguration: Sendable {
     public var firstID: Int
     /// Port to listen on (0 picks a free one); the sandbox binds 127.0.0.1 only.
     public var port: Int
+    /// The account's custom control groups, by name (`control_group: {"type": "custom", "name": …}` must name one).
+    public var customControlGroups: [String]
+    /// The account's providers per channel (`target_mode` → nicknames) that `provider_nick_name` may name.
+    public var providers: [String: [String]]
+    /// The sandbox time at start (default: the real time), e.g. to accept documented examples scheduled in 2025.
+    public var startTime: Date?
 
     public init(
         accountID: String = "SANDBOX-ACCOUNT", passcode: String = "sandbox-passcode", timeScale: Double = 1,
         timezone: String = "UTC", completionDelay: Double = 60, createRate: Double = 1, maxConcurrentTargets: Int = 3,
         lockout: Double = 600, sendRate: Int = 1000, targetsLatency: Double = 0.02, ledgerPath: String? = nil,
-        dataPath: String? = nil, faults: [FaultRule] = [], firstID: Int = 1_457_000_001, port: Int = 0
+        dataPath: String? = nil, faults: [FaultRule] = [], firstID: Int = 1_457_000_001, port: Int = 0,
+        customControlGroups: [String] = [], providers: [String: [String]] = [:], startTime: Date? = nil
     ) {
+        self.customControlGroups = customControlGroups
+        self.providers = providers
+        self.startTime = startTime
         self.accountID = accountID
         self.passcode = passcode
         self.timeScale = timeScale
@@ -79,6 +90,12 @@ public struct SandboxConfiguration: Sendable {
         guard (1...1_000_000).contains(maxConcurrentTargets) else { throw SandboxError("max concurrent targets must be 1...1000000") }
         guard (1...1_000_000).contains(sendRate) else { throw SandboxError("send rate must be 1...1000000") }
         guard firstID >= 1 else { throw SandboxError("the first id must be at least 1") }
+        for mode in providers.keys where !SandboxValidation.targetModes.contains(mode) {
+            throw SandboxError("provider channel \(mode) must be one of " + SandboxValidation.targetModes.sorted().joined(separator: ", "))
+        }
+        if let startTime, !(0...253_402_300_799).contains(startTime.timeIntervalSince1970) {
+            throw SandboxError("start time must be between 1970 and 9999")
+        }
         for fault in faults {
             if let problem = fault.problem { throw SandboxError("fault \(fault.endpoint): \(problem)") }
         }

@@ -29,8 +29,10 @@ public struct SandboxResponse: Sendable {
     static let unauthorized = fail(401, "Account ID is not valid", code: 401)
     static let invalidJSON = fail(400, "Invalid JSON payload", code: 78)
 
-    static func tooManyRequests(retryAfter: Int) -> SandboxResponse {
-        var response = fail(429, "Too many requests", code: 429)
+    /// HTTP 429: "Too many concurrent requests" (the current docs' text) for the concurrency limit, "Too many
+    /// requests" (the brief's) for the create rate.
+    static func tooManyRequests(retryAfter: Int, concurrent: Bool = false) -> SandboxResponse {
+        var response = fail(429, concurrent ? "Too many concurrent requests" : "Too many requests", code: 429)
         response.retryAfter = max(1, retryAfter)
         return response
     }

@@ -11,6 +11,8 @@ public actor SandboxState {
     private var ledger: [LedgerEntry] = []
     private var nextID: Int
     private var faults: [String: [FaultRule]] = [:]
+    /// The custom control groups and providers requests may name (made once: sends run at 1000/s).
+    private let account: SandboxValidation.Account
 
     // Rate limiting (real time).
     private var targetsInFlight = 0
@@ -32,8 +34,10 @@ public actor SandboxState {
             throw SandboxError("unknown time zone \(configuration.timezone)")
         }
         self.configuration = configuration
+        self.account = SandboxValidation.Account(
+            customControlGroups: Set(configuration.customControlGroups), providers: configuration.providers.mapValues { Set($0) })
         self.wallClock = wallClock
-        self.clock = SandboxClock(scale: configuration.timeScale)
+        self.clock = SandboxClock(scale: configuration.timeScale, start: configuration.startTime ?? Date())
         self.nextID = configuration.firstID
         for fault in configuration.faults { faults[fault.endpoint, default: []].append(fault) }
         if let path = configuration.dataPath, FileManager.default.fileExists(atPath: path) {
@@ -61,11 +65,11 @@ public actor SandboxState {
         let now = ContinuousClock.now
         if SandboxEndpoint.isTargets(endpoint) {
             if let until = lockoutUntil, now < until {
-                return reject429(endpoint, retryAfter: Int(seconds(until - now).rounded(.up)))
+                return reject429(endpoint, retryAfter: Int(seconds(until - now).rounded(.up)), concurrent: true)
             }
             if targetsInFlight >= configuration.maxConcurrentTargets {
                 lockoutUntil = now + .milliseconds(Int64(clock.real(configuration.lockout) * 1000))
-                return reject429(endpoint, retryAfter: Int(clock.real(configuration.lockout).rounded(.up)))
+                return reject429(endpoint, retryAfter: Int(clock.real(configuration.lockout).rounded(.up)), concurrent: true)
             }
             if endpoint == SandboxEndpoint.create, configuration.createRate > 0 {
                 let interval = 1 / configuration.createRate
@@ -105,9 +109,9 @@ public actor SandboxState {
         if SandboxEndpoint.isTargets(endpoint) { targetsInFlight -= 1 }
     }
 
-    private func reject429(_ endpoint: String, retryAfter: Int) -> Admission {
+    private func reject429(_ endpoint: String, retryAfter: Int, concurrent: Bool = false) -> Admission {
         rejected[endpoint, default: 0] += 1
-        return .reject(.tooManyRequests(retryAfter: retryAfter))
+        return .reject(.tooManyRequests(retryAfter: retryAfter, concurrent: concurrent))
     }
 
     private func seconds(_ duration: Duration) -> Double {
@@ -128,23 +132,49 @@ public actor SandboxState {
         }
     }
 
-    private func create(_ body: JSONValue) -> SandboxResponse {
-        if let problem = SandboxValidation.createProblem(body) { return problem }
-        let now = clock.now
-        let whenText = body["when"]?.stringValue ?? ""
-        let startsAt: Date
-        if whenText == "now" {
-            startsAt = now
-        } else {
-            guard let date = wallClock.date(fromWhen: whenText) else {
-                return .fail(400, "Field when is invalid (expected now or YYYYMMDD HH:MM)", code: 400)
-            }
-            guard date > now else { return .fail(400, "Field when is in the past", code: 400) }
-            startsAt = date
+
+    /// When a create starts, or why it is refused.
+    enum Start {
+        case at(Date)
+        case refused(SandboxResponse)
+    }
+
+    /// When a create's `when` starts it: `now`, a `YYYYMMDD HH:MM` ahead, or the object form's first time ahead
+    /// (every time must be ahead; the user's time zone is read as the sandbox's zone). A failure otherwise.
+    private func start(of when: JSONValue?, now: Date) -> Start {
+        let invalid = SandboxResponse.fail(400, "Field when is invalid (expected now or YYYYMMDD HH:MM)", code: 400)
+        let past = SandboxResponse.fail(400, "Field when is in the past", code: 400)
+        if let text = when?.stringValue {
+            if text == "now" { return .at(now) }
+            guard let date = wallClock.date(fromWhen: text) else { return .refused(invalid) }
+            return date > now ? .at(date) : .refused(past)
         }
-        let devices = body["devices"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        let texts = when?["delivery_date_time"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        var dates: [Date] = []
+        for text in texts {
+            guard let date = wallClock.date(fromWhen: text) else { return .refused(invalid) }
+            guard date > now else { return .refused(past) }
+            dates.append(date)
+        }
+        if when?["type"]?.stringValue == "now" || dates.isEmpty { return .at(now) }
+        return .at(dates.min() ?? now)
+    }
+
+    private func create(_ body: JSONValue) -> SandboxResponse {
+        if let problem = SandboxValidation.createProblem(body, account: account) { return problem }
+        let now = clock.now
+        let startsAt: Date
+        switch start(of: body["when"], now: now) {
+        case .at(let date): startsAt = date
+        case .refused(let problem): return problem
+        }
+        // Estimates per device (push, web push); email and SMS reach people: one estimate under the channel's name.
+        let mode = SandboxValidation.targetMode(body) ?? "push"
+        let devices = mode == "push" || mode == "webpush" ? body["devices"]?.arrayValue?.compactMap(\.stringValue) ?? [] : [mode]
         let estimates = SandboxCampaign.estimates(where: body["where"] ?? .object([]), devices: devices)
-        let estimatesJSON = JSONValue.object(estimates.map { ($0.0, .int($0.1)) })
+        // `skip_estimate: true`: created at once, with empty estimates in the answer.
+        let skip = body["skip_estimate"]?.boolValue == true && body["estimate_only"]?.boolValue != true
+        let estimatesJSON = JSONValue.object(skip ? [] : estimates.map { ($0.0, .int($0.1)) })
         if body["estimate_only"]?.boolValue == true {
             return .success([("estimates", estimatesJSON)])
         }
@@ -207,7 +237,7 @@ public actor SandboxState {
     }
 
     private func send(_ endpoint: String, _ body: JSONValue) -> SandboxResponse {
-        if let problem = SandboxValidation.sendProblem(endpoint, body) { return problem }
+        if let problem = SandboxValidation.sendProblem(endpoint, body, account: account) { return problem }
         record(endpoint, body, id: nil, at: clock.now)
         return .success([("message", .string("Added to queue for processing"))])
     }

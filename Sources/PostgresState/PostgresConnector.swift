@@ -151,3 +151,16 @@ enum PasswordFile {
         return fields
     }
 }
+
+extension PostgresConnection {
+    /// ``query(_:logger:file:line:)`` on a connection known to be open: one that was lost is reported at once (a
+    /// query sent on a closed connection may never be answered).
+    @discardableResult
+    func run(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
+        guard !isClosed else {
+            throw DeployError("S062", "the connection to the state database was lost",
+                              hint: "check that the server is up; the request in flight, if any, is left `unknown` for `campaign reconcile`")
+        }
+        return try await self.query(query, logger: logger)
+    }
+}

@@ -73,11 +73,11 @@ enum PostgresSchema {
 
     /// The schema's version in the database: nil when the tool's tables are not there yet.
     static func version(_ connection: PostgresConnection, _ t: Names, logger: Logger) async throws -> Int? {
-        let exists = try await connection.query("SELECT to_regclass(\(t.versions)) IS NOT NULL", logger: logger)
+        let exists = try await connection.run("SELECT to_regclass(\(t.versions)) IS NOT NULL", logger: logger)
         var found = false
         for try await (present) in exists.decode(Bool.self) { found = present }
         guard found else { return nil }
-        let rows = try await connection.query(PostgresQuery(unsafeSQL: "SELECT coalesce(max(version), 0) FROM \(t.versions)"), logger: logger)
+        let rows = try await connection.run(PostgresQuery(unsafeSQL: "SELECT coalesce(max(version), 0) FROM \(t.versions)"), logger: logger)
         var version = 0
         for try await (value) in rows.decode(Int.self) { version = value }
         return version
@@ -90,23 +90,23 @@ enum PostgresSchema {
                 try refuseNewer(version)
                 return
             }
-            try await connection.query("BEGIN", logger: logger)
+            try await connection.run("BEGIN", logger: logger)
             do {
                 // One runner migrates at a time; the others wait here and then find the work done.
-                try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\("campaign-state-schema/" + t.schema), 0))", logger: logger)
-                try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(t.schema)"), logger: logger)
-                try await connection.query(PostgresQuery(unsafeSQL: """
+                try await connection.run("SELECT pg_advisory_xact_lock(hashtextextended(\("campaign-state-schema/" + t.schema), 0))", logger: logger)
+                try await connection.run(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(t.schema)"), logger: logger)
+                try await connection.run(PostgresQuery(unsafeSQL: """
                     CREATE TABLE IF NOT EXISTS \(t.versions) (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())
                     """), logger: logger)
                 let version = try await self.version(connection, t, logger: logger) ?? 0
                 try refuseNewer(version)
                 for (index, statements) in migrations(t).enumerated() where index + 1 > version {
-                    for statement in statements { try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
-                    try await connection.query(PostgresQuery(unsafeSQL: "INSERT INTO \(t.versions) (version) VALUES (\(index + 1))"), logger: logger)
+                    for statement in statements { try await connection.run(PostgresQuery(unsafeSQL: statement), logger: logger) }
+                    try await connection.run(PostgresQuery(unsafeSQL: "INSERT INTO \(t.versions) (version) VALUES (\(index + 1))"), logger: logger)
                 }
-                try await connection.query("COMMIT", logger: logger)
+                try await connection.run("COMMIT", logger: logger)
             } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
+                _ = try? await connection.run("ROLLBACK", logger: logger)
                 throw error
             }
         } catch let error as DeployError {

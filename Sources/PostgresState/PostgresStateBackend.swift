@@ -73,12 +73,12 @@ public struct PostgresStateBackend: StateBackend {
         let key = lockKey(t, workspace)
         do {
             var taken = false
-            for try await (ok) in try await connection.query("SELECT pg_try_advisory_lock(hashtextextended(\(key), 0))", logger: logger).decode(Bool.self) {
+            for try await (ok) in try await connection.run("SELECT pg_try_advisory_lock(hashtextextended(\(key), 0))", logger: logger).decode(Bool.self) {
                 taken = ok
             }
             guard taken else {
                 var holder = "another runner"
-                let rows = try await connection.query("""
+                let rows = try await connection.run("""
                     SELECT host, pid, command, to_char(since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM \(unescaped: t.locks) WHERE workspace = \(workspace)
                     """, logger: logger)
                 for try await (host, pid, command, since) in rows.decode((String, Int, String, String).self) {
@@ -87,7 +87,7 @@ public struct PostgresStateBackend: StateBackend {
                 throw DeployError("S011", "the state \(shown) is locked by \(holder)",
                                   hint: "wait for it to finish; the lock is released when that runner's connection ends")
             }
-            try await connection.query("""
+            try await connection.run("""
                 INSERT INTO \(unescaped: t.locks) (workspace, host, pid, command, since) VALUES (\(workspace), \(hostName()), \(Int(getpid())), \(command), now())
                 ON CONFLICT (workspace) DO UPDATE SET host = EXCLUDED.host, pid = EXCLUDED.pid, command = EXCLUDED.command, since = EXCLUDED.since
                 """, logger: logger)

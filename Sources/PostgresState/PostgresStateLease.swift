@@ -19,6 +19,13 @@ final class PostgresStateLease: StateLease {
         self.logger = logger
     }
 
+    deinit {
+        // A lease given up without release (a command that failed): its connection is closed now, and kept alive
+        // until it is (the library requires a connection to be closed before it goes); the lock goes with it.
+        let connection = connection
+        if !connection.isClosed { connection.close().whenComplete { _ in withExtendedLifetime(connection) {} } }
+    }
+
     func read() async throws(DeployError) -> EngineState? {
         try await PostgresStateRows.load(connection, names, workspace: workspace, shown: shown, logger: logger)
     }
@@ -33,11 +40,12 @@ final class PostgresStateLease: StateLease {
     }
 
     func release() async {
+        guard !connection.isClosed else { return }
         let t = names
-        _ = try? await connection.query("""
+        _ = try? await connection.run("""
             DELETE FROM \(unescaped: t.locks) WHERE workspace = \(workspace) AND pid = \(Int(getpid())) AND host = \(PostgresStateBackend.hostName())
             """, logger: logger)
-        _ = try? await connection.query("SELECT pg_advisory_unlock(hashtextextended(\(PostgresStateBackend.lockKey(t, workspace)), 0))", logger: logger)
+        _ = try? await connection.run("SELECT pg_advisory_unlock(hashtextextended(\(PostgresStateBackend.lockKey(t, workspace)), 0))", logger: logger)
         await PostgresStateBackend.close(connection)
     }
 }

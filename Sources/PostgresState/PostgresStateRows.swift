@@ -15,13 +15,13 @@ enum PostgresStateRows {
         do {
             guard let version = try await PostgresSchema.version(connection, t, logger: logger) else { return nil }
             try PostgresSchema.refuseNewer(version)
-            try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+            try await connection.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
             do {
                 let state = try await read(connection, t, workspace: workspace, shown: shown, logger: logger)
-                try await connection.query("COMMIT", logger: logger)
+                try await connection.run("COMMIT", logger: logger)
                 return state
             } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
+                _ = try? await connection.run("ROLLBACK", logger: logger)
                 throw error
             }
         } catch let error as DeployError {
@@ -32,7 +32,7 @@ enum PostgresStateRows {
     }
 
     private static func read(_ connection: PostgresConnection, _ t: PostgresSchema.Names, workspace: String, shown: String, logger: Logger) async throws -> EngineState? {
-        let head = try await connection.query("""
+        let head = try await connection.run("""
             SELECT lineage, serial, format_version, applied_plans, accounts FROM \(unescaped: t.workspaces) WHERE name = \(workspace)
             """, logger: logger)
         var meta: (String, Int, Int, String, String)?
@@ -45,7 +45,7 @@ enum PostgresStateRows {
         for (provider, value) in (try? JSONParser().parse(Array(accounts.utf8)))?.objectValue ?? [] {
             if let text = value.stringValue { state.accounts[provider] = text }
         }
-        let records = try await connection.query("SELECT key, body FROM \(unescaped: t.records) WHERE workspace = \(workspace)", logger: logger)
+        let records = try await connection.run("SELECT key, body FROM \(unescaped: t.records) WHERE workspace = \(workspace)", logger: logger)
         var campaigns: [String: StateRecord] = [:]
         for try await (key, body) in records.decode((String, String).self) {
             guard CampaignDecoder.isValidKey(key) else {
@@ -57,7 +57,7 @@ enum PostgresStateRows {
                 throw DeployError("S003", "\(shown): the record `\(EngineState.shown(key))`: \(error.description)", hint: "restore the workspace from a backup")
             }
         }
-        let deliveries = try await connection.query("""
+        let deliveries = try await connection.run("""
             SELECT key, members FROM \(unescaped: t.deliveries) WHERE workspace = \(workspace) ORDER BY key, seq
             """, logger: logger)
         for try await (key, members) in deliveries.decode((String, String).self) {

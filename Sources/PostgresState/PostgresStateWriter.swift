@@ -28,7 +28,7 @@ actor PostgresStateWriter: StateWriter {
     func create() async throws(DeployError) {
         let serial = state.serial + 1
         try await transaction("creating the state") {
-            let rows = try await connection.query("""
+            let rows = try await connection.run("""
                 INSERT INTO \(unescaped: t.workspaces) (name, lineage, serial, format_version, applied_plans, accounts)
                 VALUES (\(workspace), \(state.lineage), \(serial), \(EngineState.currentFormatVersion), \(PostgresStateRows.plans(state)), \(PostgresStateRows.accounts(state)))
                 ON CONFLICT (name) DO NOTHING RETURNING serial
@@ -109,12 +109,12 @@ actor PostgresStateWriter: StateWriter {
     func replaceAll() async throws(DeployError) {
         var serial = state.serial
         try await transaction("replacing the state") {
-            let rows = try await connection.query("SELECT serial FROM \(unescaped: t.workspaces) WHERE name = \(workspace) FOR UPDATE", logger: logger)
+            let rows = try await connection.run("SELECT serial FROM \(unescaped: t.workspaces) WHERE name = \(workspace) FOR UPDATE", logger: logger)
             var old = 0
             for try await (value) in rows.decode(Int.self) { old = value }
             serial = max(old, state.serial) + 1
-            try await connection.query("DELETE FROM \(unescaped: t.workspaces) WHERE name = \(workspace)", logger: logger)
-            try await connection.query("""
+            try await connection.run("DELETE FROM \(unescaped: t.workspaces) WHERE name = \(workspace)", logger: logger)
+            try await connection.run("""
                 INSERT INTO \(unescaped: t.workspaces) (name, lineage, serial, format_version, applied_plans, accounts)
                 VALUES (\(workspace), \(state.lineage), \(serial), \(EngineState.currentFormatVersion), \(PostgresStateRows.plans(state)), \(PostgresStateRows.accounts(state)))
                 """, logger: logger)
@@ -129,7 +129,7 @@ actor PostgresStateWriter: StateWriter {
     private func fenced(_ query: PostgresQuery, doing what: String) async throws(DeployError) {
         do {
             var matched = 0
-            for try await (count) in try await connection.query(query, logger: logger).decode(Int.self) { matched = count }
+            for try await (count) in try await connection.run(query, logger: logger).decode(Int.self) { matched = count }
             guard matched == 1 else { throw Self.moved(shown) }
         } catch let error as DeployError {
             throw error
@@ -140,7 +140,7 @@ actor PostgresStateWriter: StateWriter {
 
     /// Moves the serial on from `serial` (or stops the run) and writes the workspace row's other parts.
     private func fence(_ serial: Int, then next: EngineState) async throws {
-        let rows = try await connection.query("""
+        let rows = try await connection.run("""
             UPDATE \(unescaped: t.workspaces) SET serial = serial + 1, updated_at = now(), format_version = \(EngineState.currentFormatVersion),
                 applied_plans = \(PostgresStateRows.plans(next)), accounts = \(PostgresStateRows.accounts(next))
             WHERE name = \(workspace) AND serial = \(serial) RETURNING serial
@@ -154,23 +154,23 @@ actor PostgresStateWriter: StateWriter {
     /// a few statements whatever the number of records (arrays unnested by the server).
     private func writeRecords(changed: [(key: String, record: StateRecord, deliveredChanged: Bool)], removed: [String]) async throws {
         if !removed.isEmpty {
-            try await connection.query("DELETE FROM \(unescaped: t.records) WHERE workspace = \(workspace) AND key = ANY(\(removed))", logger: logger)
+            try await connection.run("DELETE FROM \(unescaped: t.records) WHERE workspace = \(workspace) AND key = ANY(\(removed))", logger: logger)
         }
         guard !changed.isEmpty else { return }
         let keys = changed.map(\.key)
         let bodies = changed.map { PostgresStateRows.body($0.record) }
         bytesWritten += bodies.reduce(0) { $0 + $1.utf8.count }
-        try await connection.query("""
+        try await connection.run("""
             INSERT INTO \(unescaped: t.records) (workspace, key, body) SELECT \(workspace), k, b FROM unnest(\(keys)::text[], \(bodies)::text[]) AS u (k, b)
             ON CONFLICT (workspace, key) DO UPDATE SET body = EXCLUDED.body
             """, logger: logger)
         let rewritten = changed.filter(\.deliveredChanged)
         guard !rewritten.isEmpty else { return }
-        try await connection.query("DELETE FROM \(unescaped: t.deliveries) WHERE workspace = \(workspace) AND key = ANY(\(rewritten.map(\.key)))", logger: logger)
+        try await connection.run("DELETE FROM \(unescaped: t.deliveries) WHERE workspace = \(workspace) AND key = ANY(\(rewritten.map(\.key)))", logger: logger)
         let lists = rewritten.compactMap { item in PostgresStateRows.members(item.record.delivered).map { (item.key, $0) } }
         guard !lists.isEmpty else { return }
         bytesWritten += lists.reduce(0) { $0 + $1.1.utf8.count }
-        try await connection.query("""
+        try await connection.run("""
             INSERT INTO \(unescaped: t.deliveries) (workspace, key, members) SELECT \(workspace), k, m FROM unnest(\(lists.map(\.0))::text[], \(lists.map(\.1))::text[]) AS u (k, m)
             """, logger: logger)
     }
@@ -178,12 +178,12 @@ actor PostgresStateWriter: StateWriter {
     /// Runs `body` in a transaction: committed whole, or rolled back and the error thrown.
     private func transaction(_ what: String, _ body: () async throws -> Void) async throws(DeployError) {
         do {
-            try await connection.query("BEGIN", logger: logger)
+            try await connection.run("BEGIN", logger: logger)
             do {
                 try await body()
-                try await connection.query("COMMIT", logger: logger)
+                try await connection.run("COMMIT", logger: logger)
             } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
+                _ = try? await connection.run("ROLLBACK", logger: logger)
                 throw error
             }
         } catch let error as DeployError {

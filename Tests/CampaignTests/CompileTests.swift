@@ -30,7 +30,7 @@ struct CompileTests {
             return nil
         }
         #expect(keys == keys.sorted())
-        #expect(keys.count == 11)
+        #expect(keys.count == 19)
         #expect(keys.filter { $0 == "loyalty/vip-preview" }.count == 3)
     }
 
@@ -56,7 +56,7 @@ struct CompileTests {
 
     @Test func requestsWrittenDirectlyAreByteIdenticalToTheirTrees() async throws {
         let loaded = ProjectLoader.load([Self.campaigns])
-        #expect(loaded.campaigns.count == 9)
+        #expect(loaded.campaigns.count == 17)
         for campaign in loaded.campaigns {
             let trees = CleverTapCompiler.compile(campaign)
             for indent in [nil, 2] as [Int?] {
@@ -129,11 +129,11 @@ struct CompileTests {
         let folder = try TestSupport.temporaryFolder()
         let run = try await TestSupport.runAsync(["compile", Self.campaigns, "--out", folder])
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(run.stderr.contains("wrote 11 requests"))
+        #expect(run.stderr.contains("wrote 19 requests"))
         let files = try FileManager.default.subpathsOfDirectory(atPath: folder).filter { $0.hasSuffix(".json") }.sorted()
         #expect(files.contains("promos/spring-sale.json"))
         #expect(files.contains("loyalty/vip-preview.batch-3.json"))
-        #expect(files.count == 11)
+        #expect(files.count == 19)
     }
 
     @Test func compileRefusesInvalidCampaigns() async throws {

@@ -1,14 +1,36 @@
 import CampaignDeploy
+import CampaignEngine
 import CleverTapSandbox
 import Foundation
 import JSON
 import Testing
 
-/// A project folder, a state file and a sandbox, driven through the built `campaign` binary.
+/// Where a test's state is kept: the two backends every plan/apply rule is checked on.
+enum StateKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case file, postgres
+    var testDescription: String { rawValue }
+}
+
+/// A project folder, a state (a file, or a schema of its own in the test PostgreSQL) and a sandbox, driven through
+/// the built `campaign` binary.
 struct DeployHarness {
     let sandbox: RunningSandbox
     let root: String
     var environment: [String: String]
+    var kind: StateKind = .file
+    /// `CAMPAIGN_STATE`: the state file, or the database URL.
+    var stateURL: String { environment["CAMPAIGN_STATE"] ?? "" }
+
+    static func start(state kind: StateKind, _ configure: (inout SandboxConfiguration) -> Void = { _ in }) async throws -> DeployHarness {
+        var harness = try await start(configure)
+        if kind == .postgres {
+            let server = try await PostgresTestServer.shared
+            harness.kind = .postgres
+            harness.environment["CAMPAIGN_STATE"] = server.url()
+            harness.environment.merge(server.environment) { $1 }
+        }
+        return harness
+    }
 
     static func start(_ configure: (inout SandboxConfiguration) -> Void = { _ in }) async throws -> DeployHarness {
         var configuration = SandboxConfiguration(accountID: "ACC", passcode: "pass-s3cret-4711", timezone: "UTC", createRate: 0, targetsLatency: 0)
@@ -44,17 +66,27 @@ struct DeployHarness {
     /// `campaign apply campaigns --auto-approve`, with `--init-state` while the state does not exist yet (the first
     /// apply of a new project; without it a missing state is refused, which `SafetyTests` checks).
     func apply(_ extra: [String] = [], environment: [String: String] = [:]) async throws -> TestSupport.Run {
-        try await campaign(["apply", "campaigns", "--auto-approve", "--color", "never"] + firstApply + extra, environment: environment)
+        try await campaign(["apply", "campaigns", "--auto-approve", "--color", "never"] + (try await firstApply) + extra, environment: environment)
     }
 
-    /// `--init-state` while the state file does not exist.
-    var firstApply: [String] { FileManager.default.fileExists(atPath: root + "/state.json") ? [] : ["--init-state"] }
+    /// `--init-state` while the state does not exist.
+    var firstApply: [String] {
+        get async throws { try await exists() ? [] : ["--init-state"] }
+    }
+
+    /// Whether the state exists.
+    func exists() async throws -> Bool {
+        switch kind {
+        case .file: FileManager.default.fileExists(atPath: root + "/state.json")
+        case .postgres: try await PostgresTestServer.shared.state(stateURL) != nil
+        }
+    }
 
     /// `campaign apply campaigns --auto-approve` started in the background, for tests that signal it.
-    func startApply() throws -> Process {
+    func startApply() async throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: TestSupport.product("campaign"))
-        process.arguments = ["apply", "campaigns", "--auto-approve"] + firstApply
+        process.arguments = ["apply", "campaigns", "--auto-approve"] + (try await firstApply)
         process.currentDirectoryURL = URL(fileURLWithPath: root)
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = FileHandle.nullDevice
@@ -67,15 +99,19 @@ struct DeployHarness {
         (await sandbox.state.ledgerJSON()["entries"]?.arrayValue ?? []).filter { $0["endpoint"]?.stringValue == endpoint }
     }
 
-    /// The state as the tool reads it: the state file with its journal (left by a run that died) applied.
-    func state() throws -> JSONValue {
-        try StateStore(path: root + "/state.json").load().json
+    /// The state as the tool reads it: the state file with its journal (left by a run that died) applied, or the
+    /// workspace's rows.
+    func state() async throws -> JSONValue {
+        switch kind {
+        case .file: return try StateStore(path: root + "/state.json").load().json
+        case .postgres: return try await PostgresTestServer.shared.state(stateURL)?.json ?? EngineState().json
+        }
     }
 
-    func record(_ key: String) throws -> JSONValue? { try state()["campaigns"]?[key] }
+    func record(_ key: String) async throws -> JSONValue? { try await state()["campaigns"]?[key] }
 
     /// The provider id recorded for `key` (state keeps ids as text; CleverTap's are numbers).
-    func id(_ key: String) throws -> Int? { try record(key)?["id"]?.stringValue.flatMap { Int($0) } }
+    func id(_ key: String) async throws -> Int? { try await record(key)?["id"]?.stringValue.flatMap { Int($0) } }
 
     /// `YYYY-MM-DD HH:MM` (UTC) `minutes` from now.
     static func schedule(inMinutes minutes: Int) -> String {

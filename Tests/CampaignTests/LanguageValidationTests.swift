@@ -96,8 +96,10 @@ struct LanguageStructureTests {
         let nowIsFine = identity.replacingOccurrences(of: "schedule: \"2030-01-01 10:00\"", with: "schedule: now")
             .replacingOccurrences(of: "devices: [ios]\n", with: "").replacingOccurrences(of: "stopped: false\n", with: "")
         #expect(try ProjectFixture(campaign: nowIsFine).load().diagnostics.isEmpty)
+        // Since issue 13 a segment campaign has a channel too: an email takes a subject and no devices.
         let channelOnSegment = try ProjectFixture(campaign: validSegment + "channel: email\n").load()
-        #expect(channelOnSegment.first("C006")?.message == "`channel` is for identity sends (`type: identity`)")
+        #expect(channelOnSegment.first("C006") == nil)
+        #expect(channelOnSegment.first("C008")?.message == "`devices` is for push and web push campaigns, not email")
     }
 
     @Test func enumsSuggestTheirValues() throws {

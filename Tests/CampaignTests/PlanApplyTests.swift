@@ -4,8 +4,8 @@ import Testing
 
 @Suite("Plan and apply against the sandbox", .serialized)
 struct PlanApplyTests {
-    @Test func createSendThenNoChangeAndExitCodes() async throws {
-        let h = try await DeployHarness.start()
+    @Test(arguments: StateKind.allCases) func createSendThenNoChangeAndExitCodes(state: StateKind) async throws {
+        let h = try await DeployHarness.start(state: state)
         try h.write("promo.yaml", DeployHarness.segment("Promo"))
         try h.write("vip.yaml", DeployHarness.send("VIP", identities: ["u1", "u2"]))
         let first = try await h.plan(["--detailed-exitcode"])
@@ -21,13 +21,13 @@ struct PlanApplyTests {
         #expect(again.line("promo")?.contains("scheduled for 2030-06-01 10:00 UTC") == true)
         #expect(again.line("vip")?.contains("sent to 2 recipients") == true)
         // State: versioned, lineage fixed, serial counting writes.
-        let state = try h.state()
+        let state = try await h.state()
         #expect(state["format_version"]?.intValue == 2)
         #expect((state["serial"]?.intValue ?? 0) >= 4)
-        let id = try #require(try h.id("promo"))
+        let id = try #require(try await h.id("promo"))
         #expect(await h.ledger("/1/targets/create.json").first?["id"]?.intValue == id)
         // No secret in state.
-        #expect(!(try String(contentsOfFile: h.root + "/state.json", encoding: .utf8)).contains("pass-s3cret-4711"))
+        #expect(!JSONWriter(indent: nil).string(state).contains("pass-s3cret-4711"))
         let json = try await h.plan(["--format", "json"])
         let parsed = try JSONParser().parse(json.stdout)
         #expect(parsed["format_version"]?.intValue == 2)
@@ -35,13 +35,13 @@ struct PlanApplyTests {
         await h.stop()
     }
 
-    @Test func replaceWhileScheduledAndRefuseOnceStartedOrCompleted() async throws {
-        let h = try await DeployHarness.start()
+    @Test(arguments: StateKind.allCases) func replaceWhileScheduledAndRefuseOnceStartedOrCompleted(state: StateKind) async throws {
+        let h = try await DeployHarness.start(state: state)
         try h.write("far.yaml", DeployHarness.segment("Far"))
         try h.write("soon.yaml", DeployHarness.segment("Soon", schedule: "\"\(DeployHarness.schedule(inMinutes: 3))\""))
         try h.write("now.yaml", DeployHarness.segment("Now", schedule: "now"))
         #expect(try await h.apply().status == 0)
-        let oldID = try #require(try h.id("far"))
+        let oldID = try #require(try await h.id("far"))
         for file in ["far", "soon", "now"] {
             try h.write("\(file).yaml", DeployHarness.segment(file.capitalized, schedule: file == "far" ? "\"2030-06-01 10:00\"" : (file == "now" ? "now" : "\"\(DeployHarness.schedule(inMinutes: 3))\""), title: "Changed"))
         }
@@ -55,7 +55,7 @@ struct PlanApplyTests {
         let applied = try await h.apply()
         #expect(applied.status == 1)  // refusals make apply exit 1, but the replace is done
         #expect(await h.ledger("/1/targets/stop.json").map { $0["id"]?.intValue } == [oldID])
-        let newID = try #require(try h.id("far"))
+        let newID = try #require(try await h.id("far"))
         #expect(newID != oldID)
         #expect(await h.ledger("/1/targets/create.json").count == 4)
         // Completed campaigns are immutable too.
@@ -66,8 +66,8 @@ struct PlanApplyTests {
         await h.stop()
     }
 
-    @Test func stopsForgetsMovesAndPastSchedules() async throws {
-        let h = try await DeployHarness.start()
+    @Test(arguments: StateKind.allCases) func stopsForgetsMovesAndPastSchedules(state: StateKind) async throws {
+        let h = try await DeployHarness.start(state: state)
         try h.write("a.yaml", DeployHarness.segment("A"))
         try h.write("b.yaml", DeployHarness.segment("B"))
         try h.write("c.yaml", DeployHarness.segment("C", schedule: "now"))
@@ -92,20 +92,20 @@ struct PlanApplyTests {
         _ = try await h.apply()
         #expect(await h.ledger("/1/targets/stop.json").count == 2)
         #expect(await h.ledger("/1/targets/create.json").count == creates)  // moves never re-create
-        #expect(try h.record("c")?["status"]?.stringValue == "completed")
+        #expect(try await h.record("c")?["status"]?.stringValue == "completed")
         try h.write("c.yaml", DeployHarness.segment("C", schedule: "now"))
         #expect(try await h.plan().line("c")?.contains("no-change") == true)
         try h.remove("c.yaml")
         #expect(try await h.campaign(["state", "forget", "c"]).status == 0)
-        #expect(try h.record("c") == nil)
-        #expect(try h.record("d") == nil)
-        #expect(try h.id("moved/d") != nil)
-        #expect(try h.record("a")?["status"]?.stringValue == "stopped")
+        #expect(try await h.record("c") == nil)
+        #expect(try await h.record("d") == nil)
+        #expect(try await h.id("moved/d") != nil)
+        #expect(try await h.record("a")?["status"]?.stringValue == "stopped")
         await h.stop()
     }
 
-    @Test func identitySendsOnlyEverReachNewRecipients() async throws {
-        let h = try await DeployHarness.start()
+    @Test(arguments: StateKind.allCases) func identitySendsOnlyEverReachNewRecipients(state: StateKind) async throws {
+        let h = try await DeployHarness.start(state: state)
         try h.write("vip.yaml", DeployHarness.send("VIP", identities: ["u1", "u2"]))
         #expect(try await h.apply().status == 0)
         try h.write("vip.yaml", DeployHarness.send("VIP", identities: ["u1", "u2", "u3"]))
@@ -122,25 +122,25 @@ struct PlanApplyTests {
         await h.stop()
     }
 
-    @Test func driftFromAStopOutsideTheTool() async throws {
-        let h = try await DeployHarness.start()
+    @Test(arguments: StateKind.allCases) func driftFromAStopOutsideTheTool(state: StateKind) async throws {
+        let h = try await DeployHarness.start(state: state)
         try h.write("a.yaml", DeployHarness.segment("A"))
         #expect(try await h.apply().status == 0)
-        let id = try #require(try h.id("a"))
+        let id = try #require(try await h.id("a"))
         let stopped = try await SandboxHarness.rawPost(h.sandbox.baseURL + "/1/targets/stop.json", body: #"{"id":\#(id)}"#, account: "ACC", passcode: "pass-s3cret-4711")
         #expect(stopped.status == 200)
         let plan = try await h.plan()
         #expect(plan.line("a")?.contains("drift: stopped outside campaign-as-code") == true)
         _ = try await h.apply()
-        #expect(try h.record("a")?["status"]?.stringValue == "stopped")
+        #expect(try await h.record("a")?["status"]?.stringValue == "stopped")
         await h.stop()
     }
 }
 
 @Suite("Saved plans, locks and failures", .serialized)
 struct SavedPlanAndFailureTests {
-    @Test func savedPlansApplyOnceAndOnlyWhileFresh() async throws {
-        let h = try await DeployHarness.start()
+    @Test(arguments: StateKind.allCases) func savedPlansApplyOnceAndOnlyWhileFresh(state: StateKind) async throws {
+        let h = try await DeployHarness.start(state: state)
         try h.write("a.yaml", DeployHarness.segment("A"))
         let planFile = h.root + "/plan.json"
         #expect(try await h.plan(["--out", planFile]).status == 0)
@@ -167,9 +167,9 @@ struct SavedPlanAndFailureTests {
         await h.stop()
     }
 
-    @Test func twoConcurrentAppliesOneWinsOneNamesTheHolder() async throws {
+    @Test(arguments: StateKind.allCases) func twoConcurrentAppliesOneWinsOneNamesTheHolder(state: StateKind) async throws {
         // Each create takes 4 s at the sandbox, so the two runs overlap even on a loaded machine.
-        let h = try await DeployHarness.start { $0.targetsLatency = 4 }
+        let h = try await DeployHarness.start(state: state) { $0.targetsLatency = 4 }
         try h.write("a.yaml", DeployHarness.segment("A"))
         let env = h.environment
         let root = h.root
@@ -189,9 +189,9 @@ struct SavedPlanAndFailureTests {
         await h.stop()
     }
 
-    @Test(arguments: ["after-intent", "after-send", "after-response", "after-save"])
-    func killNineAtEveryFailpointNeverCreatesTwice(failpoint: String) async throws {
-        let h = try await DeployHarness.start()
+    @Test(arguments: StateKind.allCases, ["after-intent", "after-send", "after-response", "after-save"])
+    func killNineAtEveryFailpointNeverCreatesTwice(state: StateKind, failpoint: String) async throws {
+        let h = try await DeployHarness.start(state: state)
         try h.write("a.yaml", DeployHarness.segment("A"))
         let killed = try await h.apply(environment: ["CAMPAIGN_FAILPOINT": failpoint])
         #expect(killed.status == 9, "expected SIGKILL, got \(killed.status)")  // terminated by signal 9
@@ -212,39 +212,39 @@ struct SavedPlanAndFailureTests {
         }
         let creates = await h.ledger("/1/targets/create.json")
         #expect(creates.count == 1)
-        #expect(try h.record("a")?["status"]?.stringValue == "scheduled")
-        #expect(try h.id("a") == creates.first?["id"]?.intValue)
-        #expect(try h.record("a")?["intent"] == nil)
+        #expect(try await h.record("a")?["status"]?.stringValue == "scheduled")
+        #expect(try await h.id("a") == creates.first?["id"]?.intValue)
+        #expect(try await h.record("a")?["intent"] == nil)
         #expect(try await h.plan(["--detailed-exitcode"]).status == 0)
         await h.stop()
     }
 
-    @Test func commitThenDropLeavesUnknownAndReconcileAdoptsTheRightID() async throws {
-        let h = try await DeployHarness.start { $0.faults = [.init(endpoint: "/1/targets/create.json", mode: .commitThenDrop)] }
+    @Test(arguments: StateKind.allCases) func commitThenDropLeavesUnknownAndReconcileAdoptsTheRightID(state: StateKind) async throws {
+        let h = try await DeployHarness.start(state: state) { $0.faults = [.init(endpoint: "/1/targets/create.json", mode: .commitThenDrop)] }
         try h.write("a.yaml", DeployHarness.segment("A"))
         try h.write("b.yaml", DeployHarness.segment("B"))
         let applied = try await h.apply()
         #expect(applied.status == 1)
         #expect(applied.stderr.contains("error[A002]: a: outcome unknown"))
-        #expect(try h.record("a")?["status"]?.stringValue == "unknown")
+        #expect(try await h.record("a")?["status"]?.stringValue == "unknown")
         #expect(try await h.plan().line("a")?.contains("refused — the outcome of its last create is unknown") == true)
         #expect(try await h.apply().status == 1)
         #expect(await h.ledger("/1/targets/create.json").filter { $0["body"]?["name"]?.stringValue == "A" }.count == 1)
         let reconciled = try await h.campaign(["reconcile", "campaigns"])
         #expect(reconciled.status == 0, "\(reconciled.stdout)\(reconciled.stderr)")
         let created = await h.ledger("/1/targets/create.json").first { $0["body"]?["name"]?.stringValue == "A" }
-        #expect(try h.id("a") == created?["id"]?.intValue)
+        #expect(try await h.id("a") == created?["id"]?.intValue)
         #expect(try await h.plan(["--detailed-exitcode"]).status == 0)
         await h.stop()
     }
 
-    @Test func apiFailuresAreClearAndLoseNothing() async throws {
-        let h = try await DeployHarness.start { $0.faults = [.init(endpoint: "/1/targets/create.json", mode: .statusFail)]; $0.lockout = 1 }
+    @Test(arguments: StateKind.allCases) func apiFailuresAreClearAndLoseNothing(state: StateKind) async throws {
+        let h = try await DeployHarness.start(state: state) { $0.faults = [.init(endpoint: "/1/targets/create.json", mode: .statusFail)]; $0.lockout = 1 }
         try h.write("a.yaml", DeployHarness.segment("A"))
         let failed = try await h.apply()
         #expect(failed.status == 1)
         #expect(failed.stderr.contains("error[A001]: a: CT-API-89"))
-        #expect(try h.record("a") == nil)  // nothing was created, so nothing is recorded…
+        #expect(try await h.record("a") == nil)  // nothing was created, so nothing is recorded…
         #expect(try await h.apply().status == 0)  // …and a rerun continues
         // 401: a clear error, and the passcode never shows.
         try h.write("b.yaml", DeployHarness.segment("B"))
@@ -252,7 +252,7 @@ struct SavedPlanAndFailureTests {
         #expect(unauthorized.status == 1)
         #expect(unauthorized.stderr.contains("CT401"))
         #expect(!(unauthorized.stdout + unauthorized.stderr).contains("wrong-passcode-999"))
-        #expect(try h.record("b") == nil)
+        #expect(try await h.record("b") == nil)
         // 429: the client waits out the lockout and carries on.
         let url = h.sandbox.baseURL + "/1/targets/list.json"
         await withTaskGroup(of: Void.self) { group in
@@ -260,7 +260,7 @@ struct SavedPlanAndFailureTests {
         }
         let afterLockout = try await h.apply()
         #expect(afterLockout.status == 0, "\(afterLockout.stdout)\(afterLockout.stderr)")
-        #expect(try h.record("b")?["status"]?.stringValue == "scheduled")
+        #expect(try await h.record("b")?["status"]?.stringValue == "scheduled")
         await h.stop()
     }
 
@@ -308,7 +308,7 @@ struct ApplyInterruptTests {
         let h = try await DeployHarness.start { $0.faults = [.init(endpoint: "/1/targets/create.json", mode: .delay, delay: 1.5)] }
         try h.write("a.yaml", DeployHarness.segment("A"))
         try h.write("b.yaml", DeployHarness.segment("B"))
-        let process = try h.startApply()
+        let process = try await h.startApply()
         try await Task.sleep(for: .milliseconds(700))
         kill(process.processIdentifier, SIGINT)
         while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
@@ -316,8 +316,8 @@ struct ApplyInterruptTests {
         // The create in flight finished and was recorded; the next one was not started.
         let creates = await h.ledger("/1/targets/create.json")
         #expect(creates.count == 1)
-        #expect(try h.id("a") == creates.first?["id"]?.intValue)
-        #expect(try h.record("b") == nil)
+        #expect(try await h.id("a") == creates.first?["id"]?.intValue)
+        #expect(try await h.record("b") == nil)
         #expect(try await h.apply().status == 0)
         #expect(await h.ledger("/1/targets/create.json").count == 2)
         await h.stop()
@@ -326,7 +326,7 @@ struct ApplyInterruptTests {
     @Test func aSecondCtrlCExitsAtOnce() async throws {
         let h = try await DeployHarness.start { $0.faults = [.init(endpoint: "/1/targets/create.json", mode: .delay, delay: 10)] }
         try h.write("a.yaml", DeployHarness.segment("A"))
-        let process = try h.startApply()
+        let process = try await h.startApply()
         try await Task.sleep(for: .milliseconds(700))
         let start = ContinuousClock.now
         kill(process.processIdentifier, SIGINT)
@@ -337,7 +337,7 @@ struct ApplyInterruptTests {
         // It did not wait for the 10-second request in flight.
         #expect(ContinuousClock.now - start < .seconds(5))
         // The create's intent is on disk: the next plan refuses to guess.
-        #expect(try h.record("a")?["status"]?.stringValue == "unknown")
+        #expect(try await h.record("a")?["status"]?.stringValue == "unknown")
         await h.stop()
     }
 

@@ -290,7 +290,7 @@ struct PlanDiffTests {
 
     // MARK: CleverTap's fields
 
-    @Test func cleverTapFieldsReadAsTheLanguageWritesThem() throws {
+    @Test func cleverTapFieldsAreTheHashedBodyReadAsPeopleWriteIt() throws {
         let campaign = """
             name: Spring Sale 2027
             devices: [android, ios]
@@ -311,23 +311,24 @@ struct PlanDiffTests {
         let loaded = fixture.load()
         #expect(loaded.errors.isEmpty, "\(loaded.errors)")
         let fields = CleverTapFields.fields(of: try #require(loaded.campaigns.first), timezone: "Europe/Berlin")
+        // The hashed body, flattened as the request blocks show it; dates and times as people write them.
         #expect(fields.map { "\($0.path): \($0.value)" } == [
             "name: \"Spring Sale 2027\"",
-            "devices: [android, ios]",
-            "audience.event: \"App Launched\"",
-            "audience.from: 2027-01-01",
-            "audience.to: 2027-03-15",
-            "audience.profile.Customer Type: \"Platinum\"",
-            "audience.profile.Lifetime Orders: 12",
-            "audience.profile.\"a.b\": true",
+            "where.event_name: \"App Launched\"",
+            "where.from: 2027-01-01",
+            "where.to: 2027-03-15",
+            "where.common_profile_properties.profile_fields.Customer Type: \"Platinum\"",
+            "where.common_profile_properties.profile_fields.Lifetime Orders: 12",
+            "where.common_profile_properties.profile_fields.\"a.b\": true",
             "content.title: \"Spring Sale: 48 hours early\"",
             "content.body: \"Up to 40% off\\nthe new collection.\"",
-            "platform_specific.ios.mutable-content: \"true\"",
-            "platform_specific.ios.badge_count: 1",
-            "platform_specific.android.wzrk_cid: \"marketing\"",
-            "schedule: 2027-03-20 09:00 Europe/Berlin",
-            "options.tag_group: \"spring\"",
-            "options.respect_frequency_caps: false",
+            "content.platform_specific.ios.mutable-content: \"true\"",
+            "content.platform_specific.ios.badge_count: 1",
+            "content.platform_specific.android.wzrk_cid: \"marketing\"",
+            "devices: [\"android\", \"ios\"]",
+            "when: 2027-03-20 09:00 Europe/Berlin",
+            "tag_group: \"spring\"",
+            "respect_frequency_caps: false",
         ])
         // The resource shows its schedule the same way; the request still says what the API takes.
         let context = try DeployContext.load(paths: [fixture.root], statePath: fixture.path("state.json"), environmentName: nil, environment: [:])
@@ -338,10 +339,33 @@ struct PlanDiffTests {
         #expect(desired.shown(try #require(desired.startsAt)) == "2027-03-20 09:00 Europe/Berlin")
     }
 
+    @Test func deliveryPlansExpiriesAndWholeAudiencesReadAsWritten() throws {
+        let campaign = """
+            name: Plan
+            devices: [ios]
+            audience: {all: true}
+            content: {title: T, body: B}
+            schedule: {times: ["2027-05-08 09:30", "2027-05-09 09:30"], timezone: user, when_passed: drop}
+            options: {ttl: {until: "2027-05-10 08:00"}}
+
+            """
+        let fixture = try ProjectFixture(["plan.yaml": campaign], project: "timezone: Europe/Berlin\n")
+        let loaded = fixture.load()
+        #expect(loaded.errors.isEmpty, "\(loaded.errors)")
+        let fields = CleverTapFields.fields(of: try #require(loaded.campaigns.first), timezone: "Europe/Berlin")
+        let shown = Dictionary(uniqueKeysWithValues: fields.map { ($0.path, $0.value) })
+        #expect(shown["where"] == "{}")
+        #expect(shown["when.delivery_date_time"] == "[2027-05-08 09:30 in each user's time zone, 2027-05-09 09:30 in each user's time zone]", "\(fields)")
+        #expect(shown["when.delivery_timezone"] == "\"user\"" && shown["when.user_timezone_wrap_around"] == "false")
+        #expect(shown["ttl.value"] == "2027-05-10 08:00 Europe/Berlin", "\(fields)")
+        let context = try DeployContext.load(paths: [fixture.root], statePath: fixture.path("state.json"), environmentName: nil, environment: [:])
+        #expect(context.desired.first?.schedule == "2027-05-08 09:30 in each user's time zone (+1 more)")
+    }
+
     @Test func anIdentitySendKeepsNoRecipientsAsFields() throws {
         let fixture = try ProjectFixture(["vip.yaml": DeployHarness.send("VIP", identities: ["u1", "u2"])], project: "timezone: UTC\n")
         let fields = CleverTapFields.fields(of: try #require(fixture.load().campaigns.first), timezone: "UTC")
-        #expect(fields.map(\.path) == ["channel", "content.title", "content.body", "platform_specific.android.wzrk_cid"])
+        #expect(fields.map(\.path) == ["channel", "content.title", "content.body", "content.platform_specific.android.wzrk_cid"])
         #expect(!fields.contains { $0.value.contains("u1") })
     }
 
@@ -392,19 +416,19 @@ struct PlanDiffApplyTests {
         return Array(lines[(start + 1)...].prefix { $0.hasPrefix(PlanRenderer.changeIndent) }).map { String($0.dropFirst(PlanRenderer.changeIndent.count)) }
     }
 
-    static func berlin() async throws -> DeployHarness {
-        let h = try await DeployHarness.start { $0.timezone = "Europe/Berlin" }
+    static func berlin(_ kind: StateKind = .file) async throws -> DeployHarness {
+        let h = try await DeployHarness.start(state: kind) { $0.timezone = "Europe/Berlin" }
         try "timezone: Europe/Berlin\n".write(toFile: h.root + "/campaigns/project.yaml", atomically: true, encoding: .utf8)
         return h
     }
 
-    @Test func aReplaceShowsWhatChangedFieldByFieldInEveryFormat() async throws {
-        let h = try await Self.berlin()
+    @Test(arguments: StateKind.allCases) func aReplaceShowsWhatChangedFieldByFieldInEveryFormat(state: StateKind) async throws {
+        let h = try await Self.berlin(state)
         try h.write("spring.yaml", DeployHarness.segment("Spring", schedule: "\"2030-06-01 10:00\"", title: "Spring Sale"))
         #expect(try await h.apply().status == 0)
-        #expect(try h.record("spring")?["fields"]?["content.title"]?.stringValue == "\"Spring Sale\"")
-        #expect(try h.record("spring")?["fields"]?["schedule"]?.stringValue == "2030-06-01 10:00 Europe/Berlin")
-        #expect(try h.record("spring")?["schedule"]?.stringValue == "2030-06-01 10:00 Europe/Berlin")
+        #expect(try await h.record("spring")?["fields"]?["content.title"]?.stringValue == "\"Spring Sale\"")
+        #expect(try await h.record("spring")?["fields"]?["when"]?.stringValue == "2030-06-01 10:00 Europe/Berlin")
+        #expect(try await h.record("spring")?["schedule"]?.stringValue == "2030-06-01 10:00 Europe/Berlin")
         let unchanged = try await h.plan(["--detailed-exitcode"])
         #expect(unchanged.status == 0, "\(unchanged.stdout)\(unchanged.stderr)")
         #expect(unchanged.line("spring")?.hasSuffix("— scheduled for 2030-06-01 10:00 Europe/Berlin") == true, "\(unchanged.stdout)")
@@ -417,7 +441,7 @@ struct PlanDiffApplyTests {
         #expect(text.line("spring")?.contains("— changed while scheduled for 2030-06-01 10:00 Europe/Berlin: stop ") == true, "\(text.stdout)")
         #expect(Self.changes(text, "spring") == [
             "~ content.title: \"Spring Sale\" → \"Spring Sale: 48 hours early\"",
-            "~ schedule: 2030-06-01 10:00 Europe/Berlin → 2030-06-02 09:30 Europe/Berlin",
+            "~ when: 2030-06-01 10:00 Europe/Berlin → 2030-06-02 09:30 Europe/Berlin",
         ], "\(text.stdout)")
         #expect(!text.stdout.contains("20300601") && !text.stdout.contains("20300602"))
 
@@ -425,7 +449,7 @@ struct PlanDiffApplyTests {
         let action = try #require(json["actions"]?.arrayValue?.first { $0["key"]?.stringValue == "spring" })
         #expect(action["changes_recorded"]?.boolValue == true)
         let changes = action["changes"]?.arrayValue ?? []
-        #expect(changes.map { $0["path"]?.stringValue } == ["content.title", "schedule"])
+        #expect(changes.map { $0["path"]?.stringValue } == ["content.title", "when"])
         #expect(changes.first?["old"]?.stringValue == "\"Spring Sale\"" && changes.first?["new"]?.stringValue == "\"Spring Sale: 48 hours early\"")
         #expect(changes.last?["new"]?.stringValue == "2030-06-02 09:30 Europe/Berlin")
         // The request still says what the API takes.
@@ -433,7 +457,7 @@ struct PlanDiffApplyTests {
 
         let markdown = try await h.plan(["--format", "markdown"])
         #expect(markdown.stdout.contains("<code>spring</code>: 2 fields changed, 1 request</summary>\n\n```diff\n- content.title: \"Spring Sale\"\n+ content.title: \"Spring Sale: 48 hours early\"\n"
-            + "- schedule: 2030-06-01 10:00 Europe/Berlin\n+ schedule: 2030-06-02 09:30 Europe/Berlin\n```\n"), "\(markdown.stdout)")
+            + "- when: 2030-06-01 10:00 Europe/Berlin\n+ when: 2030-06-02 09:30 Europe/Berlin\n```\n"), "\(markdown.stdout)")
 
         // Saved, reviewed and applied: the re-plan matches, changes included; the new request's fields are recorded.
         let planFile = h.root + "/plan.json"
@@ -451,15 +475,15 @@ struct PlanDiffApplyTests {
         let applied = try await h.campaign(["apply", planFile])
         #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
         #expect(Self.changes(applied, "spring").count == 2)
-        #expect(try h.record("spring")?["fields"]?["content.title"]?.stringValue == "\"Spring Sale: 48 hours early\"")
+        #expect(try await h.record("spring")?["fields"]?["content.title"]?.stringValue == "\"Spring Sale: 48 hours early\"")
         let after = try await h.plan(["--detailed-exitcode"])
         #expect(after.status == 0, "\(after.stdout)")
         #expect(!after.stdout.contains("\n    "))
         await h.stop()
     }
 
-    @Test func refusalsShowTheChangeToo() async throws {
-        let h = try await Self.berlin()
+    @Test(arguments: StateKind.allCases) func refusalsShowTheChangeToo(state: StateKind) async throws {
+        let h = try await Self.berlin(state)
         try h.write("now.yaml", DeployHarness.segment("Now", schedule: "now", title: "Hello"))
         try h.write("vip.yaml", DeployHarness.send("VIP", identities: ["u1", "u2"], title: "Hi"))
         #expect(try await h.apply().status == 0)
@@ -473,7 +497,7 @@ struct PlanDiffApplyTests {
         #expect(plan.line("vip")?.contains("refused — changed after it was sent") == true)
         // The recipients are not fields: only what changed in the request is listed.
         #expect(Self.changes(plan, "vip") == ["~ content.title: \"Hi\" → \"Other\""], "\(plan.stdout)")
-        #expect(try h.record("vip")?["fields"]?.objectValue?.map({ $0.0 }) == ["channel", "content.title", "content.body", "platform_specific.android.wzrk_cid"])
+        #expect(try await h.record("vip")?["fields"]?.objectValue?.map({ $0.0 }) == ["channel", "content.title", "content.body", "content.platform_specific.android.wzrk_cid"])
         await h.stop()
     }
 

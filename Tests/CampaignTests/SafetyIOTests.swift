@@ -95,7 +95,7 @@ struct SafetyIOTests {
         let run = try await shell("\(campaign) apply campaigns --auto-approve --init-state --color never | head -1", h)
         #expect(run.status != 0)  // its output was lost: not a clean success
         #expect(await h.ledger("/1/targets/create.json").count == 4)
-        for name in ["a", "b", "c", "d"] { #expect(try h.record(name)?["status"]?.stringValue == "scheduled") }
+        for name in ["a", "b", "c", "d"] { #expect(try await h.record(name)?["status"]?.stringValue == "scheduled") }
         #expect(try await h.plan(["--detailed-exitcode"]).status == 0)
         await h.stop()
     }
@@ -134,7 +134,7 @@ struct SafetyIOTests {
         try h.write("a.yaml", DeployHarness.segment("A"))
         #expect(try await h.apply().status == 0)
         var text = try String(contentsOfFile: h.root + "/state.json", encoding: .utf8)
-        let id = try #require(try h.id("a"))
+        let id = try #require(try await h.id("a"))
         text = text.replacingOccurrences(of: "\"id\": \"\(id)\"", with: "\"id\": \"424242\"")
         try text.write(toFile: h.root + "/state.json", atomically: true, encoding: .utf8)
         let plan = try await h.plan()

@@ -29,8 +29,8 @@ struct SafetyTests {
         #expect(run.line("a") == nil && run.line("b") == nil && run.line("s") == nil)
         // Only the replaced campaign was stopped; nothing was forgotten; nothing was sent again.
         #expect(await h.ledger("/1/targets/stop.json").count == 1)
-        #expect(try h.record("a")?["status"]?.stringValue == "scheduled")
-        #expect(try h.record("s")?["status"]?.stringValue == "sent")
+        #expect(try await h.record("a")?["status"]?.stringValue == "scheduled")
+        #expect(try await h.record("s")?["status"]?.stringValue == "sent")
         let full = try await h.plan(["--detailed-exitcode"])
         #expect(full.status == 0, "\(full.stdout)\(full.stderr)")
         #expect(await h.ledger("/1/send/push.json").count == 1)
@@ -75,14 +75,14 @@ struct SafetyTests {
         #expect(plan.line("s")?.contains("kept") == true, "\(plan.stdout)")
         #expect(plan.stdout.contains("1 kept"))
         #expect(try await h.apply().status == 0)
-        #expect(try h.record("s")?["status"]?.stringValue == "sent")
+        #expect(try await h.record("s")?["status"]?.stringValue == "sent")
         // Back again: nobody is sent to twice.
         try h.write("s.yaml", DeployHarness.send("S", identities: ["u1", "u2"]))
         #expect(try await h.plan().line("s")?.contains("no-change") == true)
         try h.remove("s.yaml")
         let forget = try await h.campaign(["state", "forget", "s"])
         #expect(forget.status == 0, "\(forget.stderr)")
-        #expect(try h.record("s") == nil)
+        #expect(try await h.record("s") == nil)
         #expect(try await h.campaign(["state", "forget", "s"]).stderr.contains("error[S020]"))
         await h.stop()
     }
@@ -109,7 +109,7 @@ struct SafetyTests {
     @Test func deletingTheLockFileStopsTheRunBeforeItWritesAgain() async throws {
         let h = try await DeployHarness.start { $0.targetsLatency = 2 }
         for name in ["a", "b", "c"] { try h.write("\(name).yaml", DeployHarness.segment(name.uppercased())) }
-        let first = try h.startApply()
+        let first = try await h.startApply()
         try await Task.sleep(for: .milliseconds(800))
         try FileManager.default.removeItem(atPath: h.root + "/state.json.lock")
         // A second run now gets a lock of its own: the first must not write or send again.
@@ -120,9 +120,9 @@ struct SafetyTests {
         // Every campaign created once, and every create recorded (a's outcome is unknown, left for reconcile).
         let names = await h.ledger("/1/targets/create.json").compactMap { $0["body"]?["name"]?.stringValue }
         #expect(names.sorted() == ["A", "B", "C"], "\(names)")
-        #expect(try h.record("a")?["status"]?.stringValue == "unknown")
-        #expect(try h.record("b")?["status"]?.stringValue == "scheduled")
-        #expect(try h.record("c")?["status"]?.stringValue == "scheduled")
+        #expect(try await h.record("a")?["status"]?.stringValue == "unknown")
+        #expect(try await h.record("b")?["status"]?.stringValue == "scheduled")
+        #expect(try await h.record("c")?["status"]?.stringValue == "scheduled")
         let reconciled = try await h.campaign(["reconcile", "campaigns"])
         #expect(reconciled.status == 0, "\(reconciled.stdout)\(reconciled.stderr)")
         #expect(try await h.plan(["--detailed-exitcode"]).status == 0)
@@ -132,7 +132,7 @@ struct SafetyTests {
     @Test func aStateReplacedBehindTheRunsBackStopsIt() async throws {
         let h = try await DeployHarness.start { $0.targetsLatency = 2 }
         for name in ["a", "b"] { try h.write("\(name).yaml", DeployHarness.segment(name.uppercased())) }
-        let first = try h.startApply()
+        let first = try await h.startApply()
         try await Task.sleep(for: .milliseconds(800))
         // Another tool writes the state (a copy renamed over it, as an editor or a sync would).
         let copy = try String(contentsOfFile: h.root + "/state.json", encoding: .utf8)
@@ -210,7 +210,7 @@ struct SafetyTests {
         #expect(run.stderr.contains("error[S036]"), "\(edit): \(run.stderr)")
         #expect(await h.ledger("/1/targets/create.json").count == 1)
         #expect(await h.ledger("/1/send/push.json").count == 1)
-        #expect(try h.record("a") != nil)
+        #expect(try await h.record("a") != nil)
         await h.stop()
     }
 
@@ -242,7 +242,7 @@ struct SafetyTests {
         try h.write("a.yaml", DeployHarness.segment("A", schedule: "\"\(DeployHarness.schedule(inMinutes: 60))\""))
         try h.write("b.yaml", DeployHarness.segment("B"))
         #expect(try await h.apply().status == 0)
-        let oldB = try #require(try h.id("b"))
+        let oldB = try #require(try await h.id("b"))
         // The provider's clock is ahead: `a` is running there although the local clock says it starts in an hour.
         await h.sandbox.state.advanceClock(by: 90 * 60)
         try h.write("a.yaml", DeployHarness.segment("A", schedule: "\"\(DeployHarness.schedule(inMinutes: 60))\"", title: "Changed"))
@@ -257,8 +257,8 @@ struct SafetyTests {
         let replaced = try await h.campaign(["apply", "campaigns/b.yaml", "--auto-approve"])
         #expect(replaced.status == 1)
         #expect(await h.ledger("/1/targets/stop.json").count == 1)
-        #expect(try h.id("b") == oldB)
-        #expect(try h.record("b")?["status"]?.stringValue == "stopped")
+        #expect(try await h.id("b") == oldB)
+        #expect(try await h.record("b")?["status"]?.stringValue == "stopped")
         await h.stop()
     }
 
@@ -267,7 +267,7 @@ struct SafetyTests {
         try h.write("a.yaml", DeployHarness.segment("A"))
         let lost = try await h.apply()
         #expect(lost.status == 1)
-        #expect(try h.record("a")?["status"]?.stringValue == "unknown")
+        #expect(try await h.record("a")?["status"]?.stringValue == "unknown")
         // Renamed before anyone reconciled: `b` is the same campaign, which may exist already.
         try h.remove("a.yaml")
         try h.write("b.yaml", DeployHarness.segment("A"))
@@ -282,12 +282,12 @@ struct SafetyTests {
         try h.write("a.yaml", DeployHarness.segment("A"))
         try h.write("b.yaml", DeployHarness.segment("B"))
         _ = try await h.apply()
-        let held = try #require(try h.id("b"))
+        let held = try #require(try await h.id("b"))
         let run = try await h.campaign(["state", "resolve", "a", "--id", String(held)])
         #expect(run.status == 1)
         #expect(run.stderr.contains("error[S023]"), "\(run.stderr)")
         // The state stays readable, and `a` still unknown.
-        #expect(try h.record("a")?["status"]?.stringValue == "unknown")
+        #expect(try await h.record("a")?["status"]?.stringValue == "unknown")
         await h.stop()
     }
 
@@ -297,12 +297,12 @@ struct SafetyTests {
         #expect(try await h.apply().status == 0)
         // As the previous release wrote them: no project, the file as named from the project's parent.
         var text = try String(contentsOfFile: h.root + "/state.json", encoding: .utf8)
-        let project = try #require(try h.record("a")?["project"]?.stringValue)
+        let project = try #require(try await h.record("a")?["project"]?.stringValue)
         text = text.replacingOccurrences(of: "\"project\": \"\(project)\",", with: "").replacingOccurrences(of: "\"file\": \"a.yaml\"", with: "\"file\": \"campaigns/a.yaml\"")
         // A record of another project sharing the state, in the old format too.
         text = text.replacingOccurrences(of: "\"campaigns\": {", with: "\"campaigns\": {\"other\": {\"provider\": \"clevertap\", \"type\": \"scheduled\", \"name\": \"Other\", \"file\": \"elsewhere/other.yaml\", \"hash\": \"x\", \"status\": \"scheduled\", \"id\": \"999\", \"starts_at\": \"2030-06-01T10:00:00Z\", \"schedule\": \"20300601 10:00\", \"created_at\": \"t\", \"updated_at\": \"t\"},")
         try text.write(toFile: h.root + "/state.json", atomically: true, encoding: .utf8)
-        #expect(try h.record("a")?["project"] == nil)
+        #expect(try await h.record("a")?["project"] == nil)
         try h.remove("a.yaml")
         try h.write("b.yaml", DeployHarness.segment("B"))
         let plan = try await h.campaign(["plan", "campaigns", "--color", "never"], environment: ["CLEVERTAP_API_URL": h.sandbox.baseURL])
@@ -317,7 +317,7 @@ struct SafetyTests {
         let h = try await DeployHarness.start()
         try h.write("a.yaml", DeployHarness.segment("A"))
         #expect(try await h.apply().status == 0)
-        #expect(try h.state()["accounts"]?["clevertap"]?.stringValue?.count == 16)
+        #expect(try await h.state()["accounts"]?["clevertap"]?.stringValue?.count == 16)
         #expect(!(try String(contentsOfFile: h.root + "/state.json", encoding: .utf8)).contains("\"ACC\""))
         // Another account's credentials (say, production's, with staging's state): refused before anything is sent.
         try h.write("b.yaml", DeployHarness.segment("B"))

@@ -83,4 +83,20 @@ struct SandboxBinaryTests {
         let zone = try await TestSupport.runAsync(["--timezone", "Mars/Base"], product: "campaign-sandbox")
         #expect(zone.status != 0)
     }
+
+    /// The account as flags (issue 13): providers per channel, custom control groups, the start time.
+    @Test func providersControlGroupsAndStartTimeFromFlags() async throws {
+        let sandbox = try SandboxProcess(["--provider", "email:SendGrid", "--control-group", "Loyal holdout", "--start-time", "2025-01-01T00:00:00Z", "--create-rate", "0"])
+        let email = try String(contentsOfFile: TestSupport.fixture("reference/current/c-email-sender-name.json"), encoding: .utf8)
+        let accepted = try await SandboxHarness.rawPost(sandbox.baseURL + "/1/targets/create.json", body: email, account: "SANDBOX-ACCOUNT", passcode: "sandbox-passcode")
+        #expect(accepted.status == 200, "\(accepted.body?.compactText ?? "")")
+        let custom = Bodies.create(devices: ["ios"], extra: [("control_group", .object([("type", .string("custom")), ("name", .string("Loyal holdout"))]))])
+        let grouped = try await SandboxHarness.rawPost(sandbox.baseURL + "/1/targets/create.json", body: custom.compactText, account: "SANDBOX-ACCOUNT", passcode: "sandbox-passcode")
+        #expect(grouped.status == 200, "\(grouped.body?.compactText ?? "")")
+        sandbox.stop()
+        for arguments in [["--provider", "email"], ["--provider", "fax:Number"], ["--start-time", "yesterday"]] {
+            let bad = try await TestSupport.runAsync(arguments, product: "campaign-sandbox")
+            #expect(bad.status != 0, "\(arguments)")
+        }
+    }
 }

@@ -47,7 +47,7 @@ struct SchemaTests {
         let files = yamlFiles(campaignsFolder)
         let campaignFiles = files.filter { !$0.hasSuffix("/project.yaml") }
         let campaignResults = try check(try documents(campaignFiles), against: "campaign.schema.json")
-        #expect(campaignResults.count == 9)
+        #expect(campaignResults.count == 17)
         for (name, errors) in campaignResults { #expect(errors.isEmpty, "\(name): \(errors)") }
         let projectResults = try check(try documents([campaignsFolder + "/project.yaml"]), against: "project.schema.json")
         for (name, errors) in projectResults { #expect(errors.isEmpty, "\(name): \(errors)") }
