@@ -119,39 +119,52 @@ def main():
 
 
 def review_fields(body):
-    """The reviewable fields this version records with each applied campaign (`CleverTapFields`), made from its
-    compiled body: what a state written by this version holds besides the hash, so the plan benchmark reads them."""
+    """The reviewable fields this version records with each applied campaign (`CleverTapFields`: the hashed body
+    flattened to JSON paths, values as people write them), made from its compiled body: what a state written by this
+    version holds besides the hash, so the plan benchmark reads them."""
     import json
 
     def quoted(value):
         return json.dumps(value, ensure_ascii=False)
 
-    def day(value):
-        return f"{value // 10000:04d}-{value // 100 % 100:02d}-{value % 100:02d}"
+    def segment(key):
+        plain = key and key[0] != " " and key[-1] != " " and not any(c in key for c in '.:"') and all(ord(c) >= 0x20 for c in key)
+        return key if plain else quoted(key)
 
-    fields = {"name": quoted(body["name"]), "devices": "[" + ", ".join(body["devices"]) + "]"}
-    where = body["where"]
-    if not where:
-        fields["audience.all"] = "true"
-    if "event_name" in where:
-        fields["audience.event"] = quoted(where["event_name"])
-    if "from" in where:
-        fields["audience.from"] = day(where["from"])
-        fields["audience.to"] = day(where["to"])
-    for item in where.get("common_profile_properties", {}).get("profile_fields", []):
-        fields["audience.profile." + item["Key"]] = quoted(item["value"])
-    content = body["content"]
-    fields["content.title"] = quoted(content["title"])
-    fields["content.body"] = quoted(content["body"])
-    for platform, entries in content.get("platform_specific", {}).items():
-        for key, value in entries.items():
-            fields[f"platform_specific.{platform}.{key}"] = quoted(value)
-    when = body["when"]
-    fields["schedule"] = when if when == "now" else f"{when[:4]}-{when[4:6]}-{when[6:8]} {when[9:]} Europe/Berlin"
-    if "tag_group" in body:
-        fields["options.tag_group"] = quoted(body["tag_group"])
-    if "respect_frequency_caps" in body:
-        fields["options.respect_frequency_caps"] = quoted(body["respect_frequency_caps"])
+    def shown(value, path):
+        if path == "when" and isinstance(value, str) and value != "now":
+            return f"{value[:4]}-{value[4:6]}-{value[6:8]} {value[9:]} Europe/Berlin"
+        if path in ("where.from", "where.to") and isinstance(value, int):
+            return f"{value // 10000:04d}-{value // 100 % 100:02d}-{value % 100:02d}"
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, str):
+            return "now" if path == "when" else quoted(value)
+        return json.dumps(value)
+
+    fields = {}
+
+    def flatten(value, path):
+        if isinstance(value, dict):
+            if not value and path:
+                fields[path] = "{}"
+            for key, member in value.items():
+                flatten(member, segment(key) if not path else path + "." + segment(key))
+        elif isinstance(value, list):
+            if all(not isinstance(item, (dict, list)) for item in value):
+                fields[path] = "[" + ", ".join(shown(item, path) for item in value) + "]"
+                return
+            for index, item in enumerate(value):
+                if isinstance(item, dict) and "Key" in item:
+                    rest = {k: v for k, v in item.items() if k != "Key"}
+                    at = path + "." + segment(item["Key"])
+                    flatten(rest["value"], at) if list(rest) == ["value"] else flatten(rest, at)
+                else:
+                    flatten(item, f"{path}[{index}]")
+        else:
+            fields[path] = shown(value, path)
+
+    flatten(body, "")
     return fields
 
 
@@ -170,7 +183,7 @@ def completed_state(corpus, path):
         fields = review_fields(body)
         campaigns[request["key"]] = {
             "provider": "clevertap", "type": "scheduled", "name": body["name"], "file": request["key"] + ".yaml",
-            "hash": hashlib.sha256(compact).hexdigest(), "status": "completed", "schedule": fields["schedule"],
+            "hash": hashlib.sha256(compact).hexdigest(), "status": "completed", "schedule": fields["when"],
             "id": str(1_000_000 + index), "facts": {"sent": "100", "clicked": "7"}, "fields": fields,
             "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
         }

@@ -97,9 +97,9 @@ public struct StateRecord: Sendable, Equatable {
         get { storedFields.fields }
         set { storedFields = .list(newValue) }
     }
-    /// The fields as read from a state file are kept as their text and decoded when asked for: a plan of 10,000
-    /// unchanged records never needs them, and making a string per field of each would double the time a state takes
-    /// to load.
+    /// The fields as read from a state file are kept as their text (a slice of the text read, not a copy) and decoded
+    /// when asked for: a plan of 10,000 unchanged records never needs them, and making a string per field of each
+    /// would make a state take far longer to load.
     var storedFields: StoredFields = .list(nil)
     /// A request in flight or of unknown outcome.
     public var intent: Intent?
@@ -132,7 +132,7 @@ public struct StateRecord: Sendable, Equatable {
 /// Equal when they hold the same fields, however kept (the same text is compared as such, without decoding it).
 enum StoredFields: Sendable, Equatable {
     case list([ResourceField]?)
-    case text([UInt8])
+    case text(ArraySlice<UInt8>)
 
     static func == (lhs: StoredFields, rhs: StoredFields) -> Bool {
         switch (lhs, rhs) {

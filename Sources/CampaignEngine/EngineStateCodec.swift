@@ -258,7 +258,7 @@ extension StateRecord {
         var createdAt: String?, updatedAt: String?, schedule: String?, scheduledDate: Int?, startsAt: String?, id: String?
         var stats: (sent: Int?, clicked: Int?)?, batchesSent: Int?, delivered: JSONValue?, intent: JSONValue?, project: String?
         var facts: [Fact] = []
-        var fieldsText: [UInt8]?
+        var fieldsText: ArraySlice<UInt8>?
         // The key as shown is made only for a message (this runs for each of thousands of records).
         var named: String { EngineState.shown(key) }
         guard try reader.peek() == .object else { throw StateFileError("campaign `\(named)` in the state file is not an object") }
@@ -360,8 +360,8 @@ extension StateRecord {
     /// `fields`: the text of an object of display values, in order, as ``objectOfStringsText()`` kept it. Descriptive
     /// only, so anything malformed (invalid UTF-8, a path given twice; another type was never kept) counts as not
     /// recorded rather than failing the whole state.
-    static func decodeFields(_ text: [UInt8]) -> [ResourceField]? {
-        var reader = JSONReader(text)
+    static func decodeFields(_ text: ArraySlice<UInt8>) -> [ResourceField]? {
+        var reader = JSONReader(Array(text))
         var fields: [ResourceField] = []
         do {
             try reader.beginObject()

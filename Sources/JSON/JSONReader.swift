@@ -157,7 +157,8 @@ public struct JSONReader {
     /// The text of the next value when it is an object whose members are all strings, or nil for any other value
     /// (read and dropped). The object is read for its structure (and its escapes checked) without making its strings:
     /// for members kept as text and decoded only when needed (a ``JSONReader`` over the text checks their UTF-8 then).
-    public mutating func objectOfStringsText() throws(Failure) -> [UInt8]? {
+    /// The text is a slice of the bytes read, not a copy (it keeps them alive).
+    public mutating func objectOfStringsText() throws(Failure) -> ArraySlice<UInt8>? {
         guard try peek() == .object else {
             try skipValue()
             return nil
@@ -190,7 +191,7 @@ public struct JSONReader {
             }
         }
         atStart = false
-        return onlyStrings ? Array(bytes[start..<offset]) : nil
+        return onlyStrings ? bytes[start..<offset] : nil
     }
 
     /// Reads a string (at its opening quote) without making it: its escapes and control characters are checked, its
