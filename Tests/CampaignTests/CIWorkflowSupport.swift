@@ -95,41 +95,8 @@ enum CIShell {
     }
 
     static func runBlocking(_ arguments: [String], environment: [String: String], directory: String? = nil, timeout: TimeInterval = 180) throws -> TestSupport.Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: arguments[0])
-        process.arguments = Array(arguments.dropFirst())
-        process.environment = environment
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let outData = LockedData()
-        let errData = LockedData()
-        let group = DispatchGroup()
-        for (pipe, sink) in [(out, outData), (err, errData)] {
-            group.enter()
-            DispatchQueue.global().async {
-                sink.set(pipe.fileHandleForReading.readDataToEndOfFile())
-                group.leave()
-            }
-        }
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning {
-            if Date() > deadline {
-                process.terminate()
-                Issue.record("\(arguments) did not finish in \(timeout) s")
-                break
-            }
-            usleep(5_000)
-        }
-        process.waitUntilExit()
-        group.wait()
-        return TestSupport.Run(
-            status: process.terminationStatus, stdout: String(decoding: outData.get(), as: UTF8.self),
-            stderr: String(decoding: errData.get(), as: UTF8.self))
+        try TestSupport.run(Array(arguments.dropFirst()), product: arguments[0], environment: environment, currentDirectory: directory,
+                            timeout: timeout, inherit: false)
     }
 
     /// A script run the way both CI systems run `bash` steps: `bash --noprofile --norc -eo pipefail FILE`.
