@@ -118,9 +118,60 @@ def main():
         bench()
 
 
+def review_fields(body):
+    """The reviewable fields this version records with each applied campaign (`CleverTapFields`: the hashed body
+    flattened to JSON paths, values as people write them), made from its compiled body: what a state written by this
+    version holds besides the hash, so the plan benchmark reads them."""
+    import json
+
+    def quoted(value):
+        return json.dumps(value, ensure_ascii=False)
+
+    def segment(key):
+        plain = key and key[0] != " " and key[-1] != " " and not any(c in key for c in '.:"') and all(ord(c) >= 0x20 for c in key)
+        return key if plain else quoted(key)
+
+    def shown(value, path):
+        if path == "when" and isinstance(value, str) and value != "now":
+            return f"{value[:4]}-{value[4:6]}-{value[6:8]} {value[9:]} Europe/Berlin"
+        if path in ("where.from", "where.to") and isinstance(value, int):
+            return f"{value // 10000:04d}-{value // 100 % 100:02d}-{value % 100:02d}"
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, str):
+            return "now" if path == "when" else quoted(value)
+        return json.dumps(value)
+
+    fields = {}
+
+    def flatten(value, path):
+        if isinstance(value, dict):
+            if not value and path:
+                fields[path] = "{}"
+            for key, member in value.items():
+                flatten(member, segment(key) if not path else path + "." + segment(key))
+        elif isinstance(value, list):
+            if all(not isinstance(item, (dict, list)) for item in value):
+                fields[path] = "[" + ", ".join(shown(item, path) for item in value) + "]"
+                return
+            for index, item in enumerate(value):
+                if isinstance(item, dict) and "Key" in item:
+                    rest = {k: v for k, v in item.items() if k != "Key"}
+                    at = path + "." + segment(item["Key"])
+                    flatten(rest["value"], at) if list(rest) == ["value"] else flatten(rest, at)
+                else:
+                    flatten(item, f"{path}[{index}]")
+        else:
+            fields[path] = shown(value, path)
+
+    flatten(body, "")
+    return fields
+
+
 def completed_state(corpus, path):
-    """A state file in which every corpus campaign exists and has completed, built from `campaign compile`'s
-    bodies with the same hash the tool uses (sha256 of the compact JSON body)."""
+    """A state file in which every corpus campaign exists and has completed, as this version writes it (format 2,
+    with each campaign's reviewable fields), built from `campaign compile`'s bodies with the same hash the tool uses
+    (sha256 of the compact JSON body)."""
     import hashlib
     import json
     import uuid
@@ -129,12 +180,14 @@ def completed_state(corpus, path):
     for index, request in enumerate(json.loads(out)["requests"]):
         body = request["body"]
         compact = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        fields = review_fields(body)
         campaigns[request["key"]] = {
-            "type": "scheduled", "name": body["name"], "file": "", "request_sha256": hashlib.sha256(compact).hexdigest(),
-            "status": "completed", "when": body["when"], "id": 1_000_000 + index, "stats": {"sent": 100, "clicked": 7},
+            "provider": "clevertap", "type": "scheduled", "name": body["name"], "file": request["key"] + ".yaml",
+            "hash": hashlib.sha256(compact).hexdigest(), "status": "completed", "schedule": fields["when"],
+            "id": str(1_000_000 + index), "facts": {"sent": "100", "clicked": "7"}, "fields": fields,
             "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
         }
-    state = {"format_version": 1, "lineage": str(uuid.uuid4()), "serial": 1, "applied_plans": [], "campaigns": campaigns}
+    state = {"format_version": 2, "lineage": str(uuid.uuid4()), "serial": 1, "applied_plans": [], "campaigns": campaigns}
     with open(path, "w") as f:
         json.dump(state, f)
 

@@ -111,6 +111,8 @@ public struct Applier: Sendable {
                         record.file = facts.file
                         record.name = facts.name
                         record.project = facts.project
+                        // The same request: a record written before fields were recorded learns them.
+                        if record.fields == nil, record.hash == facts.hash { record.fields = facts.fields }
                     }
                     record.updatedAt = StateJournal.timestamp()
                     state.campaigns[from] = nil

@@ -9,8 +9,10 @@ import JSON
 /// must be unchanged) and applies only that new plan, and only when it matches the saved one action for action
 /// (``difference(from:)``): an edited title, recipient, key, a duplicated or injected action is refused.
 public struct SavedPlan: Sendable {
-    /// 2: string ids and provider facts (plans of format 1 are refused: make the plan again).
-    public static let formatVersion = 2
+    /// 2: string ids and provider facts. 3: each changed action's field changes (`changes_recorded`, `changes`) and
+    /// the fields a create records (`facts.fields`); schedules shown with their zone. Plans of earlier formats are
+    /// refused (S030: make the plan again).
+    public static let formatVersion = 3
 
     public var id: String
     /// The lineage of the state planned against; empty when there was no state yet.
@@ -65,7 +67,12 @@ public struct SavedPlan: Sendable {
             if let schedule = facts.schedule { f.append(("schedule", .string(schedule))) }
             if let startsAt = facts.startsAt { f.append(("starts_at", .number(String(startsAt.timeIntervalSince1970)))) }
             if !facts.facts.isEmpty { f.append(("facts", .object(facts.facts.map { ($0.name, .string($0.value)) }))) }
+            if let fields = facts.fields { f.append(("fields", .object(fields.map { ($0.path, .string($0.value)) }))) }
             members.append(("facts", .object(f)))
+        }
+        if let changes = action.changes {
+            members.append(("changes_recorded", .bool(changes != .notRecorded)))
+            members.append(("changes", PlanRenderer.changesJSON(changes)))
         }
         members.append(("requests", .array(action.requests.map { request in
             var r: [(String, JSONValue)] = [
@@ -102,7 +109,16 @@ public struct SavedPlan: Sendable {
                     provider: provider, kind: type, name: f["name"]?.stringValue ?? "", file: f["file"]?.stringValue ?? "", project: f["project"]?.stringValue,
                     hash: f["hash"]?.stringValue ?? "", schedule: f["schedule"]?.stringValue,
                     startsAt: f["starts_at"]?.doubleValue.map(Date.init(timeIntervalSince1970:)),
-                    facts: (f["facts"]?.objectValue ?? []).compactMap { name, value in value.stringValue.map { Fact(name, $0) } })
+                    facts: (f["facts"]?.objectValue ?? []).compactMap { name, value in value.stringValue.map { Fact(name, $0) } },
+                    fields: f["fields"]?.objectValue.map { $0.compactMap { path, value in value.stringValue.map { ResourceField(path, $0) } } })
+            }
+            if let recorded = item["changes_recorded"]?.boolValue {
+                var changes: [FieldChange] = []
+                for change in item["changes"]?.arrayValue ?? [] {
+                    guard let path = change["path"]?.stringValue else { throw DeployError("S030", "the saved plan has an unreadable field change") }
+                    changes.append(FieldChange(path: path, old: change["old"]?.stringValue, new: change["new"]?.stringValue))
+                }
+                action.changes = recorded ? .changed(changes) : .notRecorded
             }
             action.requests = (item["requests"]?.arrayValue ?? []).map { r in
                 ProviderRequest(method: r["method"]?.stringValue ?? "POST", path: r["path"]?.stringValue ?? "", body: r["body"] ?? .null,
@@ -167,6 +183,10 @@ public struct SavedPlan: Sendable {
             }
             for (index, (a, b)) in zip(was.requests, action.requests).enumerated() where Self.fingerprint(a) != Self.fingerprint(b) {
                 return mismatch("`\(shown)`: request \(index + 1) differs from what the files now make (body, path or recipients)")
+            }
+            // What a reviewer read as the change must be the change: the field changes shown are compared too.
+            guard was.changes == action.changes else {
+                return mismatch("`\(shown)`: the saved plan shows other field changes than the files and state make now")
             }
         }
         return nil

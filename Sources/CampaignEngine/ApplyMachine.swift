@@ -148,12 +148,18 @@ public enum ApplyMachine {
             switch step {
             case .create:
                 if let id { record?.id = id }
+                // The fields of the request that now exists (``begin`` made the record with them; a record settled
+                // otherwise keeps what it has).
+                if let facts, record?.hash == facts.hash { record?.fields = facts.fields }
                 record?.status = .scheduled
             case .stop:
                 record?.status = .stopped
             case .update(let request):
                 _ = request
-                if let facts { record?.hash = facts.hash }
+                if let facts {
+                    record?.hash = facts.hash
+                    record?.fields = facts.fields
+                }
                 record?.status = before?.status == .unknown || before == nil ? .sent : (before?.status ?? .sent)
             case .deliver(let request):
                 for (kind, ids) in request.recipients {
@@ -165,7 +171,10 @@ public enum ApplyMachine {
                         record?.delivered[kind, default: []] += ids
                     }
                 }
-                if let facts { record?.hash = facts.hash }
+                if let facts {
+                    record?.hash = facts.hash
+                    record?.fields = facts.fields
+                }
                 record?.batchesSent += 1
                 record?.status = .sent
                 if let id, record?.id == nil { record?.id = id }
@@ -272,6 +281,8 @@ public enum ApplyMachine {
         record.schedule = facts.schedule
         record.startsAt = facts.startsAt
         record.facts = facts.facts
+        // Fields travel with the hash: a record always describes the request whose hash it holds.
+        record.fields = facts.fields
         return record
     }
 }

@@ -21,7 +21,7 @@ public final class DesiredResource: Sendable {
     public let hash: String
     /// When delivery starts; nil for at once.
     public let startsAt: Date?
-    /// The schedule as people read it (`now`, `20300601 10:00`).
+    /// The schedule as people read it, with the zone it is read in (`now`, `2030-06-01 10:00 Europe/Berlin`).
     public let schedule: String
     /// The files ask for it to be stopped.
     public let stopped: Bool
@@ -29,7 +29,12 @@ public final class DesiredResource: Sendable {
     public let members: [String: [String]]?
     /// Provider facts recorded with it (made when asked for: most plans need only the hash).
     public var facts: [Fact] { makeFacts() }
+    /// The fields a reviewer sees of its request (nil: its provider shows none), made when asked for: only actions
+    /// whose content changed compare them, and only applied actions record them.
+    public var fields: [ResourceField]? { makeFields?() }
     private let makeFacts: @Sendable () -> [Fact]
+    private let makeFields: (@Sendable () -> [ResourceField])?
+    private let showTime: (@Sendable (Date) -> String)?
     private let makeRequests: @Sendable ([String: [String]]?) -> [ProviderRequest]
     private let makeRemovals: @Sendable ([String: [String]]) -> [ProviderRequest]
 
@@ -37,6 +42,8 @@ public final class DesiredResource: Sendable {
         key: String, name: String, file: String, project: String = ".", provider: String, kind: String, hash: String,
         startsAt: Date? = nil, schedule: String = "now", stopped: Bool = false, members: [String: [String]]? = nil,
         facts: @escaping @Sendable () -> [Fact] = { [] },
+        fields: (@Sendable () -> [ResourceField])? = nil,
+        showTime: (@Sendable (Date) -> String)? = nil,
         removals: @escaping @Sendable ([String: [String]]) -> [ProviderRequest] = { _ in [] },
         requests: @escaping @Sendable ([String: [String]]?) -> [ProviderRequest]
     ) {
@@ -52,9 +59,15 @@ public final class DesiredResource: Sendable {
         self.stopped = stopped
         self.members = members
         self.makeFacts = facts
+        self.makeFields = fields
+        self.showTime = showTime
         self.makeRequests = requests
         self.makeRemovals = removals
     }
+
+    /// `instant` as its provider shows times to people (`2030-06-01 10:00 Europe/Berlin`, in its project's zone),
+    /// or nil when the provider gives no way to: a record's schedule is then shown as it was recorded.
+    public func shown(_ instant: Date) -> String? { showTime?(instant) }
 
     /// The requests that create it (`members` nil), or deliver it to exactly `members`.
     public func requests(members: [String: [String]]? = nil) -> [ProviderRequest] { makeRequests(members) }

@@ -80,7 +80,8 @@ public struct StateRecord: Sendable, Equatable {
     public var project: String?
     /// The content hash (``DesiredResource/hash``).
     public var hash: String
-    /// The schedule as people read it (`now`, `20300601 10:00`).
+    /// The schedule as people read it (`now`, `2030-06-01 10:00 Europe/Berlin`; records written before zones were
+    /// shown: `20300601 10:00`).
     public var schedule: String?
     /// When delivery starts; nil for at once.
     public var startsAt: Date?
@@ -89,6 +90,17 @@ public struct StateRecord: Sendable, Equatable {
     public var status: RecordStatus
     /// Provider facts (a scheduled date, statistics…), in order.
     public var facts: [Fact]
+    /// The reviewable fields of the request whose ``hash`` the record holds, as its provider showed them when that
+    /// request was made (``DesiredResource/fields``); nil when they were not recorded (records written before they
+    /// were, or a provider that shows none). Explanation only: plans compare them to say what changed.
+    public var fields: [ResourceField]? {
+        get { storedFields.fields }
+        set { storedFields = .list(newValue) }
+    }
+    /// The fields as read from a state file are kept as their text (a slice of the text read, not a copy) and decoded
+    /// when asked for: a plan of 10,000 unchanged records never needs them, and making a string per field of each
+    /// would make a state take far longer to load.
+    var storedFields: StoredFields = .list(nil)
     /// A request in flight or of unknown outcome.
     public var intent: Intent?
     /// Member kinds: members delivered so far, by kind of member.
@@ -114,4 +126,26 @@ public struct StateRecord: Sendable, Equatable {
 
     /// Members delivered to, counted over all kinds.
     public var deliveredCount: Int { delivered.values.reduce(0) { $0 + $1.count } }
+}
+
+/// A record's fields: a list, or the text of their JSON object (an object of strings, as the record codec wrote it).
+/// Equal when they hold the same fields, however kept (the same text is compared as such, without decoding it).
+enum StoredFields: Sendable, Equatable {
+    case list([ResourceField]?)
+    case text(ArraySlice<UInt8>)
+
+    static func == (lhs: StoredFields, rhs: StoredFields) -> Bool {
+        switch (lhs, rhs) {
+        case (.list(let a), .list(let b)): return a == b
+        case (.text(let a), .text(let b)) where a == b: return true
+        default: return lhs.fields == rhs.fields
+        }
+    }
+
+    var fields: [ResourceField]? {
+        switch self {
+        case .list(let fields): fields
+        case .text(let text): StateRecord.decodeFields(text)
+        }
+    }
 }

@@ -233,6 +233,7 @@ extension StateRecord {
         if let startsAt { members.append(("starts_at", .string(startsAt.formatted(.iso8601)))) }
         if let id { members.append(("id", .string(id))) }
         if !facts.isEmpty { members.append(("facts", .object(facts.map { ($0.name, .string($0.value)) }))) }
+        if let fields { members.append(("fields", .object(fields.map { ($0.path, .string($0.value)) }))) }
         if batchesSent > 0 || !delivered.isEmpty {
             members.append(("batches_sent", .int(batchesSent)))
             if includingDelivered { members.append(("delivered", Self.recipientsJSON(delivered))) }
@@ -257,6 +258,7 @@ extension StateRecord {
         var createdAt: String?, updatedAt: String?, schedule: String?, scheduledDate: Int?, startsAt: String?, id: String?
         var stats: (sent: Int?, clicked: Int?)?, batchesSent: Int?, delivered: JSONValue?, intent: JSONValue?, project: String?
         var facts: [Fact] = []
+        var fieldsText: ArraySlice<UInt8>?
         // The key as shown is made only for a message (this runs for each of thousands of records).
         var named: String { EngineState.shown(key) }
         guard try reader.peek() == .object else { throw StateFileError("campaign `\(named)` in the state file is not an object") }
@@ -301,6 +303,7 @@ extension StateRecord {
                 while let factName = try reader.nextKey() {
                     facts.append(Fact(factName, try EngineState.text(&reader, "campaigns.\(named).facts.\(EngineState.shown(factName))")))
                 }
+            case "fields": fieldsText = try reader.objectOfStringsText()
             case "stats": stats = try Self.readStats(&reader)
             case "batches_sent":
                 let value = try EngineState.integer(&reader, "campaigns.\(named).batches_sent")
@@ -333,6 +336,7 @@ extension StateRecord {
         self.id = id
         self.project = project
         self.facts = facts
+        if let fieldsText { storedFields = .text(fieldsText) }
         self.batchesSent = batchesSent ?? 0
         // Who was delivered to and what is in flight are never guessed: anything malformed is an error, or the next
         // plan would deliver again.
@@ -351,6 +355,27 @@ extension StateRecord {
                 action: action, startedAt: intent["started_at"]?.stringValue ?? "", batch: batch,
                 recipients: recipients, requestHash: intent["request_sha256"]?.stringValue)
         }
+    }
+
+    /// `fields`: the text of an object of display values, in order, as ``objectOfStringsText()`` kept it. Descriptive
+    /// only, so anything malformed (invalid UTF-8, a path given twice; another type was never kept) counts as not
+    /// recorded rather than failing the whole state.
+    static func decodeFields(_ text: ArraySlice<UInt8>) -> [ResourceField]? {
+        var reader = JSONReader(Array(text))
+        var fields: [ResourceField] = []
+        do {
+            try reader.beginObject()
+            while let path = try reader.nextKey() { fields.append(ResourceField(path, try reader.string())) }
+            try reader.finish()
+        } catch {
+            return nil
+        }
+        // Paths are few (a record's reviewable fields): for a handful, comparing pairs is cheaper than hashing them.
+        if fields.count > 16 {
+            return Set(fields.map(\.path)).count == fields.count ? fields : nil
+        }
+        for index in fields.indices.dropFirst() where fields[..<index].contains(where: { $0.path == fields[index].path }) { return nil }
+        return fields
     }
 
     /// `{"sent": N, "clicked": M}` of format 1, read in place (every completed campaign has one).

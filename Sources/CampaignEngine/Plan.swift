@@ -37,6 +37,9 @@ public struct PlanAction: Sendable {
     public var movedFrom: String?
     /// Estimated reach per device, when asked for.
     public var estimates: [(String, Int)]?
+    /// For a resource whose content changed (a replace, an update, or a refusal of the change): how its request
+    /// differs from the one last applied, field by field. Explanation only: nil for every other action.
+    public var changes: FieldDiff?
     /// What state records once the action is applied (nil for forget and removals).
     public var facts: RecordFacts? {
         get { recordedFacts ?? desired.map(RecordFacts.init) }
@@ -79,10 +82,12 @@ public struct RecordFacts: Sendable, Hashable {
     public var startsAt: Date?
     /// Provider facts.
     public var facts: [Fact]
+    /// The reviewable fields of the request (``DesiredResource/fields``), recorded with its hash.
+    public var fields: [ResourceField]?
 
     public init(
         provider: String, kind: String, name: String, file: String, project: String? = nil, hash: String, schedule: String? = nil,
-        startsAt: Date? = nil, facts: [Fact] = []
+        startsAt: Date? = nil, facts: [Fact] = [], fields: [ResourceField]? = nil
     ) {
         self.provider = provider
         self.kind = kind
@@ -93,12 +98,13 @@ public struct RecordFacts: Sendable, Hashable {
         self.schedule = schedule
         self.startsAt = startsAt
         self.facts = facts
+        self.fields = fields
     }
 
     public init(_ desired: DesiredResource) {
         self.init(
             provider: desired.provider, kind: desired.kind, name: desired.name, file: desired.file, project: desired.project, hash: desired.hash,
-            schedule: desired.members == nil ? desired.schedule : nil, startsAt: desired.startsAt, facts: desired.facts)
+            schedule: desired.members == nil ? desired.schedule : nil, startsAt: desired.startsAt, facts: desired.facts, fields: desired.fields)
     }
 }
 

@@ -133,18 +133,52 @@ public struct Planner: Sendable {
         return PlanAction(key: key, kind: .forget, reason: "removed from the files after it was \(record.status.rawValue); dropped from state, no API call", id: record.id)
     }
 
-    private func liveText(_ record: StateRecord) -> String {
+    private func liveText(_ record: StateRecord, _ resource: DesiredResource) -> String {
         switch record.status {
         case .completed:
             return rules.summary(of: record) ?? "completed"
-        case .scheduled: return record.startsAt == nil ? "scheduled for now" : "scheduled for " + (record.schedule ?? "?")
+        case .scheduled: return record.startsAt == nil ? "scheduled for now" : "scheduled for " + shownSchedule(record, resource)
         case .stopped: return "stopped"
         case .sent: return "sent to \(record.deliveredCount) recipients in \(record.batchesSent) request\(record.batchesSent == 1 ? "" : "s")"
         case .unknown: return "unknown"
         }
     }
 
+    /// A record's schedule as people read it, as the resource's provider shows times (in the project's zone): the
+    /// resource's own schedule when it starts at the same instant (no work: most records are unchanged), else the
+    /// record's instant shown by the provider, else the schedule as recorded (which older versions wrote as the API
+    /// takes it).
+    private func shownSchedule(_ record: StateRecord, _ resource: DesiredResource) -> String {
+        guard let startsAt = record.startsAt else { return record.schedule ?? "now" }
+        if startsAt == resource.startsAt { return resource.schedule }
+        return resource.shown(startsAt) ?? record.schedule ?? "?"
+    }
+
+    /// The action for a resource in the files, with (for a changed one) what changed in its request. The decision is
+    /// ``decide(_:record:drift:)``'s alone; ``explain(_:_:_:)`` only adds to it.
     private func action(for resource: DesiredResource, record: StateRecord?, drift: Bool) -> PlanAction {
+        var action = decide(resource, record: record, drift: drift)
+        if let record { Self.explain(&action, resource, record) }
+        return action
+    }
+
+    /// Adds to a replace, an update or a refusal of a changed resource how its request differs from the one last
+    /// applied, field by field (the provider's fields; compared only here, so unchanged resources never make theirs).
+    /// Explanation only: it never changes the action's kind, requests or reason.
+    static func explain(_ action: inout PlanAction, _ resource: DesiredResource, _ record: StateRecord) {
+        switch action.kind {
+        case .replace, .update, .refused: break
+        default: return
+        }
+        // A record of another kind, or whose last request has an unknown outcome, is refused for that, not for what
+        // changed: comparing fields would suggest otherwise.
+        guard record.hash != resource.hash, record.provider == resource.provider, record.kind == resource.kind,
+              record.intent == nil, record.status != .unknown, let fields = resource.fields
+        else { return }
+        action.changes = FieldDiff.between(record.fields, fields)
+    }
+
+    private func decide(_ resource: DesiredResource, record: StateRecord?, drift: Bool) -> PlanAction {
         let key = resource.key
         guard let kindRules = rules.rules(provider: resource.provider, kind: resource.kind) else {
             return PlanAction(key: key, kind: .refused, reason: "no provider `\(resource.provider)` with a kind `\(resource.kind)` in this build")
@@ -173,7 +207,7 @@ public struct Planner: Sendable {
             if resource.stopped && record.status == .scheduled {
                 return PlanAction(key: key, kind: .stop, reason: "`stopped: true` while still scheduled", id: record.id, desired: resource)
             }
-            return PlanAction(key: key, kind: .noChange, reason: liveText(record) + driftNote, id: record.id, desired: resource)
+            return PlanAction(key: key, kind: .noChange, reason: liveText(record, resource) + driftNote, id: record.id, desired: resource)
         }
         // Changed.
         switch kindRules.change {
@@ -195,7 +229,7 @@ public struct Planner: Sendable {
             if let startsAt = resource.startsAt, startsAt <= now {
                 return PlanAction(key: key, kind: .refused, reason: "new schedule \(resource.schedule) is in the past", id: record.id)
             }
-            return PlanAction(key: key, kind: .replace, reason: "changed while scheduled for \(record.schedule ?? "?"): stop \(record.id ?? "?"), create anew",
+            return PlanAction(key: key, kind: .replace, reason: "changed while scheduled for \(shownSchedule(record, resource)): stop \(record.id ?? "?"), create anew",
                               id: record.id, requests: resource.requests(), desired: resource)
         }
     }
@@ -231,7 +265,7 @@ public struct Planner: Sendable {
             return PlanAction(key: key, kind: .refused, reason: "\(removedCount) recipients were removed after they were sent to: a delivered send is immutable")
         }
         if added.isEmpty && removed.isEmpty && record.hash == resource.hash {
-            return PlanAction(key: key, kind: .noChange, reason: liveText(record), id: record.id, desired: resource)
+            return PlanAction(key: key, kind: .noChange, reason: liveText(record, resource), id: record.id, desired: resource)
         }
         let addedCount = added.values.reduce(0) { $0 + $1.count }
         if kindRules.members == .sync {

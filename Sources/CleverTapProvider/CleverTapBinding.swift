@@ -21,7 +21,7 @@ public enum CleverTapBinding {
         let zone = TimeZone(identifier: timezone) ?? TimeZone(secondsFromGMT: 0) ?? .current
         // One serialization buffer per worker's chunk, reused for every campaign's hash.
         return campaigns.parallelMap(sliceState: { [UInt8]() }) { buffer, campaign in
-            desired(campaign, zone: zone, buffer: &buffer, project: project, file: relativeFile(campaign.origin.file))
+            desired(campaign, zone: zone, timezone: timezone, buffer: &buffer, project: project, file: relativeFile(campaign.origin.file))
         }
     }
 
@@ -43,7 +43,7 @@ public enum CleverTapBinding {
         return Date(timeIntervalSince1970: local - Double(second))
     }
 
-    static func desired(_ campaign: Campaign, zone: TimeZone, buffer: inout [UInt8], project: String, file: String) -> DesiredResource {
+    static func desired(_ campaign: Campaign, zone: TimeZone, timezone: String, buffer: inout [UInt8], project: String, file: String) -> DesiredResource {
         switch campaign.delivery {
         case .segment(let segment):
             // Only the hash is needed to plan an unchanged campaign: it is taken from the text written directly, and
@@ -55,14 +55,16 @@ public enum CleverTapBinding {
             switch segment.schedule {
             case .now: break
             case .at(let time):
-                when = time.apiValue
+                // Shown to people (plans, state): with the zone, as written; the request says `time.apiValue`.
+                when = CleverTapFields.shown(time, timezone: timezone)
                 date = time.date.yyyymmdd
                 startsAt = instant(time, in: zone)
             case .delivery(let delivery):
                 // The first send time. In each user's time zone, delivery starts where that wall clock comes first
                 // (UTC+14): the earliest instant the campaign may have started, which is what plan must guard.
                 if let first = delivery.times.first {
-                    when = first.apiValue + (delivery.times.count > 1 ? " (+\(delivery.times.count - 1) more)" : "") + (delivery.inUserTimeZone ? " user time" : "")
+                    when = CleverTapFields.shown(first, timezone: delivery.inUserTimeZone ? CleverTapFields.userZone : timezone)
+                        + (delivery.times.count > 1 ? " (+\(delivery.times.count - 1) more)" : "")
                     date = first.date.yyyymmdd
                     startsAt = delivery.inUserTimeZone ? instant(first, in: earliestZone) : instant(first, in: zone)
                 }
@@ -71,7 +73,9 @@ public enum CleverTapBinding {
             return DesiredResource(
                 key: campaign.key, name: campaign.name, file: file, project: project, provider: CleverTapRules.name, kind: CleverTapRules.scheduled,
                 hash: hash, startsAt: startsAt, schedule: when, stopped: segment.stopped,
-                facts: { day.map { [Fact("scheduled_date", String($0))] } ?? [] }
+                facts: { day.map { [Fact("scheduled_date", String($0))] } ?? [] },
+                fields: { CleverTapFields.fields(of: campaign, timezone: timezone) },
+                showTime: { CleverTapFields.shown($0, zone: zone, timezone: timezone) }
             ) { _ in
                 let compiled = CleverTapCompiler.compile(campaign)[0]
                 return [ProviderRequest(method: compiled.method, path: compiled.path, body: compiled.body)]
@@ -88,7 +92,8 @@ public enum CleverTapBinding {
             let all = lists
             return DesiredResource(
                 key: campaign.key, name: campaign.name, file: file, project: project, provider: CleverTapRules.name, kind: CleverTapRules.send,
-                hash: contentHash, members: lists
+                hash: contentHash, members: lists,
+                fields: { CleverTapFields.fields(of: campaign, timezone: timezone) }
             ) { subset in
                 requests(for: campaign, identity: identity, recipients: subset ?? all)
             }

@@ -154,6 +154,80 @@ public struct JSONReader {
         try read(into: &sink, maxDepth: maxDepth)
     }
 
+    /// The text of the next value when it is an object whose members are all strings, or nil for any other value
+    /// (read and dropped). The object is read for its structure (and its escapes checked) without making its strings:
+    /// for members kept as text and decoded only when needed (a ``JSONReader`` over the text checks their UTF-8 then).
+    /// The text is a slice of the bytes read, not a copy (it keeps them alive).
+    public mutating func objectOfStringsText() throws(Failure) -> ArraySlice<UInt8>? {
+        guard try peek() == .object else {
+            try skipValue()
+            return nil
+        }
+        let start = offset
+        offset += 1
+        var first = true
+        var onlyStrings = true
+        while true {
+            skipSpace()
+            guard offset < bytes.count else { throw fail("unexpected end of input") }
+            if bytes[offset] == UInt8(ascii: "}") {
+                offset += 1
+                break
+            }
+            if !first {
+                guard bytes[offset] == UInt8(ascii: ",") else { throw fail("expected `,` or `}`") }
+                offset += 1
+                skipSpace()
+            }
+            first = false
+            guard offset < bytes.count, bytes[offset] == UInt8(ascii: "\"") else { throw fail(offset < bytes.count ? "expected a string key" : "unexpected end of input") }
+            try skipString()
+            try expect(UInt8(ascii: ":"), "expected `:`")
+            if try peek() == .string {
+                try skipString()
+            } else {
+                onlyStrings = false
+                try skipValue()
+            }
+        }
+        atStart = false
+        return onlyStrings ? bytes[start..<offset] : nil
+    }
+
+    /// Reads a string (at its opening quote) without making it: its escapes and control characters are checked, its
+    /// UTF-8 is not.
+    private mutating func skipString() throws(Failure) {
+        // Over the buffer itself (this runs for every byte of members kept as text, thousands of records' worth).
+        var at = offset + 1  // after the opening quote
+        let problem: (message: String, at: Int)? = bytes.withUnsafeBufferPointer { buffer in
+            while at < buffer.count {
+                let byte = buffer[at]
+                at += 1
+                if byte == UInt8(ascii: "\"") { return nil }
+                if byte < 0x20 { return ("control character in a string", at - 1) }
+                guard byte == UInt8(ascii: "\\") else { continue }
+                guard at < buffer.count else { break }
+                let escape = buffer[at]
+                at += 1
+                switch escape {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"),
+                     UInt8(ascii: "t"):
+                    continue
+                case UInt8(ascii: "u"):
+                    guard at + 4 <= buffer.count,
+                          buffer[at..<(at + 4)].allSatisfy({ (0x30...0x39).contains($0) || (0x41...0x46).contains($0) || (0x61...0x66).contains($0) })
+                    else { return ("invalid \\u escape", at) }
+                    at += 4
+                default:
+                    return ("invalid escape", at - 2)
+                }
+            }
+            return ("unterminated string", at)
+        }
+        offset = at
+        if let problem { throw fail(problem.message, at: problem.at) }
+    }
+
     /// Checks that only white space follows.
     public mutating func finish() throws(Failure) {
         skipSpace()

@@ -168,9 +168,9 @@ struct LanguageFeatureTests {
         let inAccount = try #require(CleverTapBinding.desired(account.campaigns, timezone: "Europe/Berlin").first)
         let inUser = try #require(CleverTapBinding.desired(user.campaigns, timezone: "Europe/Berlin").first)
         #expect(inAccount.startsAt?.formatted(.iso8601) == "2030-05-03T08:00:00Z")
-        #expect(inAccount.schedule == "20300503 10:00 (+1 more)")
+        #expect(inAccount.schedule == "2030-05-03 10:00 Europe/Berlin (+1 more)")
         #expect(inUser.startsAt?.formatted(.iso8601) == "2030-05-02T20:00:00Z")
-        #expect(inUser.schedule == "20300503 10:00 user time")
+        #expect(inUser.schedule == "2030-05-03 10:00 in each user's time zone")
         #expect(inUser.facts.contains { $0.name == "scheduled_date" && $0.value == "20300503" })
     }
 

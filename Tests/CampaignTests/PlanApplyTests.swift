@@ -18,7 +18,7 @@ struct PlanApplyTests {
         let again = try await h.plan(["--detailed-exitcode"])
         #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
         #expect(again.line("promo")?.contains("no-change") == true)
-        #expect(again.line("promo")?.contains("scheduled for 20300601 10:00") == true)
+        #expect(again.line("promo")?.contains("scheduled for 2030-06-01 10:00 UTC") == true)
         #expect(again.line("vip")?.contains("sent to 2 recipients") == true)
         // State: versioned, lineage fixed, serial counting writes.
         let state = try await h.state()
@@ -87,7 +87,7 @@ struct PlanApplyTests {
         // Completed: its record is kept (a restored file must not deliver it again); stopped ones are forgotten.
         #expect(plan.line("c")?.contains("kept") == true, "\(plan.stdout)")
         #expect(plan.line("moved/d")?.contains("— moved from `d` with an identical request; state only") == true)
-        #expect(plan.line("past")?.contains("refused — schedule 20200101 10:00 is in the past") == true)
+        #expect(plan.line("past")?.contains("refused — schedule 2020-01-01 10:00 UTC is in the past") == true)
         let creates = await h.ledger("/1/targets/create.json").count
         _ = try await h.apply()
         #expect(await h.ledger("/1/targets/stop.json").count == 2)
