@@ -105,7 +105,7 @@ enum CIShell {
         try script.write(toFile: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: file) }
         return try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
+            TestSupport.detached {
                 continuation.resume(with: Result {
                     try runBlocking(["/bin/bash", "--noprofile", "--norc", "-eo", "pipefail", file], environment: environment, directory: directory)
                 })

@@ -74,7 +74,7 @@ enum TestSupport {
         let group = DispatchGroup()
         for (pipe, sink) in [(out, outData), (err, errData)] {
             group.enter()
-            DispatchQueue.global().async {
+            detached {
                 sink.set(pipe.fileHandleForReading.readDataToEndOfFile())
                 group.leave()
             }
@@ -103,7 +103,7 @@ enum TestSupport {
         currentDirectory: String? = nil, timeout: TimeInterval = 120
     ) async throws -> Run {
         try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
+            detached {
                 continuation.resume(with: Result {
                     try run(arguments, product: name, environment: environment, currentDirectory: currentDirectory, timeout: timeout)
                 })
@@ -115,8 +115,18 @@ enum TestSupport {
     /// the cooperative pool that in-process sandboxes of other tests answer on.
     static func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+            detached { continuation.resume(with: Result { try work() }) }
         }
+    }
+
+    /// Runs `work` on a thread of its own. Blocking test work (waiting for a child process, reading its pipes)
+    /// must hold neither the cooperative pool's threads nor Dispatch's global ones: Foundation notices a child's exit
+    /// on a Dispatch thread, and with both cores' worth of global threads blocked (tests run in parallel), children
+    /// were left unreaped and runs timed out.
+    static func detached(_ work: @escaping @Sendable () -> Void) {
+        let thread = Thread { work() }
+        thread.stackSize = 1 << 20
+        thread.start()
     }
 
     /// A fresh temporary folder.
