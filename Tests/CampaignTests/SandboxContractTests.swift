@@ -142,14 +142,17 @@ struct SandboxContractTests {
     }
 
     @Test func threeConcurrentCreatesThroughTheClientNeverTrigger429() async throws {
-        let h = try await SandboxHarness.start { $0.targetsLatency = 0.2; $0.createRate = 50 } client: { $0.createRate = 20 }
+        // The concurrency limit alone (pacing has its own test): arrival gaps squeezed by a loaded machine must not
+        // read as a rate breach here.
+        let h = try await SandboxHarness.start { $0.targetsLatency = 0.2; $0.createRate = 0 } client: { $0.createRate = 20 }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<9 {
                 group.addTask { _ = try await h.client.createCampaign(Bodies.create(name: "Parallel \(index)")) }
             }
             try await group.waitForAll()
         }
-        #expect(await h.sandbox.state.rejected.isEmpty)
+        let rejected = await h.sandbox.state.rejected
+        #expect(rejected.isEmpty, "\(rejected)")
         #expect(await h.sandbox.state.peakTargetsInFlight <= 3)
         #expect(await h.sandbox.state.peakTargetsInFlight >= 2)
         #expect(await h.ledgerCount("/1/targets/create.json") == 9)
