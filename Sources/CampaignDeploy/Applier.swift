@@ -12,8 +12,11 @@ public struct ApplyReport: Sendable {
     public var interrupted = false
     /// True when the run stopped because state could not be written (nothing after that point was sent).
     public var stopped = false
+    /// Members a provider refused one by one (a row of a sync) while the rest of their action went on: not recorded,
+    /// so the next plan does them again.
+    public var memberFailures: [(key: String, failure: MemberFailure)] = []
 
-    public var succeeded: Bool { failed.isEmpty && unknown.isEmpty && !interrupted && !stopped }
+    public var succeeded: Bool { failed.isEmpty && unknown.isEmpty && memberFailures.isEmpty && !interrupted && !stopped }
 }
 
 /// Progress events for the user interface.
@@ -64,7 +67,7 @@ public struct Applier: Sendable {
                 break
             }
             events(.started(key: action.key, action: action.kind, requests: action.requests.count))
-            let outcome = await perform(action)
+            let outcome = await perform(action, memberFailures: &report.memberFailures)
             switch outcome {
             case .done(let text):
                 report.done.append(action.key)
@@ -97,7 +100,7 @@ public struct Applier: Sendable {
         case stateFailed(String)
     }
 
-    private func perform(_ action: PlanAction) async -> Outcome {
+    private func perform(_ action: PlanAction, memberFailures: inout [(key: String, failure: MemberFailure)]) async -> Outcome {
         do {
             switch action.kind {
             case .forget:
@@ -120,7 +123,7 @@ public struct Applier: Sendable {
             case .noChange, .refused, .kept:
                 return .done("nothing to do")
             case .create, .replace, .stop, .send, .update:
-                return try await run(action)
+                return try await run(action, memberFailures: &memberFailures)
             }
         } catch {
             return .stateFailed("state \(error.code): \(error.description)")
@@ -128,7 +131,7 @@ public struct Applier: Sendable {
     }
 
     /// The steps of `action`, one after the other, each recorded before and after its request.
-    private func run(_ action: PlanAction) async throws(DeployError) -> Outcome {
+    private func run(_ action: PlanAction, memberFailures: inout [(key: String, failure: MemberFailure)]) async throws(DeployError) -> Outcome {
         let recorded = await journal.state.campaigns[action.key]?.provider
         let provider = action.facts?.provider ?? recorded ?? ""
         let runtime: any ProviderRuntime
@@ -184,6 +187,10 @@ public struct Applier: Sendable {
             // A delivery done adds exactly its batch to the delivered lists: the journal line carries only those.
             var added: [String: [String]] = [:]
             if case .done = outcome, case .deliver(let request) = step, !request.removes { added = request.recipients }
+            if case .partial(let succeeded, let failures) = outcome, case .deliver(let request) = step {
+                if !request.removes { added = succeeded }
+                memberFailures += failures.map { (action.key, $0) }
+            }
             try await journal.update(action.key, delivered: added) { current in
                 let finished = ApplyMachine.finish(step, outcome: outcome, record: current.take(), before: before, facts: facts, at: StateJournal.timestamp())
                 current = finished.record

@@ -29,11 +29,26 @@ public struct KindRules: Sendable, Hashable {
     public var members: Members
     /// The action that delivers to members, as shown (`send`, `sync`).
     public var deliverAction: ActionKind
+    /// How a sync's added and removed members are counted in a plan (`+3 add, -1 remove` or `+3 tag, -1 untag`).
+    public var addWord: String = "add"
+    public var removeWord: String = "remove"
+    /// For `.sync` members whose requests are idempotent member by member: a delivery batch of unknown outcome is
+    /// planned again (its members were not recorded, so they are added or removed once more) instead of refusing the
+    /// key until it is reconciled.
+    public var retriesUnknownDelivery = false
 
     public init(change: Change, members: Members = .none, deliverAction: ActionKind = .send) {
         self.change = change
         self.members = members
         self.deliverAction = deliverAction
+    }
+
+    /// Rules of a sync kind, with its words and whether an unknown delivery batch is simply planned again.
+    public init(change: Change, syncing deliverAction: ActionKind, addWord: String, removeWord: String, retriesUnknownDelivery: Bool) {
+        self.init(change: change, members: .sync, deliverAction: deliverAction)
+        self.addWord = addWord
+        self.removeWord = removeWord
+        self.retriesUnknownDelivery = retriesUnknownDelivery
     }
 }
 

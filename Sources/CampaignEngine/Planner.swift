@@ -149,7 +149,8 @@ public struct Planner: Sendable {
         guard let kindRules = rules.rules(provider: resource.provider, kind: resource.kind) else {
             return PlanAction(key: key, kind: .refused, reason: "no provider `\(resource.provider)` with a kind `\(resource.kind)` in this build")
         }
-        if let record, record.status == .unknown || record.intent != nil {
+        if let record, record.status == .unknown || record.intent != nil,
+            !(kindRules.retriesUnknownDelivery && kindRules.members == .sync && record.intent?.action == .send && record.provider == resource.provider && record.kind == resource.kind) {
             return unknownRefusal(key, record)
         }
         if let record, record.provider != resource.provider || record.kind != resource.kind {
@@ -237,7 +238,7 @@ public struct Planner: Sendable {
         if kindRules.members == .sync {
             // Everything is idempotent: the adds, the removals and (when the content changed) the whole content.
             var action = PlanAction(key: key, kind: .update,
-                                    reason: "+\(addedCount) add, -\(removedCount) remove, \(record.deliveredCount - removedCount) unchanged",
+                                    reason: "+\(addedCount) \(kindRules.addWord), -\(removedCount) \(kindRules.removeWord), \(record.deliveredCount - removedCount) unchanged",
                                     id: record.id, requests: (added.isEmpty ? [] : resource.requests(members: added)) + resource.removalRequests(removed), desired: resource)
             action.removals = removed
             return action

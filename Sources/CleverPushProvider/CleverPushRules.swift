@@ -1,0 +1,26 @@
+import CampaignEngine
+
+/// CleverPush's kinds: notifications (sent once, refused once created), tag audiences (one tag kept on a set of
+/// subscriptions: tag and untag member by member) and subscriber syncs (rows kept in step, changed rows only).
+public struct CleverPushRules: ProviderRules {
+    public static let name = "cleverpush"
+    public static let notification = "notification"
+    public static let tagAudience = "tag_audience"
+    public static let subscribers = "subscribers"
+
+    public init() {}
+
+    public var name: String { Self.name }
+
+    public func rules(for kind: String) -> KindRules? {
+        switch kind {
+        case Self.notification: KindRules(change: .refusedOnceCreated)
+        case Self.tagAudience: KindRules(change: .inPlace, syncing: .update, addWord: "tag", removeWord: "untag", retriesUnknownDelivery: true)
+        case Self.subscribers: KindRules(change: .inPlace, syncing: .update, addWord: "sync", removeWord: "drop", retriesUnknownDelivery: true)
+        default: nil
+        }
+    }
+
+    /// Nothing is read live: a notification's record says it was sent; members are what state recorded.
+    public func isQueried(_ record: StateRecord, refresh: Bool) -> Bool { false }
+}
