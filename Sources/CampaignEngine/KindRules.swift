@@ -36,6 +36,9 @@ public struct KindRules: Sendable, Hashable {
     /// planned again (its members were not recorded, so they are added or removed once more) instead of refusing the
     /// key until it is reconciled.
     public var retriesUnknownDelivery = false
+    /// How many of a sync's added and removed members a plan names after their counts (0: counts only). A plan's JSON
+    /// carries every member in its requests' bodies when the provider puts them there.
+    public var shownMembers = 0
 
     public init(change: Change, members: Members = .none, deliverAction: ActionKind = .send) {
         self.change = change

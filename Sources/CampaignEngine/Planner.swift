@@ -238,7 +238,7 @@ public struct Planner: Sendable {
         if kindRules.members == .sync {
             // Everything is idempotent: the adds, the removals and (when the content changed) the whole content.
             var action = PlanAction(key: key, kind: .update,
-                                    reason: "+\(addedCount) \(kindRules.addWord), -\(removedCount) \(kindRules.removeWord), \(record.deliveredCount - removedCount) unchanged",
+                                    reason: "+\(addedCount) \(kindRules.addWord)\(Self.firstMembers(added, kindRules.shownMembers)), -\(removedCount) \(kindRules.removeWord)\(Self.firstMembers(removed, kindRules.shownMembers)), \(record.deliveredCount - removedCount) unchanged",
                                     id: record.id, requests: (added.isEmpty ? [] : resource.requests(members: added)) + resource.removalRequests(removed), desired: resource)
             action.removals = removed
             return action
@@ -246,6 +246,20 @@ public struct Planner: Sendable {
         let requests = resource.requests(members: added)
         return PlanAction(key: key, kind: verb, reason: "\(addedCount) new recipients in \(requests.count) request\(requests.count == 1 ? "" : "s") (the \(record.deliveredCount) already sent to are skipped)",
                           requests: requests, desired: resource)
+    }
+
+    /// ` (a, b, c, …)`: the first `count` members of `lists` (by kind, in kind order), or nothing.
+    static func firstMembers(_ lists: [String: [String]], _ count: Int) -> String {
+        guard count > 0 else { return "" }
+        var shown: [String] = []
+        var total = 0
+        for kind in lists.keys.sorted() {
+            let list = lists[kind] ?? []
+            total += list.count
+            shown += list.prefix(max(0, count - shown.count))
+        }
+        guard !shown.isEmpty else { return "" }
+        return " (" + shown.joined(separator: ", ") + (total > shown.count ? ", …" : "") + ")"
     }
 
     private func unknownRefusal(_ key: String, _ record: StateRecord) -> PlanAction {

@@ -17,6 +17,13 @@ public enum CleverPushBinding {
     /// Member kinds.
     public static let subscription = "subscription"
     public static let row = "row"
+    /// Between a subscriber row's id and the hash of its content, in its member (`u-1001 #3fa2b1c4d5e6f7a8`).
+    public static let rowSeparator = " #"
+
+    /// A body naming its members in full, so that a plan's JSON carries every list.
+    static func body(_ fields: [(String, JSONValue)], _ key: String, _ members: [String]) -> JSONValue {
+        .object(fields + [(key, .array(members.map { .string($0) }))])
+    }
 
     /// The engine's view of `resources` of the project `project` whose time zone is `timezone`.
     public static func desired(_ resources: [CleverPushResource], timezone: String, project: String = ".", relativeFile: @escaping @Sendable (String) -> String = { $0 }) -> [DesiredResource] {
@@ -51,13 +58,13 @@ public enum CleverPushBinding {
                 removals: { gone in
                     // Only a mirror untags rows that left the file; `add` keeps their tag, `remove` has nothing to undo.
                     chunks(gone[subscription] ?? []).enumerated().map { index, ids in
-                        ProviderRequest(path: mode == .mirror ? CleverPushPaths.untag : stateOnly, body: .object([("tagId", .string(tagID))]),
+                        ProviderRequest(path: mode == .mirror ? CleverPushPaths.untag : stateOnly, body: body([("tagId", .string(tagID))], "subscriptionIds", ids),
                                         batch: index + 1, recipients: [subscription: ids], removes: true)
                     }
                 }
             ) { subset in
                 chunks((subset ?? [:])[subscription] ?? []).enumerated().map { index, ids in
-                    ProviderRequest(path: path, body: .object([("tagId", .string(tagID))]), batch: index + 1, recipients: [subscription: ids])
+                    ProviderRequest(path: path, body: body([("tagId", .string(tagID))], "subscriptionIds", ids), batch: index + 1, recipients: [subscription: ids])
                 }
             }
         case .subscribers(let subscribers):
@@ -69,10 +76,10 @@ public enum CleverPushBinding {
                     key: resource.key, name: resource.name, file: file, project: project, provider: CleverPushRules.name, kind: CleverPushRules.subscribers,
                     hash: hash(.object(identity)), members: [subscription: ids],
                     removals: { gone in
-                        chunks(gone[subscription] ?? []).enumerated().map { ProviderRequest(path: stateOnly, body: .object([]), batch: $0 + 1, recipients: [subscription: $1], removes: true) }
+                        chunks(gone[subscription] ?? []).enumerated().map { ProviderRequest(path: stateOnly, body: body([], "subscriptionIds", $1), batch: $0 + 1, recipients: [subscription: $1], removes: true) }
                     }
                 ) { subset in
-                    chunks((subset ?? [:])[subscription] ?? []).enumerated().map { ProviderRequest(path: CleverPushPaths.unsubscribe, body: .object([]), batch: $0 + 1, recipients: [subscription: $1]) }
+                    chunks((subset ?? [:])[subscription] ?? []).enumerated().map { ProviderRequest(path: CleverPushPaths.unsubscribe, body: body([], "subscriptionIds", $1), batch: $0 + 1, recipients: [subscription: $1]) }
                 }
             }
             // A row's member is its id and the hash of what is sent for it: a changed row is a new member (synced) and
@@ -81,7 +88,7 @@ public enum CleverPushBinding {
             var members: [String] = []
             for row in subscribers.rows {
                 let body = syncBody(row, form: subscribers.emailOptInFormID)
-                let member = row.id + "\t" + String(hash(body).prefix(16))
+                let member = row.id + rowSeparator + String(hash(body).prefix(16))
                 bodies[member] = body
                 members.append(member)
             }
@@ -90,7 +97,7 @@ public enum CleverPushBinding {
                 key: resource.key, name: resource.name, file: file, project: project, provider: CleverPushRules.name, kind: CleverPushRules.subscribers,
                 hash: hash(.object(identity)), members: [row: members],
                 removals: { gone in
-                    chunks(gone[row] ?? []).enumerated().map { ProviderRequest(path: stateOnly, body: .object([]), batch: $0 + 1, recipients: [row: $1], removes: true) }
+                    chunks(gone[row] ?? []).enumerated().map { ProviderRequest(path: stateOnly, body: body([], "rows", $1), batch: $0 + 1, recipients: [row: $1], removes: true) }
                 }
             ) { subset in
                 chunks((subset ?? [:])[row] ?? []).enumerated().map { index, rows in

@@ -15,10 +15,19 @@ public struct CleverPushRules: ProviderRules {
     public func rules(for kind: String) -> KindRules? {
         switch kind {
         case Self.notification: KindRules(change: .refusedOnceCreated)
-        case Self.tagAudience: KindRules(change: .inPlace, syncing: .update, addWord: "tag", removeWord: "untag", retriesUnknownDelivery: true)
-        case Self.subscribers: KindRules(change: .inPlace, syncing: .update, addWord: "sync", removeWord: "drop", retriesUnknownDelivery: true)
+        case Self.tagAudience: Self.shown(KindRules(change: .inPlace, syncing: .update, addWord: "tag", removeWord: "untag", retriesUnknownDelivery: true))
+        case Self.subscribers: Self.shown(KindRules(change: .inPlace, syncing: .update, addWord: "sync", removeWord: "drop", retriesUnknownDelivery: true))
         default: nil
         }
+    }
+
+    /// How many members of each change a plan names.
+    public static let shownMembers = 5
+
+    static func shown(_ rules: KindRules) -> KindRules {
+        var rules = rules
+        rules.shownMembers = shownMembers
+        return rules
     }
 
     /// Nothing is read live: a notification's record says it was sent; members are what state recorded.

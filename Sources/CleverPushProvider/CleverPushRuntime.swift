@@ -179,8 +179,11 @@ public struct CleverPushRuntime: ProviderRuntime {
             failures: failures.map { MemberFailure(kind: kind, member: Self.shown(members[$0.0]), failure: Self.failure($0.1)) })
     }
 
-    /// A subscriber row's member is `id<TAB>hash`: shown as its id.
-    static func shown(_ member: String) -> String { member.split(separator: "\t").first.map(String.init) ?? member }
+    /// A subscriber row's member is `id #hash`: shown as its id.
+    static func shown(_ member: String) -> String {
+        guard let range = member.range(of: CleverPushBinding.rowSeparator, options: .backwards) else { return member }
+        return String(member[..<range.lowerBound])
+    }
 
     /// One row's call(s); true when a sync answered `emailConfirmationNeeded`.
     static func row(_ member: String, body: JSONValue?, path: String, tagID: String?, client: CleverPushClient) async throws(CleverPushError) -> Bool {
