@@ -63,9 +63,8 @@ public struct CleverPushRuntime: ProviderRuntime {
                 for name in names {
                     guard let found = listed.first(where: { $0.name == name }) else {
                         let close = listed.map(\.name).filter { Self.isClose($0, name) }.prefix(3)
-                        return .failed(ProviderFailure(
-                            code: "CP-NAME", message: "no \(what) named `\(name)` in the channel; nothing was sent",
-                            hint: close.isEmpty ? "the channel's \(what)s: " + listed.map(\.name).prefix(10).joined(separator: ", ") : "close matches: " + close.joined(separator: ", ")), neverSent: true)
+                        let known = close.isEmpty ? "the channel's \(what)s: " + listed.map(\.name).prefix(10).joined(separator: ", ") : "close matches: " + close.joined(separator: ", ")
+                        return .failed(ProviderFailure(code: "CP-NAME", message: "no \(what) named `\(name)` in the channel (\(known)); nothing was sent"), neverSent: true)
                     }
                     ids.append(.string(found.id))
                 }

@@ -22,6 +22,13 @@ public actor CleverPushSandboxState {
         public var mode: String
         public var remaining: Int
         public var retryAfter: Int
+
+        public init(path: String, mode: String, remaining: Int = 1, retryAfter: Int = 1) {
+            self.path = path
+            self.mode = mode
+            self.remaining = remaining
+            self.retryAfter = retryAfter
+        }
     }
 
     private var subscriptions: [String: Subscription] = [:]
