@@ -1,3 +1,4 @@
+import CleverPushSandbox
 import CleverTapSandbox
 import Foundation
 import JSON
@@ -176,6 +177,7 @@ enum CIState {
 struct CIWorld {
     static let account = "CI-ACCOUNT"
     static let passcode = "ci-passcode-77aa19"
+    static let cleverPushKey = "ci-cleverpush-key-5521"
 
     let sandbox: RunningSandbox
     /// The checked-out repository: `campaigns/` copied from this repository.
@@ -185,9 +187,11 @@ struct CIWorld {
 
     static func start(state kind: StateKind = .file) async throws -> CIWorld {
         // The `now` campaign completes within a second (60 sandbox seconds a real second, 1 s to complete).
+        // The same server serves CleverPush (campaigns/cleverpush), as `campaign-sandbox` does.
+        let push = CleverPushSandboxState(configuration: CleverPushSandboxConfiguration(privateKey: cleverPushKey))
         let sandbox = try await RunningSandbox.start(SandboxConfiguration(
             accountID: account, passcode: passcode, timeScale: 60, timezone: "Europe/Berlin", completionDelay: 1,
-            createRate: 0, targetsLatency: 0))
+            createRate: 0, targetsLatency: 0), mount: { CleverPushRoutes.mount(on: $0, state: push) })
         let scratch = try TestSupport.temporaryFolder()
         let workspace = scratch + "/repository"
         try FileManager.default.createDirectory(atPath: workspace, withIntermediateDirectories: true)
@@ -229,6 +233,9 @@ struct CIWorld {
         var env = CIShell.baseEnvironment
         env["PATH"] = TestSupport.productsFolder + ":" + (env["PATH"] ?? "")
         env["CLEVERTAP_API_URL"] = sandbox.baseURL
+        // The runner's CleverPush host and key (campaigns/project.yaml names the variable).
+        env["CLEVERPUSH_API_URL"] = sandbox.baseURL
+        env["CLEVERPUSH_PRIVATE_KEY"] = Self.cleverPushKey
         env["CAMPAIGN_CREATE_RATE"] = "100"
         env["RUNNER_TEMP"] = scratch + "/runner-temp"
         env["RUNNER_TOOL_CACHE"] = scratch + "/tool-cache"
