@@ -49,6 +49,15 @@ struct DeployOptions: ParsableArguments {
         return try? StateLocation.resolve((found.root == "." ? "" : found.root + "/") + DeployContext.defaultStatePath)
     }
 
+    /// ``quickStateLocation(paths:)`` as a backend: also a database named by `--state` or `CAMPAIGN_STATE`.
+    func quickStateBackend(paths: [String]) -> (any StateBackend)? {
+        if let text = state ?? environment["CAMPAIGN_STATE"].flatMap({ $0.isEmpty ? nil : $0 }),
+            case .postgres? = try? StateAddress.parse(text) {
+            return try? DeployContext.backend(StateAddress.parse(text), fromRunner: true, environmentName: env, environment: environment, logger: logger)
+        }
+        return quickStateLocation(paths: paths).map(FileStateBackend.init(location:))
+    }
+
     /// The state backend of the project at `project` (for the state commands, which read no campaigns): the same
     /// rule as every other command (``DeployContext/load(paths:statePath:environmentName:environment:)``).
     func stateBackend(project: String) throws -> any StateBackend {

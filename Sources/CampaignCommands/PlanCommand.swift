@@ -40,12 +40,14 @@ struct PlanCommand: AsyncParsableCommand {
 
     func run() async throws {
         ErrorOutput.use(output)
-        // Without --out (no lock to take first) the state file is read on another thread while the campaigns load.
-        var preload: Task<(state: EngineState, needsLive: Bool)?, Never>?
-        if out == nil, let location = deploy.quickStateLocation(paths: paths) {
+        // Without --out (no lock to take first) the state is read on another thread while the campaigns load (a file,
+        // or a database's rows: the connection, the query and decoding the records all overlap the parsing). Any
+        // problem is left for the read after loading to report.
+        var preload: Task<(state: EngineState, needsLive: Bool, from: String)?, Never>?
+        if out == nil, let early = deploy.quickStateBackend(paths: paths) {
             preload = Task.detached { [refresh] in
-                guard location.exists, let state = try? StateStore(location: location).load() else { return nil }
-                return (state, LiveData.isNeeded(for: state, rules: RuleBook([CleverTapRules()]), refresh: refresh))
+                guard let state = try? await early.read() else { return nil }
+                return (state, LiveData.isNeeded(for: state, rules: RuleBook([CleverTapRules()]), refresh: refresh), early.shown)
             }
         }
         let context = try deploy.context(paths: paths, output: output)
@@ -62,8 +64,8 @@ struct PlanCommand: AsyncParsableCommand {
             context: context, deploy: deploy, refresh: refresh, estimate: estimate,
             read: { () async throws(DeployError) -> EngineState? in
                 if let lease { return try await lease.read() }
-                // A preloaded state counts only if the file is still there.
-                if let preloaded, context.state.file?.exists == true { return preloaded.state }
+                // A preloaded state counts only if it is this session's (and, for a file, the file is still there).
+                if let preloaded, preloaded.from == backend.shown, context.state.file?.exists ?? true { return preloaded.state }
                 return try await backend.read()
             },
             needsLive: lease == nil ? preloaded?.needsLive : nil)

@@ -164,3 +164,28 @@ extension PostgresConnection {
         return try await self.query(query, logger: logger)
     }
 }
+
+extension PostgresConnection {
+    /// Runs `body` in a transaction opened by `begin`: committed whole, or rolled back and the error thrown; a
+    /// database error is said as `what` was being done.
+    func transaction<T>(
+        _ begin: PostgresQuery = "BEGIN", doing what: String, logger: Logger, isolation: isolated (any Actor)? = #isolation,
+        _ body: () async throws -> T
+    ) async throws(DeployError) -> T {
+        do {
+            try await run(begin, logger: logger)
+            do {
+                let result = try await body()
+                try await run("COMMIT", logger: logger)
+                return result
+            } catch {
+                _ = try? await run("ROLLBACK", logger: logger)
+                throw error
+            }
+        } catch let error as DeployError {
+            throw error
+        } catch {
+            throw PostgresConnector.failure(error, doing: what)
+        }
+    }
+}

@@ -90,8 +90,7 @@ enum PostgresSchema {
                 try refuseNewer(version)
                 return
             }
-            try await connection.run("BEGIN", logger: logger)
-            do {
+            try await connection.transaction(doing: "creating the state tables in schema \(t.schema)", logger: logger) {
                 // One runner migrates at a time; the others wait here and then find the work done.
                 try await connection.run("SELECT pg_advisory_xact_lock(hashtextextended(\("campaign-state-schema/" + t.schema), 0))", logger: logger)
                 try await connection.run(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(t.schema)"), logger: logger)
@@ -104,10 +103,6 @@ enum PostgresSchema {
                     for statement in statements { try await connection.run(PostgresQuery(unsafeSQL: statement), logger: logger) }
                     try await connection.run(PostgresQuery(unsafeSQL: "INSERT INTO \(t.versions) (version) VALUES (\(index + 1))"), logger: logger)
                 }
-                try await connection.run("COMMIT", logger: logger)
-            } catch {
-                _ = try? await connection.run("ROLLBACK", logger: logger)
-                throw error
             }
         } catch let error as DeployError {
             throw error

@@ -15,14 +15,8 @@ enum PostgresStateRows {
         do {
             guard let version = try await PostgresSchema.version(connection, t, logger: logger) else { return nil }
             try PostgresSchema.refuseNewer(version)
-            try await connection.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
-            do {
-                let state = try await read(connection, t, workspace: workspace, shown: shown, logger: logger)
-                try await connection.run("COMMIT", logger: logger)
-                return state
-            } catch {
-                _ = try? await connection.run("ROLLBACK", logger: logger)
-                throw error
+            return try await connection.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", doing: "reading the state \(shown)", logger: logger) {
+                try await read(connection, t, workspace: workspace, shown: shown, logger: logger)
             }
         } catch let error as DeployError {
             throw error

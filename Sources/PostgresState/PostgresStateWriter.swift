@@ -177,20 +177,7 @@ actor PostgresStateWriter: StateWriter {
 
     /// Runs `body` in a transaction: committed whole, or rolled back and the error thrown.
     private func transaction(_ what: String, _ body: () async throws -> Void) async throws(DeployError) {
-        do {
-            try await connection.run("BEGIN", logger: logger)
-            do {
-                try await body()
-                try await connection.run("COMMIT", logger: logger)
-            } catch {
-                _ = try? await connection.run("ROLLBACK", logger: logger)
-                throw error
-            }
-        } catch let error as DeployError {
-            throw error
-        } catch {
-            throw PostgresConnector.failure(error, doing: "\(what) \(shown)")
-        }
+        try await connection.transaction(doing: "\(what) \(shown)", logger: logger, body)
     }
 
     static func moved(_ shown: String) -> DeployError {

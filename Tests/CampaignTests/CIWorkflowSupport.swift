@@ -96,41 +96,8 @@ enum CIShell {
     }
 
     static func runBlocking(_ arguments: [String], environment: [String: String], directory: String? = nil, timeout: TimeInterval = 180) throws -> TestSupport.Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: arguments[0])
-        process.arguments = Array(arguments.dropFirst())
-        process.environment = environment
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let outData = LockedData()
-        let errData = LockedData()
-        let group = DispatchGroup()
-        for (pipe, sink) in [(out, outData), (err, errData)] {
-            group.enter()
-            DispatchQueue.global().async {
-                sink.set(pipe.fileHandleForReading.readDataToEndOfFile())
-                group.leave()
-            }
-        }
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning {
-            if Date() > deadline {
-                process.terminate()
-                Issue.record("\(arguments) did not finish in \(timeout) s")
-                break
-            }
-            usleep(5_000)
-        }
-        process.waitUntilExit()
-        group.wait()
-        return TestSupport.Run(
-            status: process.terminationStatus, stdout: String(decoding: outData.get(), as: UTF8.self),
-            stderr: String(decoding: errData.get(), as: UTF8.self))
+        try TestSupport.run(Array(arguments.dropFirst()), product: arguments[0], environment: environment, currentDirectory: directory,
+                            timeout: timeout, inherit: false)
     }
 
     /// A script run the way both CI systems run `bash` steps: `bash --noprofile --norc -eo pipefail FILE`.
@@ -187,11 +154,12 @@ struct CIWorld {
 
     static func start(state kind: StateKind = .file) async throws -> CIWorld {
         // The `now` campaign completes within a second (60 sandbox seconds a real second, 1 s to complete).
-        // The same server serves CleverPush (campaigns/cleverpush), as `campaign-sandbox` does.
+        // The account's email and SMS providers, as the example campaigns name them (and `make demo` starts it); the
+        // same server serves CleverPush (campaigns/cleverpush), as `campaign-sandbox` does.
         let push = CleverPushSandboxState(configuration: CleverPushSandboxConfiguration(privateKey: cleverPushKey))
         let sandbox = try await RunningSandbox.start(SandboxConfiguration(
             accountID: account, passcode: passcode, timeScale: 60, timezone: "Europe/Berlin", completionDelay: 1,
-            createRate: 0, targetsLatency: 0), mount: { CleverPushRoutes.mount(on: $0, state: push) })
+            createRate: 0, targetsLatency: 0, providers: ["email": ["SendGrid"], "sms": ["Twilio"]]), mount: { CleverPushRoutes.mount(on: $0, state: push) })
         let scratch = try TestSupport.temporaryFolder()
         let workspace = scratch + "/repository"
         try FileManager.default.createDirectory(atPath: workspace, withIntermediateDirectories: true)

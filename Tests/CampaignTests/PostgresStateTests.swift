@@ -70,6 +70,10 @@ struct PostgresStateTests {
         #expect(query.stderr.contains("error[S061]"))
         #expect(!(query.stdout + query.stderr).contains(secret))
         #expect(await h.ledger("/1/targets/create.json").isEmpty)
+        // TLS when sslmode asks for it: this server offers none, so `require` is refused rather than sent in clear.
+        let tls = try await h.campaign(["plan", "campaigns"], environment: ["CAMPAIGN_STATE": h.stateURL.replacingOccurrences(of: "sslmode=disable", with: "sslmode=require")])
+        #expect(tls.status == 1)
+        #expect(tls.stderr.contains("S062") && tls.stderr.contains("TLS"), "\(tls.stderr)")
         // From a password file (owner-only), when PGPASSWORD is not set.
         let file = h.root + "/pgpass"
         try "127.0.0.1:*:postgres:postgres:\(try await PostgresTestServer.shared.password)\n".write(toFile: file, atomically: true, encoding: .utf8)

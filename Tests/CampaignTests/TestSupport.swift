@@ -48,15 +48,16 @@ enum TestSupport {
         var stderr: String
     }
 
-    /// Runs a built product with `arguments`, waiting at most `timeout` seconds.
+    /// Runs a built product (or a program, by absolute path) with `arguments`, waiting at most `timeout` seconds.
+    /// `environment` is added to the test process's own, or (`inherit: false`) is the whole environment.
     static func run(
         _ arguments: [String], product name: String = "campaign", environment: [String: String] = [:],
-        currentDirectory: String? = nil, timeout: TimeInterval = 120
+        currentDirectory: String? = nil, timeout: TimeInterval = 120, inherit: Bool = true
     ) throws -> Run {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: product(name))
         process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
+        var env = inherit ? ProcessInfo.processInfo.environment : [:]
         env["NO_COLOR"] = nil
         for (key, value) in environment { env[key] = value }
         process.environment = env
