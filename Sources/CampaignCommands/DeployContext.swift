@@ -31,6 +31,9 @@ public struct DeployContext: Sendable {
     public var environmentSettings: EnvironmentSettings?
     public var timezone: String
 
+    /// The rules of every provider this build has.
+    public static let ruleBook = RuleBook([CleverTapRules(), CleverPushRules()])
+
     /// The default state file, relative to the project's root.
     public static let defaultStatePath = ".campaign/state.json"
 
@@ -58,7 +61,7 @@ public struct DeployContext: Sendable {
                         project.relativePath(of: $0)
                     }
             },
-            rules: RuleBook([CleverTapRules(), CleverPushRules()]),
+            rules: ruleBook,
             state: state, stateFromRunner: fromRunner, scope: scope(paths: paths, projects: loaded.projects),
             environmentName: environmentName, environmentSettings: settings, timezone: timezone)
     }

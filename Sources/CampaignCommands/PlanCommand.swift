@@ -47,7 +47,7 @@ struct PlanCommand: AsyncParsableCommand {
         if out == nil, let early = deploy.quickStateBackend(paths: paths) {
             preload = Task.detached { [refresh] in
                 guard let state = try? await early.read() else { return nil }
-                return (state, LiveData.isNeeded(for: state, rules: RuleBook([CleverTapRules()]), refresh: refresh), early.shown)
+                return (state, LiveData.isNeeded(for: state, rules: DeployContext.ruleBook, refresh: refresh), early.shown)
             }
         }
         let context = try deploy.context(paths: paths, output: output)

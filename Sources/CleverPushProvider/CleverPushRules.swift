@@ -30,6 +30,15 @@ public struct CleverPushRules: ProviderRules {
         return rules
     }
 
-    /// Nothing is read live: a notification's record says it was sent; members are what state recorded.
-    public func isQueried(_ record: StateRecord, refresh: Bool) -> Bool { false }
+    /// A notification created and not yet known to be sent (the channel's listing tells); members are what state
+    /// recorded, so tag audiences and subscriber syncs are never read live.
+    public func isQueried(_ record: StateRecord, refresh: Bool) -> Bool {
+        record.kind == Self.notification && record.id != nil && record.intent == nil && record.status == .scheduled
+    }
+
+    /// `sent (notification-4)` once the channel's listing said so.
+    public func summary(of record: StateRecord) -> String? {
+        guard record.kind == Self.notification, record.status == .completed, let id = record.id else { return nil }
+        return "sent (" + id + ")"
+    }
 }

@@ -20,7 +20,26 @@ public struct CleverPushRuntime: ProviderRuntime {
     public func rules(for kind: String) -> KindRules? { rules.rules(for: kind) }
     public func isQueried(_ record: StateRecord, refresh: Bool) -> Bool { rules.isQueried(record, refresh: refresh) }
 
-    public func live(_ records: [String: StateRecord], refresh: Bool) async throws(ProviderFailure) -> [String: LiveStatus] { [:] }
+    public func summary(of record: StateRecord) -> String? { rules.summary(of: record) }
+
+    /// Notifications found `sent` in the channel's listing (newest first, up to 1,000) are completed.
+    public func live(_ records: [String: StateRecord], refresh: Bool) async throws(ProviderFailure) -> [String: LiveStatus] {
+        let wanted = Dictionary(records.compactMap { key, record in record.id.map { ($0, key) } }, uniquingKeysWith: { first, _ in first })
+        guard !wanted.isEmpty else { return [:] }
+        var live: [String: LiveStatus] = [:]
+        var offset = 0
+        for _ in 0..<10 {
+            let page: [CleverPushClient.ListedNotification]
+            do { page = try await client.notifications(limit: 100, offset: offset) } catch { throw Self.failure(error) }
+            for item in page {
+                guard let key = wanted[item.id] else { continue }
+                live[key] = item.status == "sent" ? .completed(facts: []) : .notCompleted
+            }
+            if page.count < 100 || live.count == wanted.count { break }
+            offset += 100
+        }
+        return live
+    }
 
     public func checkBeforeReplace(_ record: StateRecord) async -> (failure: ProviderFailure, observed: LiveStatus?)? {
         (ProviderFailure(code: "CP-REPLACE", message: "CleverPush resources are never replaced"), nil)
