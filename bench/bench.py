@@ -458,7 +458,7 @@ CLEVERPUSH_KEY = "sandbox-private-key"
 
 
 def tag_project(members, name, first):
-    """A project with one mirror tag audience of `members` subscription ids s{first}..s{first+members-1}."""
+    """The project `name` with one mirror tag audience of `members` subscription ids s{first}..s{first+members-1}."""
     project = os.path.join(OUT, name)
     os.makedirs(project, exist_ok=True)
     with open(os.path.join(project, "project.yaml"), "w") as f:
@@ -489,9 +489,9 @@ def cleverpush_tags(members, rate, repeats):
     import shutil
     import urllib.request
     moved = members // 100
-    old = tag_project(members, "cleverpush-old", 0)
     state = os.path.join(OUT, f"cleverpush-state-{members}.json")
     if not os.path.exists(state):
+        old = tag_project(members, "cleverpush-tags", 0)
         # The state of the last apply: every old member tagged (through the tool itself, at the sandbox's full speed).
         sandbox = Sandbox("--cleverpush-rate", "1000000")
         try:
@@ -502,7 +502,8 @@ def cleverpush_tags(members, rate, repeats):
         if done.returncode != 0:
             sys.exit(f"could not make the {members}-member state: {done.stdout[-1000:]} {done.stderr[-1000:]}")
         os.rename(state + ".tmp", state)
-    new = tag_project(members, "cleverpush-new", moved)
+    # The same project (a state names its projects), its CSV now with the first 1% gone and 1% more.
+    new = tag_project(members, "cleverpush-tags", moved)
     shown = subprocess.run([CAMPAIGN, "plan", new, "--state", state], capture_output=True, text=True, env=cleverpush_env("http://127.0.0.1:9"))
     line = next((l for l in shown.stdout.splitlines() if "vip" in l), "")
     print(f"cleverpush tags: a mirror tag audience of {members:,} members, {moved:,} joined and {moved:,} left since the last apply")
