@@ -237,9 +237,12 @@ public struct Planner: Sendable {
         let addedCount = added.values.reduce(0) { $0 + $1.count }
         if kindRules.members == .sync {
             // Everything is idempotent: the adds, the removals and (when the content changed) the whole content.
+            var requests = (added.isEmpty ? [] : resource.requests(members: added)) + resource.removalRequests(removed)
+            // Only the content changed (no member joined or left): its requests for no members.
+            if requests.isEmpty, record.hash != resource.hash { requests = resource.requests(members: [:]) }
             var action = PlanAction(key: key, kind: .update,
                                     reason: "+\(addedCount) \(kindRules.addWord)\(Self.firstMembers(added, kindRules.shownMembers)), -\(removedCount) \(kindRules.removeWord)\(Self.firstMembers(removed, kindRules.shownMembers)), \(record.deliveredCount - removedCount) unchanged",
-                                    id: record.id, requests: (added.isEmpty ? [] : resource.requests(members: added)) + resource.removalRequests(removed), desired: resource)
+                                    id: record.id, requests: requests, desired: resource)
             action.removals = removed
             return action
         }

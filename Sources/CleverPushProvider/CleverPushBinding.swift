@@ -63,23 +63,26 @@ public enum CleverPushBinding {
                     }
                 }
             ) { subset in
-                chunks((subset ?? [:])[subscription] ?? []).enumerated().map { index, ids in
+                orStateOnly(identity, chunks((subset ?? [:])[subscription] ?? []).enumerated().map { index, ids in
                     ProviderRequest(path: path, body: body([("tagId", .string(tagID))], "subscriptionIds", ids), batch: index + 1, recipients: [subscription: ids])
-                }
+                })
             }
         case .subscribers(let subscribers):
             var identity: [(String, JSONValue)] = [("mode", .string(subscribers.mode.rawValue))]
             if let form = subscribers.emailOptInFormID { identity.append(("emailOptInFormId", .string(form))) }
+            let settings = JSONValue.object(identity)
             if subscribers.mode == .remove {
                 let ids = subscribers.rows.map(\.id)
                 return DesiredResource(
                     key: resource.key, name: resource.name, file: file, project: project, provider: CleverPushRules.name, kind: CleverPushRules.subscribers,
-                    hash: hash(.object(identity)), members: [subscription: ids],
+                    hash: hash(settings), members: [subscription: ids],
                     removals: { gone in
                         chunks(gone[subscription] ?? []).enumerated().map { ProviderRequest(path: stateOnly, body: body([], "subscriptionIds", $1), batch: $0 + 1, recipients: [subscription: $1], removes: true) }
                     }
                 ) { subset in
-                    chunks((subset ?? [:])[subscription] ?? []).enumerated().map { ProviderRequest(path: CleverPushPaths.unsubscribe, body: body([], "subscriptionIds", $1), batch: $0 + 1, recipients: [subscription: $1]) }
+                    orStateOnly(settings, chunks((subset ?? [:])[subscription] ?? []).enumerated().map {
+                        ProviderRequest(path: CleverPushPaths.unsubscribe, body: body([], "subscriptionIds", $1), batch: $0 + 1, recipients: [subscription: $1])
+                    })
                 }
             }
             // A row's member is its id and the hash of what is sent for it: a changed row is a new member (synced) and
@@ -95,15 +98,15 @@ public enum CleverPushBinding {
             let byMember = bodies
             return DesiredResource(
                 key: resource.key, name: resource.name, file: file, project: project, provider: CleverPushRules.name, kind: CleverPushRules.subscribers,
-                hash: hash(.object(identity)), members: [row: members],
+                hash: hash(settings), members: [row: members],
                 removals: { gone in
                     chunks(gone[row] ?? []).enumerated().map { ProviderRequest(path: stateOnly, body: body([], "rows", $1), batch: $0 + 1, recipients: [row: $1], removes: true) }
                 }
             ) { subset in
-                chunks((subset ?? [:])[row] ?? []).enumerated().map { index, rows in
+                orStateOnly(settings, chunks((subset ?? [:])[row] ?? []).enumerated().map { index, rows in
                     ProviderRequest(path: CleverPushPaths.sync(channel: "{channelId}"), body: .object([("rows", .array(rows.map { byMember[$0] ?? .null }))]),
                                     batch: index + 1, recipients: [row: rows])
-                }
+                })
             }
         }
     }
@@ -150,6 +153,12 @@ public enum CleverPushBinding {
             // One create: the runtime sends it in parts of at most 50,000 ids.
             return [ProviderRequest(path: CleverPushPaths.send, body: .object(body + [("subscriptionIds", strings(ids))]))]
         }
+    }
+
+    /// `requests`, or with none (no member to deliver to: an empty file, or only the settings changed) one request
+    /// that only records the resource's settings in state.
+    static func orStateOnly(_ identity: JSONValue, _ requests: [ProviderRequest]) -> [ProviderRequest] {
+        requests.isEmpty ? [ProviderRequest(path: stateOnly, body: identity)] : requests
     }
 
     static func chunks(_ list: [String]) -> [[String]] {

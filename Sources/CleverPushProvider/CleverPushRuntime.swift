@@ -57,6 +57,8 @@ public struct CleverPushRuntime: ProviderRuntime {
         case .deliver(let request):
             if request.path == CleverPushBinding.stateOnly { return .done(id: nil, facts: []) }
             return await deliver(request, record: record)
+        case .update(let request) where request.path == CleverPushBinding.stateOnly:
+            return .done(id: nil, facts: [])
         case .stop, .update:
             return .failed(ProviderFailure(code: "CP-STEP", message: "CleverPush resources are not stopped or updated in place"), neverSent: true)
         }
@@ -224,8 +226,9 @@ public struct CleverPushRuntime: ProviderRuntime {
 
     public func locate(_ record: StateRecord, among others: [String: StateRecord]) async throws(ProviderFailure) -> ApplyMachine.Finding {
         switch record.intent?.action {
-        case .send?:
-            // Tag and subscriber rows are idempotent: the next plan does the unrecorded batch again.
+        case .send?, .update?:
+            // Tag and subscriber rows are idempotent (and an update only records settings): the next plan does the
+            // unrecorded batch again.
             return .found(id: record.id ?? record.facts[fact: "tag_id"] ?? record.kind, status: .sent, facts: [])
         case .create?:
             break

@@ -105,6 +105,11 @@ struct CleverPushApplyTests {
         #expect(await h.sandbox.state.tagged("tag-vip") == ["a", "c", "d", "e"])
         #expect(try await h.record("vip")?.delivered["subscription"]?.sorted() == ["a", "c", "d", "e"])
         #expect(try await h.plan(["--detailed-exitcode"]).status == 0)
+        // Only the mode changes: an update recorded in state, no request.
+        try h.write("vip.yaml", PushHarness.tagAudience(mode: "add"))
+        let modeOnly = try await h.apply()
+        #expect(modeOnly.status == 0, "\(modeOnly.stdout)\(modeOnly.stderr)")
+        #expect(try await h.plan(["--detailed-exitcode"]).status == 0)
         // `add` keeps the tag of rows that left; their record goes.
         try h.write("vip.yaml", PushHarness.tagAudience(mode: "add"))
         try h.writeCSV("members.csv", header: "subscription_id", ["a"])
@@ -217,6 +222,18 @@ struct CleverPushApplyTests {
         #expect(!(wrong.stdout + wrong.stderr).contains("wrong-key-4711") && !(wrong.stdout + wrong.stderr).contains(PushHarness.key))
         let state = try String(contentsOfFile: h.root + "/state.json", encoding: .utf8)
         #expect(!state.contains(PushHarness.key))
+        await h.stop()
+    }
+
+    @Test func anEmptyAudienceIsRecordedWithoutARequest() async throws {
+        let h = try await PushHarness.start()
+        try h.write("vip.yaml", PushHarness.tagAudience())
+        try h.writeCSV("members.csv", header: "subscription_id", [])
+        let applied = try await h.apply()
+        #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
+        #expect(await h.sandbox.state.statsJSON()["requests"]?.objectValue?.isEmpty == true)
+        #expect(try await h.record("vip")?.status == .sent)
+        #expect(try await h.plan(["--detailed-exitcode"]).status == 0)
         await h.stop()
     }
 
