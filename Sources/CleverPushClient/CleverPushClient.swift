@@ -14,7 +14,9 @@ import NIOPosix
 /// - A notification send is never repeated blindly: a lost answer or a 5xx is ``CleverPushError/Kind/outcomeUnknown``.
 /// - At most ``CleverPushConfiguration/concurrency`` requests in flight, started at most ``CleverPushConfiguration/rate`` per second.
 public final class CleverPushClient: Sendable {
+    /// Where it talks to, with the key and the limits.
     public let configuration: CleverPushConfiguration
+    /// Requests, 429s and retries seen.
     public let metrics = CleverPushMetrics()
     private let http: HTTPClient
     private let logger: Logger
@@ -22,6 +24,8 @@ public final class CleverPushClient: Sendable {
     private let pace: RequestPace?
     private let problem: CleverPushError?
 
+    /// A client for `configuration`. One that fails ``CleverPushConfiguration/validate()`` is not refused here: every
+    /// call then throws that `.configuration` error without sending anything.
     public init(configuration: CleverPushConfiguration, logger: Logger = Logger(label: "cleverpush", factory: { _ in SwiftLogNoOpLogHandler() })) {
         self.configuration = configuration
         self.logger = logger
@@ -58,6 +62,7 @@ public final class CleverPushClient: Sendable {
         }
     }
 
+    /// The channel's tags, topics and segments as (id, name).
     public func tags() async throws(CleverPushError) -> [(id: String, name: String)] { try await list(CleverPushPaths.tags(channel: channel), field: "tags") }
     public func topics() async throws(CleverPushError) -> [(id: String, name: String)] { try await list(CleverPushPaths.topics(channel: channel), field: "topics") }
     public func segments() async throws(CleverPushError) -> [(id: String, name: String)] { try await list(CleverPushPaths.segments(channel: channel), field: "segments") }
@@ -117,6 +122,7 @@ public final class CleverPushClient: Sendable {
         }
     }
 
+    /// Unsubscribes the subscription with this native id.
     public func unsubscribe(_ subscriptionID: String) async throws(CleverPushError) {
         _ = try await call(.POST, CleverPushPaths.unsubscribe, body: .object([("channelId", .string(channel)), ("subscriptionId", .string(subscriptionID))]), idempotent: true)
     }

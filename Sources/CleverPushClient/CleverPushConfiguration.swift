@@ -2,8 +2,11 @@ import Foundation
 
 /// Where the CleverPush API is, the channel, the private key and the client's limits.
 public struct CleverPushConfiguration: Sendable {
+    /// CleverPush's API.
     public static let defaultURL = "https://api.cleverpush.com"
+    /// The API's base URL (the sandbox's in tests).
     public var baseURL: String
+    /// The channel every call is about (case-sensitive).
     public var channelID: String
     /// The raw private API key, sent as `Authorization`; never printed.
     public var privateKey: String
@@ -19,6 +22,7 @@ public struct CleverPushConfiguration: Sendable {
     public var maxRateLimitWaits = 20
     /// The wait after a 429 without `Retry-After`.
     public var defaultRetryAfter: Double = 1
+    /// Seconds to connect, and to wait for an answer.
     public var connectTimeout: Double = 10
     public var readTimeout: Double = 30
 

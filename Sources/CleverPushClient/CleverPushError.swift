@@ -20,6 +20,7 @@ public struct CleverPushError: Error, Sendable, Hashable, CustomStringConvertibl
     }
 
     public var kind: Kind
+    /// What happened, safe to show (never the key).
     public var message: String
     public var httpStatus: Int?
     public var path: String?

@@ -3,6 +3,7 @@ import CampaignEngine
 /// CleverPush's kinds: notifications (sent once, refused once created), tag audiences (one tag kept on a set of
 /// subscriptions: tag and untag member by member) and subscriber syncs (rows kept in step, changed rows only).
 public struct CleverPushRules: ProviderRules {
+    /// The provider's name and its kinds, as resources and state records give them.
     public static let name = "cleverpush"
     public static let notification = "notification"
     public static let tagAudience = "tag_audience"

@@ -1,6 +1,7 @@
 /// What the CleverPush half of the sandbox accepts: a channel, a private key, the channel's tags, topics, segments
 /// and custom attributes, and a rate limit.
 public struct CleverPushSandboxConfiguration: Sendable {
+    /// The channel served, and the private key accepted in `Authorization`.
     public var channelID: String
     public var privateKey: String
     /// Tags, topics and segments of the channel: (id, name).
