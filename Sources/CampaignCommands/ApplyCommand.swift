@@ -118,12 +118,13 @@ struct ApplyCommand: AsyncParsableCommand {
         if plan.hasRefusals { summary += ", \(plan.count(.refused)) refused (not touched)" }
         if !report.memberFailures.isEmpty { summary += ", \(report.memberFailures.count) row\(report.memberFailures.count == 1 ? "" : "s") failed (not recorded; the next apply does them again)" }
         printOut(summary + "\n")
-        // Rows refused one by one: the first 20 shown, the rest counted.
-        for (key, row) in report.memberFailures.prefix(Self.shownMemberFailures) {
+        // Rows refused one by one: the first 20 shown and the rest counted; with `--format json`, every one.
+        let shownRows = output.format == .json ? report.memberFailures.count : Self.shownMemberFailures
+        for (key, row) in report.memberFailures.prefix(shownRows) {
             reportDiagnostic(.error("A003", "\(key): row \(row.member): \(row.failure.code): \(row.failure.message)", at: nil, hint: row.failure.hint))
         }
-        if report.memberFailures.count > Self.shownMemberFailures {
-            printOut("... and \(report.memberFailures.count - Self.shownMemberFailures) more failed rows\n")
+        if report.memberFailures.count > shownRows {
+            printOut("... and \(report.memberFailures.count - shownRows) more failed rows (`--format json` lists every one)\n")
         }
         for (key, message) in report.failed { reportDiagnostic(.error("A001", "\(key): \(message)", at: nil)) }
         for (key, message) in report.unknown {

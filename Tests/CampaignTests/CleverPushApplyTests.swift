@@ -133,6 +133,10 @@ struct CleverPushApplyTests {
         #expect(applied.stderr.contains("Subscription not found"))
         #expect(try await h.record("vip")?.delivered["subscription"]?.sorted() == (25..<30).map { "s\($0)" }.sorted())
         #expect(try await h.plan().line("vip")?.contains("+25 tag") == true)
+        // `--format json` lists every failed row.
+        let json = try await h.apply(["--format", "json"])
+        #expect(json.status == 1)
+        #expect(json.stderr.components(separatedBy: "\"A003\"").count - 1 == 25, "\(json.stderr)")
         await h.sandbox.state.clearRefused()
         #expect(try await h.apply().status == 0)
         #expect(await h.sandbox.state.tagged("tag-vip") == members.sorted())
