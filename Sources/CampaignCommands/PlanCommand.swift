@@ -132,6 +132,19 @@ struct PlanCommand: AsyncParsableCommand {
         if !exists {
             plan.notice = "No state at \(context.statePath) yet: every campaign is planned as new. (The first `campaign apply` needs --init-state.)"
         }
+        // Creates their provider checks first (CleverPush: the tag, topic and segment names a notification gives).
+        for index in plan.actions.indices where plan.actions[index].kind == .create {
+            let action = plan.actions[index]
+            guard let request = action.requests.first, let provider = action.facts?.provider, context.rules.checksBeforeCreate(provider: provider, request) else { continue }
+            do {
+                if let reason = try await providers.runtime(provider).checkBeforeCreate(request) {
+                    plan.actions[index] = PlanAction(key: action.key, kind: .refused, reason: reason)
+                }
+            } catch {
+                await providers.shutdown()
+                throw fail(error, prefix: "checking \(action.key): ")
+            }
+        }
         if estimate {
             for index in plan.actions.indices where plan.actions[index].kind == .create || plan.actions[index].kind == .replace {
                 guard let request = plan.actions[index].requests.first, let provider = plan.actions[index].facts?.provider else { continue }

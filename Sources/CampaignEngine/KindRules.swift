@@ -67,10 +67,14 @@ public protocol ProviderRules: Sendable {
     /// How an unchanged delivered record is described in a plan (`completed: sent 82, clicked 28`); nil for the
     /// plain status word.
     func summary(of record: StateRecord) -> String?
+    /// Whether a plan asks the provider about `request` (a create) before proposing it: names it must resolve, for
+    /// example. Pure, so that credentials are read only when something is to be asked.
+    func checksBeforeCreate(_ request: ProviderRequest) -> Bool
 }
 
 extension ProviderRules {
     public func summary(of record: StateRecord) -> String? { nil }
+    public func checksBeforeCreate(_ request: ProviderRequest) -> Bool { false }
 }
 
 /// The rules of every provider in a run, by name.
@@ -95,6 +99,9 @@ public struct RuleBook: Sendable {
 
     /// The provider's description of `record`, if it gives one.
     public func summary(of record: StateRecord) -> String? { provider(record.provider)?.summary(of: record) }
+
+    /// Whether `provider` asks about `request` before a plan proposes creating it.
+    public func checksBeforeCreate(provider name: String, _ request: ProviderRequest) -> Bool { provider(name)?.checksBeforeCreate(request) ?? false }
 
     /// Whether live facts are read for `record` (never for an unknown provider).
     public func isQueried(_ record: StateRecord, refresh: Bool) -> Bool { provider(record.provider)?.isQueried(record, refresh: refresh) ?? false }

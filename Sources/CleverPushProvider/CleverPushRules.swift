@@ -22,6 +22,11 @@ public struct CleverPushRules: ProviderRules {
         }
     }
 
+    /// A notification naming tags, topics or segments: the plan resolves the names first.
+    public func checksBeforeCreate(_ request: ProviderRequest) -> Bool {
+        ["tagNames", "topicNames", "segmentNames"].contains { request.body[$0] != nil }
+    }
+
     /// How many members of each change a plan names.
     public static let shownMembers = 5
 

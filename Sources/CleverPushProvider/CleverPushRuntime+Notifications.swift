@@ -6,30 +6,46 @@ import JSON
 
 /// Notifications: names resolved, user ids looked up, sent once in parts of at most 50,000 ids.
 extension CleverPushRuntime {
+    /// Before a plan proposes a notification naming tags, topics or segments: why it cannot be sent (a name the
+    /// channel does not have, with its close matches), or nil.
+    public func checkBeforeCreate(_ request: ProviderRequest) async throws(ProviderFailure) -> String? {
+        guard case .object(var fields) = request.body else { return nil }
+        do { return try await resolveNames(&fields) } catch { throw Self.failure(error) }
+    }
+
+    /// Replaces the names in `fields` (`tagNames`…) by the ids the channel's listings give them (`tags`…); the first
+    /// name the channel does not have, said with its close matches, or nil.
+    func resolveNames(_ fields: inout [(String, JSONValue)]) async throws(CleverPushError) -> String? {
+        for (namesField, idsField, what) in [("tagNames", "tags", "tag"), ("topicNames", "topics", "topic"), ("segmentNames", "segments", "segment")] {
+            guard let index = fields.firstIndex(where: { $0.0 == namesField }) else { continue }
+            let names = fields[index].1.arrayValue?.compactMap(\.stringValue) ?? []
+            let listed: [(id: String, name: String)]
+            switch what {
+            case "tag": listed = try await client.tags()
+            case "topic": listed = try await client.topics()
+            default: listed = try await client.segments()
+            }
+            var ids: [JSONValue] = []
+            for name in names {
+                guard let found = listed.first(where: { $0.name == name }) else {
+                    let close = listed.map(\.name).filter { Self.isClose($0, name) }.prefix(3)
+                    let known = close.isEmpty ? "the channel's \(what)s: " + listed.map(\.name).prefix(10).joined(separator: ", ") : "close matches: " + close.joined(separator: ", ")
+                    return "no \(what) named `\(name)` in the channel (\(known))"
+                }
+                ids.append(.string(found.id))
+            }
+            fields[index] = (idsField, .array(ids))
+        }
+        return nil
+    }
+
     /// Names resolved to ids, user ids looked up, then the send (in parts of 50,000 subscription ids).
     func send(_ request: ProviderRequest) async -> StepOutcome {
         guard case .object(var fields) = request.body else { return .failed(ProviderFailure(code: "CP-BODY", message: "not a notification body"), neverSent: true) }
         fields.insert(("channelId", .string(client.configuration.channelID)), at: 0)
         do {
-            for (namesField, idsField, what) in [("tagNames", "tags", "tag"), ("topicNames", "topics", "topic"), ("segmentNames", "segments", "segment")] {
-                guard let index = fields.firstIndex(where: { $0.0 == namesField }) else { continue }
-                let names = fields[index].1.arrayValue?.compactMap(\.stringValue) ?? []
-                let listed: [(id: String, name: String)]
-                switch what {
-                case "tag": listed = try await client.tags()
-                case "topic": listed = try await client.topics()
-                default: listed = try await client.segments()
-                }
-                var ids: [JSONValue] = []
-                for name in names {
-                    guard let found = listed.first(where: { $0.name == name }) else {
-                        let close = listed.map(\.name).filter { Self.isClose($0, name) }.prefix(3)
-                        let known = close.isEmpty ? "the channel's \(what)s: " + listed.map(\.name).prefix(10).joined(separator: ", ") : "close matches: " + close.joined(separator: ", ")
-                        return .failed(ProviderFailure(code: "CP-NAME", message: "no \(what) named `\(name)` in the channel (\(known)); nothing was sent"), neverSent: true)
-                    }
-                    ids.append(.string(found.id))
-                }
-                fields[index] = (idsField, .array(ids))
+            if let unknown = try await resolveNames(&fields) {
+                return .failed(ProviderFailure(code: "CP-NAME", message: unknown + "; nothing was sent"), neverSent: true)
             }
             if let index = fields.firstIndex(where: { $0.0 == "userIds" }) {
                 var ids: [JSONValue] = []

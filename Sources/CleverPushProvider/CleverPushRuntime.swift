@@ -22,6 +22,7 @@ public struct CleverPushRuntime: ProviderRuntime {
     public func isQueried(_ record: StateRecord, refresh: Bool) -> Bool { rules.isQueried(record, refresh: refresh) }
 
     public func summary(of record: StateRecord) -> String? { rules.summary(of: record) }
+    public func checksBeforeCreate(_ request: ProviderRequest) -> Bool { rules.checksBeforeCreate(request) }
 
     /// Notifications found `sent` in the channel's listing (newest first, up to 1,000) are completed.
     public func live(_ records: [String: StateRecord], refresh: Bool) async throws(ProviderFailure) -> [String: LiveStatus] {
