@@ -178,24 +178,32 @@ extension DocumentDecoder {
             return nil
         }
         guard let table = cleverPushCSV(fileNode, field: "members.file"), let tagID else { return nil }
-        guard let header = header(table, required: ["subscription_id"], allowed: ["subscription_id", "tags"]) else { return nil }
+        guard let header = header(table, required: [], allowed: ["subscription_id", "user_id", "tags"]) else { return nil }
+        // Native subscription ids, or external user ids (looked up when applied): one of the two.
+        let byUserID = header["user_id"] != nil
+        if (header["subscription_id"] != nil) == byUserID {
+            checker.error(CleverPushDiagnosticCode.rows, byUserID ? "give a `subscription_id` or a `user_id` column, not both" : "the file has no `subscription_id` (or `user_id`) column",
+                          at: SourceLocation(file: table.path, line: 1, column: 1), hint: "the first line names the columns, e.g. `subscription_id,tags`")
+            return nil
+        }
+        let idColumn = byUserID ? "user_id" : "subscription_id"
         var ids: [String] = []
         var seen = Set<String>()
         for index in 1..<max(1, table.rowCount) {
             let row = Array(table.row(index))
-            let id = cell(row, header["subscription_id"])
+            let id = cell(row, header[idColumn])
             if let tagsColumn = header["tags"] {
                 // One row, several tags (as a sync tool splits them): a member when this audience's tag is among them.
                 let tags = cell(row, tagsColumn).split(separator: ",").map { String($0).trimmingWhitespace() }
                 if !tags.contains(tagID) { continue }
             }
             guard !id.isEmpty else {
-                checker.error(CleverPushDiagnosticCode.rows, "row \(index + 1) has no `subscription_id`", at: row.first.map { SourceLocation(file: table.path, line: $0.line, column: $0.column) } ?? fileNode.location)
+                checker.error(CleverPushDiagnosticCode.rows, "row \(index + 1) has no `\(idColumn)`", at: row.first.map { SourceLocation(file: table.path, line: $0.line, column: $0.column) } ?? fileNode.location)
                 continue
             }
             if seen.insert(id).inserted { ids.append(id) }
         }
-        return CleverPushTagAudience(tagID: tagID, mode: mode, members: ids)
+        return CleverPushTagAudience(tagID: tagID, mode: mode, members: ids, byUserID: byUserID)
     }
 
     private mutating func subscribers(_ fields: Fields, document: YAMLDocument) -> CleverPushSubscribers? {

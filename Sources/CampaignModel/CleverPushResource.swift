@@ -94,13 +94,16 @@ public struct CleverPushTagAudience: Sendable, Hashable {
     /// The tag's id in the channel.
     public var tagID: String
     public var mode: Mode
-    /// Native subscription ids, in file order, without duplicates.
+    /// Native subscription ids (or, with ``byUserID``, external user ids), in file order, without duplicates.
     public var members: [String]
+    /// The members are `user_id`s, each looked up (`GET /subscription?attributeId=user_id`) when it is tagged or untagged.
+    public var byUserID: Bool
 
-    public init(tagID: String, mode: Mode, members: [String]) {
+    public init(tagID: String, mode: Mode, members: [String], byUserID: Bool = false) {
         self.tagID = tagID
         self.mode = mode
         self.members = members
+        self.byUserID = byUserID
     }
 }
 

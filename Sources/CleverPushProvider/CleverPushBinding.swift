@@ -16,6 +16,8 @@ public enum CleverPushBinding {
     public static let subscriptionsPerSend = 50_000
     /// Member kinds.
     public static let subscription = "subscription"
+    /// A tag audience's members given as external user ids.
+    public static let user = "user"
     public static let row = "row"
     /// Between a subscriber row's id and the hash of its content, in its member (`u-1001 #3fa2b1c4d5e6f7a8`).
     public static let rowSeparator = " #"
@@ -52,19 +54,25 @@ public enum CleverPushBinding {
             let path = audience.mode == .remove ? CleverPushPaths.untag : CleverPushPaths.tag
             let tagID = audience.tagID
             let mode = audience.mode
+            // Subscription ids, or user ids (a change of one to the other is a change of members: the old ones go).
+            let kind = audience.byUserID ? user : subscription
+            let listed = audience.byUserID ? "userIds" : "subscriptionIds"
             return DesiredResource(
                 key: resource.key, name: resource.name, file: file, project: project, provider: CleverPushRules.name, kind: CleverPushRules.tagAudience,
-                hash: hash(identity), members: [subscription: audience.members], facts: { [Fact("tag_id", tagID), Fact("mode", mode.rawValue)] },
+                hash: hash(identity), members: [kind: audience.members], facts: { [Fact("tag_id", tagID), Fact("mode", mode.rawValue)] },
                 removals: { gone in
                     // Only a mirror untags rows that left the file; `add` keeps their tag, `remove` has nothing to undo.
-                    chunks(gone[subscription] ?? []).enumerated().map { index, ids in
-                        ProviderRequest(path: mode == .mirror ? CleverPushPaths.untag : stateOnly, body: body([("tagId", .string(tagID))], "subscriptionIds", ids),
-                                        batch: index + 1, recipients: [subscription: ids], removes: true)
+                    gone.keys.sorted().flatMap { goneKind in
+                        chunks(gone[goneKind] ?? []).enumerated().map { index, ids in
+                            ProviderRequest(path: mode == .mirror ? CleverPushPaths.untag : stateOnly,
+                                            body: body([("tagId", .string(tagID))], goneKind == user ? "userIds" : "subscriptionIds", ids),
+                                            batch: index + 1, recipients: [goneKind: ids], removes: true)
+                        }
                     }
                 }
             ) { subset in
-                orStateOnly(identity, chunks((subset ?? [:])[subscription] ?? []).enumerated().map { index, ids in
-                    ProviderRequest(path: path, body: body([("tagId", .string(tagID))], "subscriptionIds", ids), batch: index + 1, recipients: [subscription: ids])
+                orStateOnly(identity, chunks((subset ?? [:])[kind] ?? []).enumerated().map { index, ids in
+                    ProviderRequest(path: path, body: body([("tagId", .string(tagID))], listed, ids), batch: index + 1, recipients: [kind: ids])
                 })
             }
         case .subscribers(let subscribers):

@@ -21,7 +21,7 @@ extension CleverPushRuntime {
                     var done: [(Int, CleverPushError?, Bool)] = []
                     while let index = await next.take(below: members.count) {
                         do {
-                            let confirm = try await Self.row(members[index], body: rows.flatMap { index < $0.count ? $0[index] : nil }, path: path, tagID: tagID, client: client)
+                            let confirm = try await Self.row(members[index], kind: kind, body: rows.flatMap { index < $0.count ? $0[index] : nil }, path: path, tagID: tagID, client: client)
                             done.append((index, nil, confirm))
                         } catch {
                             done.append((index, (error as? CleverPushError) ?? CleverPushError(.unreachable, "the call failed"), false))
@@ -45,7 +45,7 @@ extension CleverPushRuntime {
             let before = Int(record?.facts[fact: "email_confirmation_needed"] ?? "0") ?? 0
             facts.append(Fact("email_confirmation_needed", String(before + confirmations)))
         }
-        let id = kind == CleverPushBinding.subscription && tagID != nil ? tagID : nil
+        let id = tagID
         if failures.isEmpty { return .done(id: id, facts: facts) }
         if failures.count == members.count, let first = failures.first?.1, Self.isGlobal(first) {
             return .failed(Self.failure(first), neverSent: true)
@@ -64,10 +64,18 @@ extension CleverPushRuntime {
     }
 
     /// One row's call(s); true when a sync answered `emailConfirmationNeeded`.
-    static func row(_ member: String, body: JSONValue?, path: String, tagID: String?, client: CleverPushClient) async throws(CleverPushError) -> Bool {
+    static func row(_ member: String, kind: String, body: JSONValue?, path: String, tagID: String?, client: CleverPushClient) async throws(CleverPushError) -> Bool {
         switch path {
         case CleverPushPaths.tag, CleverPushPaths.untag:
-            try await client.tag(member, tagID: tagID ?? "", remove: path == CleverPushPaths.untag)
+            var subscriptionID = member
+            if kind == CleverPushBinding.user {
+                // A user id: its subscription looked up first (not cached: looked up again at every tag or untag).
+                guard let found = try await client.lookup(userID: member) else {
+                    throw CleverPushError(.apiFailure, "no subscription has the user_id `\(member)`", httpStatus: 404, path: CleverPushPaths.lookup)
+                }
+                subscriptionID = found
+            }
+            try await client.tag(subscriptionID, tagID: tagID ?? "", remove: path == CleverPushPaths.untag)
             return false
         case CleverPushPaths.unsubscribe:
             try await client.unsubscribe(member)

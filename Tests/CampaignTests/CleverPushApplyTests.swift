@@ -232,6 +232,25 @@ struct CleverPushApplyTests {
         await h.stop()
     }
 
+    @Test func aTagAudienceByUserIDLooksUpEachSubscription() async throws {
+        let h = try await PushHarness.start()
+        try h.write("customers.yaml", PushHarness.subscribers(form: nil))
+        try h.write("customers.csv", "user_id,email\nu1,a@example.com\nu2,b@example.com\n")
+        try h.write("vip.yaml", PushHarness.tagAudience())
+        try h.writeCSV("members.csv", header: "user_id", ["u1", "u2", "u9"])
+        let applied = try await h.apply()
+        // u9 has no subscription: that row fails, the others are tagged.
+        #expect(applied.status == 1 && applied.stderr.contains("row u9: CP-API: no subscription has the user_id `u9`"), "\(applied.stderr)")
+        #expect(await h.sandbox.state.tagged("tag-vip").count == 2)
+        #expect(try await h.record("vip")?.delivered["user"]?.sorted() == ["u1", "u2"])
+        try h.writeCSV("members.csv", header: "user_id", ["u2"])
+        let plan = try await h.plan()
+        #expect(plan.line("vip")?.contains("+0 tag, -1 untag (u1), 1 unchanged") == true, "\(plan.stdout)")
+        #expect(try await h.apply().status == 0)
+        #expect(await h.sandbox.state.tagged("tag-vip").count == 1)
+        await h.stop()
+    }
+
     @Test func anEmptyAudienceIsRecordedWithoutARequest() async throws {
         let h = try await PushHarness.start()
         try h.write("vip.yaml", PushHarness.tagAudience())
