@@ -53,10 +53,21 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The CleverPush half of the sandbox: its routes, subscriptions, tags, notifications, rate limit and faults.
+        .target(
+            name: "CleverPushSandbox",
+            dependencies: [
+                "JSON",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "CampaignSandbox",
             dependencies: [
                 "CleverTapSandbox",
+                "CleverPushSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
@@ -69,6 +80,19 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // The CleverPush API client: the raw private key in `Authorization`, retries of idempotent calls, 429 waits,
+        // bounded concurrency and a rate cap; a notification send is never repeated blindly. Its paths are one table.
+        .target(
+            name: "CleverPushClient",
+            dependencies: [
+                "JSON",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
@@ -99,6 +123,11 @@ let package = Package(
             name: "CleverTapProvider",
             dependencies: ["CampaignDeploy", "CampaignEngine", "CampaignLanguage", "CampaignModel", "CleverTapClient", "CleverTapCompiler", "JSON", "Parallel"]
         ),
+        // The CleverPush provider: binding its resources, its kinds' rules, and the client behind the runtime.
+        .target(
+            name: "CleverPushProvider",
+            dependencies: ["CampaignDeploy", "CampaignEngine", "CampaignLanguage", "CampaignModel", "CleverPushClient", "JSON"]
+        ),
         // `make bench`: drives the client against a running sandbox.
         .executableTarget(
             name: "ClientBench",
@@ -117,6 +146,8 @@ let package = Package(
                 "CleverTapCompiler",
                 "CleverTapClient",
                 "CleverTapProvider",
+                "CleverPushClient",
+                "CleverPushProvider",
                 "CampaignEngine",
                 "CampaignDeploy",
                 "PostgresState",
@@ -134,7 +165,7 @@ let package = Package(
             dependencies: [
                 "Diagnostics", "JSON", "YAMLFrontEnd", "Workspace", "CampaignModel", "CampaignLanguage", "CleverTapCompiler",
                 "CampaignCLI", "CampaignCommands", "CleverTapSandbox", "CleverTapClient", "CampaignSandbox", "CampaignEngine", "CampaignDeploy",
-                "CleverTapProvider", "PostgresState",
+                "CleverTapProvider", "PostgresState", "CleverPushClient", "CleverPushProvider", "CleverPushSandbox",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             exclude: ["Fixtures"]

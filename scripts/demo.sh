@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: the whole flow against the local sandbox, no account needed:
-# start the sandbox, plan -> apply -> plan (no changes) -> status on campaigns/, stop the sandbox.
+# start the sandbox, plan -> apply -> plan (no changes) -> status on campaigns/ (CleverTap and CleverPush resources),
+# stop the sandbox.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.build/debug}
@@ -26,6 +27,8 @@ url=$(sed -n 's/^listening on //p' "$work/sandbox.out" | head -n 1)
 echo "== sandbox at $url"
 
 export CLEVERTAP_API_URL="$url" CLEVERTAP_ACCOUNT_ID=SANDBOX-ACCOUNT CLEVERTAP_PASSCODE=sandbox-passcode
+# The same sandbox serves CleverPush (campaigns/cleverpush: a notification, a tag audience, a subscriber sync).
+export CLEVERPUSH_API_URL="$url" CLEVERPUSH_PRIVATE_KEY=sandbox-private-key
 export CAMPAIGN_STATE="$work/state.json"
 
 echo; echo "== campaign plan campaigns"
@@ -37,3 +40,5 @@ echo; echo "== campaign plan campaigns --detailed-exitcode   (expect no changes:
 "$BIN/campaign" plan campaigns --detailed-exitcode
 echo; echo "== campaign status campaigns"
 "$BIN/campaign" status campaigns
+echo; echo "== CleverPush: what the sandbox received"
+curl -s "$url/_sandbox/cleverpush/stats"; echo

@@ -116,7 +116,16 @@ struct ApplyCommand: AsyncParsableCommand {
         }
         var summary = "Apply \(report.interrupted ? "interrupted" : report.stopped ? "stopped" : "complete"): \(report.done.count) done, \(report.failed.count) failed, \(report.unknown.count) unknown"
         if plan.hasRefusals { summary += ", \(plan.count(.refused)) refused (not touched)" }
+        if !report.memberFailures.isEmpty { summary += ", \(report.memberFailures.count) row\(report.memberFailures.count == 1 ? "" : "s") failed (not recorded; the next apply does them again)" }
         printOut(summary + "\n")
+        // Rows refused one by one: the first 20 shown and the rest counted; with `--format json`, every one.
+        let shownRows = output.format == .json ? report.memberFailures.count : Self.shownMemberFailures
+        for (key, row) in report.memberFailures.prefix(shownRows) {
+            reportDiagnostic(.error("A003", "\(key): row \(row.member): \(row.failure.code): \(row.failure.message)", at: nil, hint: row.failure.hint))
+        }
+        if report.memberFailures.count > shownRows {
+            printOut("... and \(report.memberFailures.count - shownRows) more failed rows (`--format json` lists every one)\n")
+        }
         for (key, message) in report.failed { reportDiagnostic(.error("A001", "\(key): \(message)", at: nil)) }
         for (key, message) in report.unknown {
             reportDiagnostic(.error("A002", "\(key): outcome unknown: \(message)", at: nil, hint: "run `campaign reconcile` before applying again"))
@@ -125,6 +134,11 @@ struct ApplyCommand: AsyncParsableCommand {
         if report.interrupted { throw ExitCode(130) }
         if !report.succeeded || plan.hasRefusals { throw ExitCode(ExitStatus.failure) }
     }
+}
+
+extension ApplyCommand {
+    /// How many failed rows an apply lists.
+    static let shownMemberFailures = 20
 }
 
 /// Progress: on a terminal, done/total, rate and ETA on one line; otherwise one line per action.

@@ -1,6 +1,8 @@
 import CampaignDeploy
 import CampaignEngine
 import CampaignLanguage
+import CleverPushClient
+import CleverPushProvider
 import CleverTapClient
 import CleverTapProvider
 import Diagnostics
@@ -29,6 +31,9 @@ public struct DeployContext: Sendable {
     public var environmentSettings: EnvironmentSettings?
     public var timezone: String
 
+    /// The rules of every provider this build has.
+    public static let ruleBook = RuleBook([CleverTapRules(), CleverPushRules()])
+
     /// The default state file, relative to the project's root.
     public static let defaultStatePath = ".campaign/state.json"
 
@@ -52,8 +57,11 @@ public struct DeployContext: Sendable {
                 CleverTapBinding.desired(project.campaigns, timezone: project.context.settings.timezone, project: project.identity) {
                     project.relativePath(of: $0)
                 }
+                    + CleverPushBinding.desired(project.cleverPush, timezone: project.context.settings.timezone, project: project.identity) {
+                        project.relativePath(of: $0)
+                    }
             },
-            rules: RuleBook([CleverTapRules()]),
+            rules: ruleBook,
             state: state, stateFromRunner: fromRunner, scope: scope(paths: paths, projects: loaded.projects),
             environmentName: environmentName, environmentSettings: settings, timezone: timezone)
     }
@@ -170,7 +178,46 @@ public struct DeployContext: Sendable {
                     throw ProviderFailure(code: "CT-CONFIG", message: "cannot make a CleverTap client")
                 }
             },
+            CleverPushRules.name: { () throws(ProviderFailure) -> any ProviderRuntime in
+                do {
+                    return CleverPushRuntime(client: try context.cleverPushClient(environment: environment, logger: logger, allowCustomURL: allowCustomURL))
+                } catch let error as CleverPushError {
+                    throw ProviderFailure(code: error.code, message: error.message, hint: "see `cleverpush:` in docs/LANGUAGE.md")
+                } catch {
+                    throw ProviderFailure(code: "CP-CONFIG", message: "cannot make a CleverPush client")
+                }
+            },
         ])
+    }
+
+    /// A CleverPush client: `project.yaml`'s `cleverpush:` settings, overridden by the environment's; the private key
+    /// from the variable they name (only a `CLEVERPUSH_…` one; `CLEVERPUSH_PRIVATE_KEY` when none is named). The API
+    /// URL is the runner's `CLEVERPUSH_API_URL`, or the settings' `api_url` when the runner allows another host.
+    public func cleverPushClient(environment: [String: String], logger: Logger, allowCustomURL: Bool = false) throws(CleverPushError) -> CleverPushClient {
+        var settings = loaded.projects.first?.context.cleverPush ?? [:]
+        if let overrides = environmentSettings?.providers[CleverPushRules.name] { settings.merge(overrides) { $1 } }
+        guard let channel = settings["channel_id"] else {
+            throw CleverPushError(.configuration, "no CleverPush channel: give `cleverpush: {channel_id: …}` in project.yaml (or the environment's `cleverpush:`)")
+        }
+        let variable = settings["private_key_env"] ?? "CLEVERPUSH_PRIVATE_KEY"
+        guard let key = environment[variable], !key.isEmpty else {
+            throw CleverPushError(.configuration, "the variable `\(variable)` (CleverPush's private key) is not set")
+        }
+        var url = CleverPushConfiguration.defaultURL
+        if let runner = environment["CLEVERPUSH_API_URL"], !runner.isEmpty {
+            url = runner
+        } else if let written = settings["api_url"] {
+            guard allowCustomURL || environment["CAMPAIGN_ALLOW_API_URL"] == "1" || written.hasPrefix(CleverPushConfiguration.defaultURL) else {
+                throw CleverPushError(.configuration, "the settings name another CleverPush API host (`api_url`); the runner must allow it with --allow-api-url or CAMPAIGN_ALLOW_API_URL=1")
+            }
+            url = written
+        }
+        var configuration = CleverPushConfiguration(baseURL: url, channelID: channel, privateKey: key)
+        if let text = settings["concurrency"], let value = Int(text) { configuration.concurrency = value }
+        if let text = settings["rate"], let value = Double(text) { configuration.rate = value }
+        if let text = environment["CAMPAIGN_CLEVERPUSH_RATE"], let value = Double(text), value > 0, value <= 10_000 { configuration.rate = value }
+        if let text = environment["CAMPAIGN_CLEVERPUSH_BACKOFF"], let value = Double(text), value >= 0, value <= 10 { configuration.backoff = value }
+        return CleverPushClient(configuration: configuration, logger: logger)
     }
 
     /// A CleverTap client for the selected environment (or the `CLEVERTAP_*` variables). Repository content is not

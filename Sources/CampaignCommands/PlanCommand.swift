@@ -47,7 +47,7 @@ struct PlanCommand: AsyncParsableCommand {
         if out == nil, let early = deploy.quickStateBackend(paths: paths) {
             preload = Task.detached { [refresh] in
                 guard let state = try? await early.read() else { return nil }
-                return (state, LiveData.isNeeded(for: state, rules: RuleBook([CleverTapRules()]), refresh: refresh), early.shown)
+                return (state, LiveData.isNeeded(for: state, rules: DeployContext.ruleBook, refresh: refresh), early.shown)
             }
         }
         let context = try deploy.context(paths: paths, output: output)
@@ -131,6 +131,19 @@ struct PlanCommand: AsyncParsableCommand {
         var plan = Planner(now: Date(), rules: context.rules).plan(desired: context.desired, state: state, live: live, scope: context.scope)
         if !exists {
             plan.notice = "No state at \(context.statePath) yet: every campaign is planned as new. (The first `campaign apply` needs --init-state.)"
+        }
+        // Creates their provider checks first (CleverPush: the tag, topic and segment names a notification gives).
+        for index in plan.actions.indices where plan.actions[index].kind == .create {
+            let action = plan.actions[index]
+            guard let request = action.requests.first, let provider = action.facts?.provider, context.rules.checksBeforeCreate(provider: provider, request) else { continue }
+            do {
+                if let reason = try await providers.runtime(provider).checkBeforeCreate(request) {
+                    plan.actions[index] = PlanAction(key: action.key, kind: .refused, reason: reason)
+                }
+            } catch {
+                await providers.shutdown()
+                throw fail(error, prefix: "checking \(action.key): ")
+            }
         }
         if estimate {
             for index in plan.actions.indices where plan.actions[index].kind == .create || plan.actions[index].kind == .replace {

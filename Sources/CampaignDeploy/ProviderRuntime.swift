@@ -20,6 +20,13 @@ public protocol ProviderRuntime: ProviderRules {
     func estimate(_ request: ProviderRequest) async throws(ProviderFailure) -> [(String, Int)]
     /// Releases connections.
     func shutdown() async
+    /// Before a plan proposes `request` (a create its rules check, ``ProviderRules/checksBeforeCreate(_:)``): nil
+    /// when it can be made, else why not (the plan refuses it).
+    func checkBeforeCreate(_ request: ProviderRequest) async throws(ProviderFailure) -> String?
+}
+
+extension ProviderRuntime {
+    public func checkBeforeCreate(_ request: ProviderRequest) async throws(ProviderFailure) -> String? { nil }
 }
 
 /// The providers of a run, made when first needed (a provider's credentials are read only when it is asked

@@ -47,6 +47,23 @@ public enum StepOutcome: Sendable, Hashable {
     case failed(ProviderFailure, neverSent: Bool)
     /// It may or may not have taken effect (a timeout, a lost answer): never repeated blindly.
     case unknown(ProviderFailure)
+    /// A delivery done member by member: `succeeded` took effect, each of `failures` certainly did not (a refusal
+    /// for that member). Only the members that succeeded are recorded; the next plan does the others again.
+    case partial(succeeded: [String: [String]], failures: [MemberFailure])
+}
+
+/// One member of a delivery that the provider refused, and why.
+public struct MemberFailure: Sendable, Hashable {
+    /// The member's kind (as in ``ProviderRequest/recipients``) and value.
+    public var kind: String
+    public var member: String
+    public var failure: ProviderFailure
+
+    public init(kind: String, member: String, failure: ProviderFailure) {
+        self.kind = kind
+        self.member = member
+        self.failure = failure
+    }
 }
 
 /// The record keeping of apply, as one pure type: a step's intent is recorded before its request
@@ -116,6 +133,14 @@ public enum ApplyMachine {
         _ step: ApplyStep, outcome: StepOutcome, record: consuming StateRecord?, before: StateRecord?, facts: RecordFacts?, at time: String
     ) -> (record: StateRecord?, next: Next) {
         switch outcome {
+        case .partial(let succeeded, _):
+            // Recorded as a delivery done for exactly the members that succeeded.
+            var narrowed = step
+            if case .deliver(var request) = step {
+                request.recipients = succeeded
+                narrowed = .deliver(request)
+            }
+            return finish(narrowed, outcome: .done(id: nil, facts: []), record: record, before: before, facts: facts, at: time)
         case .unknown(let failure), .failed(let failure, neverSent: false):
             var record = consume record
             record?.updatedAt = time

@@ -29,11 +29,29 @@ public struct KindRules: Sendable, Hashable {
     public var members: Members
     /// The action that delivers to members, as shown (`send`, `sync`).
     public var deliverAction: ActionKind
+    /// How a sync's added and removed members are counted in a plan (`+3 add, -1 remove` or `+3 tag, -1 untag`).
+    public var addWord: String = "add"
+    public var removeWord: String = "remove"
+    /// For `.sync` members whose requests are idempotent member by member: a delivery batch of unknown outcome is
+    /// planned again (its members were not recorded, so they are added or removed once more) instead of refusing the
+    /// key until it is reconciled.
+    public var retriesUnknownDelivery = false
+    /// How many of a sync's added and removed members a plan names after their counts (0: counts only). A plan's JSON
+    /// carries every member in its requests' bodies when the provider puts them there.
+    public var shownMembers = 0
 
     public init(change: Change, members: Members = .none, deliverAction: ActionKind = .send) {
         self.change = change
         self.members = members
         self.deliverAction = deliverAction
+    }
+
+    /// Rules of a sync kind, with its words and whether an unknown delivery batch is simply planned again.
+    public init(change: Change, syncing deliverAction: ActionKind, addWord: String, removeWord: String, retriesUnknownDelivery: Bool) {
+        self.init(change: change, members: .sync, deliverAction: deliverAction)
+        self.addWord = addWord
+        self.removeWord = removeWord
+        self.retriesUnknownDelivery = retriesUnknownDelivery
     }
 }
 
@@ -49,10 +67,14 @@ public protocol ProviderRules: Sendable {
     /// How an unchanged delivered record is described in a plan (`completed: sent 82, clicked 28`); nil for the
     /// plain status word.
     func summary(of record: StateRecord) -> String?
+    /// Whether a plan asks the provider about `request` (a create) before proposing it: names it must resolve, for
+    /// example. Pure, so that credentials are read only when something is to be asked.
+    func checksBeforeCreate(_ request: ProviderRequest) -> Bool
 }
 
 extension ProviderRules {
     public func summary(of record: StateRecord) -> String? { nil }
+    public func checksBeforeCreate(_ request: ProviderRequest) -> Bool { false }
 }
 
 /// The rules of every provider in a run, by name.
@@ -77,6 +99,9 @@ public struct RuleBook: Sendable {
 
     /// The provider's description of `record`, if it gives one.
     public func summary(of record: StateRecord) -> String? { provider(record.provider)?.summary(of: record) }
+
+    /// Whether `provider` asks about `request` before a plan proposes creating it.
+    public func checksBeforeCreate(provider name: String, _ request: ProviderRequest) -> Bool { provider(name)?.checksBeforeCreate(request) ?? false }
 
     /// Whether live facts are read for `record` (never for an unknown provider).
     public func isQueried(_ record: StateRecord, refresh: Bool) -> Bool { provider(record.provider)?.isQueried(record, refresh: refresh) ?? false }

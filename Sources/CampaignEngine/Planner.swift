@@ -183,7 +183,8 @@ public struct Planner: Sendable {
         guard let kindRules = rules.rules(provider: resource.provider, kind: resource.kind) else {
             return PlanAction(key: key, kind: .refused, reason: "no provider `\(resource.provider)` with a kind `\(resource.kind)` in this build")
         }
-        if let record, record.status == .unknown || record.intent != nil {
+        if let record, record.status == .unknown || record.intent != nil,
+            !(kindRules.retriesUnknownDelivery && kindRules.members == .sync && record.intent?.action == .send && record.provider == resource.provider && record.kind == resource.kind) {
             return unknownRefusal(key, record)
         }
         if let record, record.provider != resource.provider || record.kind != resource.kind {
@@ -270,15 +271,32 @@ public struct Planner: Sendable {
         let addedCount = added.values.reduce(0) { $0 + $1.count }
         if kindRules.members == .sync {
             // Everything is idempotent: the adds, the removals and (when the content changed) the whole content.
+            var requests = (added.isEmpty ? [] : resource.requests(members: added)) + resource.removalRequests(removed)
+            // Only the content changed (no member joined or left): its requests for no members.
+            if requests.isEmpty, record.hash != resource.hash { requests = resource.requests(members: [:]) }
             var action = PlanAction(key: key, kind: .update,
-                                    reason: "+\(addedCount) add, -\(removedCount) remove, \(record.deliveredCount - removedCount) unchanged",
-                                    id: record.id, requests: (added.isEmpty ? [] : resource.requests(members: added)) + resource.removalRequests(removed), desired: resource)
+                                    reason: "+\(addedCount) \(kindRules.addWord)\(Self.firstMembers(added, kindRules.shownMembers)), -\(removedCount) \(kindRules.removeWord)\(Self.firstMembers(removed, kindRules.shownMembers)), \(record.deliveredCount - removedCount) unchanged",
+                                    id: record.id, requests: requests, desired: resource)
             action.removals = removed
             return action
         }
         let requests = resource.requests(members: added)
         return PlanAction(key: key, kind: verb, reason: "\(addedCount) new recipients in \(requests.count) request\(requests.count == 1 ? "" : "s") (the \(record.deliveredCount) already sent to are skipped)",
                           requests: requests, desired: resource)
+    }
+
+    /// ` (a, b, c, …)`: the first `count` members of `lists` (by kind, in kind order), or nothing.
+    static func firstMembers(_ lists: [String: [String]], _ count: Int) -> String {
+        guard count > 0 else { return "" }
+        var shown: [String] = []
+        var total = 0
+        for kind in lists.keys.sorted() {
+            let list = lists[kind] ?? []
+            total += list.count
+            shown += list.prefix(max(0, count - shown.count))
+        }
+        guard !shown.isEmpty else { return "" }
+        return " (" + shown.joined(separator: ", ") + (total > shown.count ? ", …" : "") + ")"
     }
 
     private func unknownRefusal(_ key: String, _ record: StateRecord) -> PlanAction {

@@ -5,6 +5,8 @@ import YAMLFrontEnd
 /// What decoding one campaign file produced.
 public struct CampaignFileResult: Sendable {
     public var campaigns: [Campaign]
+    /// `provider: cleverpush` resources.
+    public var cleverPush: [CleverPushResource] = []
     public var diagnostics: [Diagnostic]
     /// Files the campaigns referred to (recipient CSVs), for showing diagnostics in them.
     public var resources: [SourceFile]
@@ -38,7 +40,13 @@ public enum CampaignDecoder {
         for document in documents {
             var decoder = DocumentDecoder(
                 file: file.path, relativePath: relativePath, multiDocument: documents.count > 1, context: context, resources: resources)
-            if let campaign = decoder.decode(document) { result.campaigns.append(campaign) }
+            // The provider decides the language: `provider:` of the document, else the project's.
+            let provider = document.root.mapping != nil ? (document.root["provider"]?.scalar?.value ?? context.settings.provider) : nil
+            if provider == CleverPushFields.provider {
+                if let resource = decoder.cleverPush(document) { result.cleverPush.append(resource) }
+            } else if let campaign = decoder.decode(document) {
+                result.campaigns.append(campaign)
+            }
             result.diagnostics += decoder.checker.diagnostics
             result.resources += decoder.loaded
         }
@@ -175,7 +183,7 @@ struct DocumentDecoder {
             contentOptions: content.options)
     }
 
-    private mutating func key(_ fields: Fields, document: YAMLDocument) -> (key: String, location: SourceLocation)? {
+    mutating func key(_ fields: Fields, document: YAMLDocument) -> (key: String, location: SourceLocation)? {
         if let node = fields["key"] {
             guard let key = checker.string(node, field: "key") else { return nil }
             guard DocumentDecoder.validKey(key) else {

@@ -15,6 +15,9 @@ public struct ProjectContext: Sendable {
     public var defaults: YAMLNode?
     /// Environments declared in `project.yaml`, by name.
     public var environments: [String: EnvironmentSettings]
+    /// `project.yaml`'s `cleverpush:` settings (`channel_id`, `private_key_env`, `api_url`, `concurrency`, `rate`), as
+    /// text; an environment's `cleverpush:` overrides them.
+    public var cleverPush: [String: String] = [:]
 
     public init(settings: ProjectSettings = ProjectSettings(), defaults: YAMLNode? = nil, environments: [String: EnvironmentSettings] = [:]) {
         self.settings = settings

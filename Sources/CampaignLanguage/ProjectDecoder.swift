@@ -61,6 +61,9 @@ public enum ProjectDecoder {
                     .mapping(YAMLMapping(defaults.entries.map { YAMLPair(key: $0.key, value: $0.value) })), at: node.location)
             }
         }
+        if let node = fields["cleverpush"] {
+            context.cleverPush = cleverPushSettings(node, what: "`cleverpush`", checker: &checker) ?? [:]
+        }
         if let node = fields["environments"] {
             context.environments = environments(node, checker: &checker)
         }
@@ -90,6 +93,17 @@ public enum ProjectDecoder {
             else { continue }
             // Credentials per provider (`clevertap: {…}`), or CleverTap's in the older flat form; not both.
             var fields = outer
+            var cleverPush: [String: String]?
+            if let node = outer["cleverpush"] {
+                cleverPush = cleverPushSettings(node, what: "environment \(Quoting.code(entry.name))'s `cleverpush`", checker: &checker)
+                if cleverPush == nil { continue }
+            }
+            // An environment for CleverPush alone need not give CleverTap's credentials.
+            if cleverPush != nil, outer["clevertap"] == nil, !CampaignFields.cleverTapEnvironment.contains(where: { outer[$0] != nil }) {
+                let state = outer["state"].flatMap { checker.string($0, field: "state") }
+                result[entry.name] = EnvironmentSettings(statePath: state, providers: [CleverPushFields.provider: cleverPush ?? [:]])
+                continue
+            }
             if let nested = outer["clevertap"] {
                 if let flat = CampaignFields.cleverTapEnvironment.first(where: { outer[$0] != nil }), let node = outer.keyNode(flat) {
                     checker.error(CampaignDiagnosticCode.invalidValue, "give CleverTap's settings under `clevertap:` or beside it, not both", at: node,
@@ -153,9 +167,55 @@ public enum ProjectDecoder {
                 var clevertap = ["account_id_env": account, "passcode_env": passcode]
                 if let region { clevertap["region"] = region }
                 if let apiURL { clevertap["api_url"] = apiURL }
-                result[entry.name] = EnvironmentSettings(statePath: state, providers: ["clevertap": clevertap])
+                var providers = ["clevertap": clevertap]
+                if let cleverPush { providers[CleverPushFields.provider] = cleverPush }
+                result[entry.name] = EnvironmentSettings(statePath: state, providers: providers)
             }
         }
         return result
+    }
+
+    /// A `cleverpush:` mapping: the channel id, the *name* of the variable holding the private key (only a
+    /// `CLEVERPUSH_…` one), an API URL, the concurrency and a rate cap. Nil after an error.
+    static func cleverPushSettings(_ node: YAMLNode, what: String, checker: inout Checker) -> [String: String]? {
+        guard let fields = checker.fields(node, what: what, allowed: CleverPushFields.settings) else { return nil }
+        var result: [String: String] = [:]
+        var failed = false
+        if let node = fields["channel_id"], let value = checker.string(node, field: "channel_id") {
+            if value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) { result["channel_id"] = value } else {
+                checker.error(CleverPushDiagnosticCode.settings, "`channel_id` must be a CleverPush channel id (letters and digits)", at: node)
+                failed = true
+            }
+        }
+        if let node = fields["private_key_env"], let value = checker.string(node, field: "private_key_env") {
+            let valid = value.hasPrefix("CLEVERPUSH_") && value.count > "CLEVERPUSH_".count
+                && value.allSatisfy { $0 == "_" || ($0.isASCII && ($0.isUppercase || $0.isNumber)) }
+            if valid { result["private_key_env"] = value } else {
+                checker.error(CleverPushDiagnosticCode.settings, "`private_key_env` must name a variable starting with `CLEVERPUSH_`", at: node,
+                              hint: "the *name* of the variable holding the private key, never the key; a repository may name only CleverPush's variables, so that a pull request cannot send another secret (see docs/SECURITY.md)")
+                failed = true
+            }
+        }
+        if let node = fields["api_url"], let value = checker.string(node, field: "api_url") {
+            if let url = URL(string: value), url.scheme == "http" || url.scheme == "https", url.host != nil, url.user == nil, url.password == nil { result["api_url"] = value } else {
+                checker.error(CleverPushDiagnosticCode.settings, "`api_url` must be an http(s) URL without credentials", at: node)
+                failed = true
+            }
+        }
+        if let node = fields["concurrency"], let value = checker.count(node, field: "concurrency", maximum: 64) {
+            if value == "0" {
+                checker.error(CleverPushDiagnosticCode.settings, "`concurrency` must be 1 or more", at: node)
+                failed = true
+            } else {
+                result["concurrency"] = value
+            }
+        }
+        if let node = fields["rate"], let text = checker.string(node, field: "rate") {
+            if let rate = Double(text), rate.isFinite, rate > 0, rate <= 10_000 { result["rate"] = text } else {
+                checker.error(CleverPushDiagnosticCode.settings, "`rate` must be requests per second, above 0 and at most 10000", at: node)
+                failed = true
+            }
+        }
+        return failed ? nil : result
     }
 }

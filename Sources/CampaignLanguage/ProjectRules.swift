@@ -97,4 +97,29 @@ public enum ProjectRules {
         .error(code, "\(what) \(Quoting.code(value)) is used twice", at: location, hint: hint,
                related: [RelatedLocation("first used here", at: first)])
     }
+
+    /// Problems of `resources` (CleverPush's, in file order): keys and names used twice among them, and keys a
+    /// CleverTap campaign of the project uses (one state names one resource per key).
+    public static func checkCleverPush(_ resources: [CleverPushResource], campaigns: [Campaign]) -> [Diagnostic] {
+        guard !resources.isEmpty else { return [] }
+        var diagnostics: [Diagnostic] = []
+        var keys: [String: SourceLocation] = [:]
+        var names: [String: SourceLocation] = [:]
+        for campaign in campaigns { keys[campaign.key] = campaign.origin.key }
+        for resource in resources.sorted(by: { $0.document < $1.document }) {
+            if let first = keys[resource.key] {
+                diagnostics.append(duplicate(CampaignDiagnosticCode.duplicateKey, what: "key", value: resource.key, at: resource.keyLocation, first: first,
+                                             hint: "keys identify resources in state; give one of them another `key:`"))
+            } else {
+                keys[resource.key] = resource.keyLocation
+            }
+            if let first = names[resource.name] {
+                diagnostics.append(duplicate(CampaignDiagnosticCode.duplicateName, what: "CleverPush resource name", value: resource.name, at: resource.document, first: first,
+                                             hint: "names identify resources in plans; make them unique"))
+            } else {
+                names[resource.name] = resource.document
+            }
+        }
+        return diagnostics
+    }
 }

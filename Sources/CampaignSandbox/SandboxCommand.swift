@@ -1,4 +1,5 @@
 import ArgumentParser
+import CleverPushSandbox
 import CleverTapSandbox
 import Dispatch
 import Foundation
@@ -45,6 +46,18 @@ struct SandboxCommand: AsyncParsableCommand {
     var provider: [String] = []
     @Option(help: "Sandbox time at start, ISO 8601 (default: now), e.g. 2025-01-01T00:00:00Z.") var startTime: String?
     @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).") var logLevel = "warning"
+    @Option(help: "CleverPush: the channel id served.") var cleverpushChannel = "SANDBOXCHANNEL"
+    @Option(help: "CleverPush: the private API key accepted in `Authorization`.") var cleverpushKey = "sandbox-private-key"
+    @Option(help: "CleverPush: requests accepted per second; one more is answered 429 with Retry-After.") var cleverpushRate = 1000
+    @Option(help: ArgumentHelp("CleverPush: a tag of the channel, ID:NAME (repeatable; replaces the defaults).", valueName: "tag")) var cleverpushTag: [String] = []
+    @Option(help: ArgumentHelp("CleverPush: a custom attribute the channel defines (repeatable; replaces the defaults).", valueName: "name")) var cleverpushAttribute: [String] = []
+
+    var cleverPushConfiguration: CleverPushSandboxConfiguration {
+        var configuration = CleverPushSandboxConfiguration(channelID: cleverpushChannel, privateKey: cleverpushKey, rate: cleverpushRate, ledgerPath: ledger.map { $0 + ".cleverpush" })
+        if !cleverpushTag.isEmpty { configuration.tags = CleverPushSandboxConfiguration.pairs(cleverpushTag) }
+        if !cleverpushAttribute.isEmpty { configuration.customAttributes = cleverpushAttribute }
+        return configuration
+    }
 
     /// Seconds the server gets to stop after a signal before the process exits regardless.
     static let stopGrace: Double = 3
@@ -92,7 +105,8 @@ struct SandboxCommand: AsyncParsableCommand {
         }
         var logger = Logger(label: "campaign-sandbox")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .warning
-        let app = SandboxServer.application(state: state, configuration: configuration, logger: logger) { port in
+        let pushState = CleverPushSandboxState(configuration: cleverPushConfiguration)
+        let app = SandboxServer.application(state: state, configuration: configuration, logger: logger, mount: { CleverPushRoutes.mount(on: $0, state: pushState) }) { port in
             FileHandle.standardOutput.write(Data("listening on http://127.0.0.1:\(port)\n".utf8))
         }
         // Not the graceful shutdown of `runService`: that waits for every request in flight, and one sleeping in a

@@ -17,13 +17,16 @@ public final class RunningSandbox: Sendable {
         self.task = task
     }
 
-    /// Starts a sandbox on a free loopback port (unless `configuration.port` names one) and waits until it listens.
-    public static func start(_ configuration: SandboxConfiguration = SandboxConfiguration(), logLevel: Logger.Level = .critical) async throws -> RunningSandbox {
+    /// Starts a sandbox on a free loopback port (unless `configuration.port` names one), with the routes `mount` adds
+    /// (another provider's), and waits until it listens.
+    public static func start(
+        _ configuration: SandboxConfiguration = SandboxConfiguration(), logLevel: Logger.Level = .critical, mount: (Router<BasicRequestContext>) -> Void = { _ in }
+    ) async throws -> RunningSandbox {
         let state = try SandboxState(configuration: configuration)
         var logger = Logger(label: "campaign-sandbox")
         logger.logLevel = logLevel
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let app = SandboxServer.application(state: state, configuration: configuration, logger: logger) { port in
+        let app = SandboxServer.application(state: state, configuration: configuration, logger: logger, mount: mount) { port in
             continuation.yield(port)
             continuation.finish()
         }

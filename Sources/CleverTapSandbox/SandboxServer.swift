@@ -10,12 +10,16 @@ public enum SandboxServer {
     /// Largest request body accepted.
     static let maxBody = 32 << 20
 
-    /// The application serving `state` on 127.0.0.1 at `configuration.port`; `onRunning` receives the bound port.
+    /// The application serving `state` on 127.0.0.1 at `configuration.port`, with the routes `mount` adds;
+    /// `onRunning` receives the bound port.
     public static func application(
         state: SandboxState, configuration: SandboxConfiguration, logger: Logger,
+        mount: (Router<BasicRequestContext>) -> Void = { _ in },
         onRunning: @escaping @Sendable (Int) async -> Void
     ) -> some ApplicationProtocol {
         let router = Router()
+        // Another provider's routes on the same server (CleverPush's).
+        mount(router)
         for endpoint in SandboxEndpoint.all {
             router.post(RouterPath(stringLiteral: endpoint)) { request, _ -> Response in
                 try await handle(endpoint: endpoint, request: request, state: state)

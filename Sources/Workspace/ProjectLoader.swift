@@ -8,6 +8,8 @@ import YAMLFrontEnd
 public struct LoadedCampaigns: Sendable {
     /// Valid campaigns of every project (a campaign with any error is left out).
     public var campaigns: [Campaign]
+    /// Valid `provider: cleverpush` resources of every project.
+    public var cleverPush: [CleverPushResource] = []
     /// Every problem found, in no particular order.
     public var diagnostics: [Diagnostic]
     /// Text of the files that have diagnostics.
@@ -28,6 +30,8 @@ public struct LoadedProject: Sendable {
     public var projectFile: String?
     public var context: ProjectContext
     public var campaigns: [Campaign]
+    /// Its `provider: cleverpush` resources.
+    public var cleverPush: [CleverPushResource] = []
 
     /// `file` (a campaign's file as discovered) relative to the project's root.
     public func relativePath(of file: String) -> String {
@@ -149,6 +153,7 @@ public enum ProjectLoader {
                         let file = SourceFile(path: path, bytes: bytes)
                         let decoded = CampaignDecoder.decode(file, relativePath: relative, context: projectContext, resources: reader, limits: limits)
                         slice.campaigns += decoded.campaigns
+                        slice.cleverPush += decoded.cleverPush
                         if !decoded.diagnostics.isEmpty {
                             slice.problems.append(FileProblems(path: path, diagnostics: decoded.diagnostics, bytes: bytes, resources: decoded.resources))
                         }
@@ -157,9 +162,11 @@ public enum ProjectLoader {
                 return slice
             }
             var campaigns: [Campaign] = []
+            var cleverPush: [CleverPushResource] = []
             campaigns.reserveCapacity(files.count)
             for slice in slices {
                 campaigns += slice.campaigns
+                cleverPush += slice.cleverPush
                 for problem in slice.problems {
                     result.diagnostics += problem.diagnostics
                     if let bytes = problem.bytes { result.sources.add(path: problem.path, bytes: bytes) }
@@ -187,8 +194,23 @@ public enum ProjectLoader {
                     }
                 }
             }
+            // CleverPush resources: keys and names unique among them and against the campaigns'.
+            let pushRules = ProjectRules.checkCleverPush(cleverPush, campaigns: campaigns)
+            if !pushRules.isEmpty {
+                result.diagnostics += pushRules
+                let conflicted = Set(pushRules.compactMap(\.location))
+                cleverPush.removeAll { conflicted.contains($0.keyLocation) || conflicted.contains($0.document) }
+                for diagnostic in pushRules {
+                    for location in [diagnostic.location].compactMap({ $0 }) + diagnostic.related.map(\.location) where !result.sourcesHas(location.file) {
+                        if case .success(let bytes) = FileReader.read(location.file, limit: limits.maxFileSize) { result.sources.add(path: location.file, bytes: bytes) }
+                    }
+                }
+            }
             if result.campaigns.isEmpty { result.campaigns = campaigns } else { result.campaigns += campaigns }
-            result.projects.append(LoadedProject(root: displayRoot, identity: ProjectRoot.identity(of: root), projectFile: projectFiles[root], context: context, campaigns: campaigns))
+            result.cleverPush += cleverPush
+            var project = LoadedProject(root: displayRoot, identity: ProjectRoot.identity(of: root), projectFile: projectFiles[root], context: context, campaigns: campaigns)
+            project.cleverPush = cleverPush
+            result.projects.append(project)
         }
         // Keys are unique across the projects of a run (they share its state); a campaign whose key another project
         // uses is not valid either.
@@ -249,6 +271,7 @@ public enum ProjectLoader {
 /// What one worker made of its slice of the files.
 private struct LoadedSlice: Sendable {
     var campaigns: [Campaign] = []
+    var cleverPush: [CleverPushResource] = []
     var problems: [FileProblems] = []
 }
 

@@ -1,3 +1,4 @@
+import CleverPushSandbox
 import CleverTapSandbox
 import Foundation
 import JSON
@@ -143,6 +144,7 @@ enum CIState {
 struct CIWorld {
     static let account = "CI-ACCOUNT"
     static let passcode = "ci-passcode-77aa19"
+    static let cleverPushKey = "ci-cleverpush-key-5521"
 
     let sandbox: RunningSandbox
     /// The checked-out repository: `campaigns/` copied from this repository.
@@ -152,10 +154,12 @@ struct CIWorld {
 
     static func start(state kind: StateKind = .file) async throws -> CIWorld {
         // The `now` campaign completes within a second (60 sandbox seconds a real second, 1 s to complete).
-        // The account's email and SMS providers, as the example campaigns name them (and `make demo` starts it).
+        // The account's email and SMS providers, as the example campaigns name them (and `make demo` starts it); the
+        // same server serves CleverPush (campaigns/cleverpush), as `campaign-sandbox` does.
+        let push = CleverPushSandboxState(configuration: CleverPushSandboxConfiguration(privateKey: cleverPushKey))
         let sandbox = try await RunningSandbox.start(SandboxConfiguration(
             accountID: account, passcode: passcode, timeScale: 60, timezone: "Europe/Berlin", completionDelay: 1,
-            createRate: 0, targetsLatency: 0, providers: ["email": ["SendGrid"], "sms": ["Twilio"]]))
+            createRate: 0, targetsLatency: 0, providers: ["email": ["SendGrid"], "sms": ["Twilio"]]), mount: { CleverPushRoutes.mount(on: $0, state: push) })
         let scratch = try TestSupport.temporaryFolder()
         let workspace = scratch + "/repository"
         try FileManager.default.createDirectory(atPath: workspace, withIntermediateDirectories: true)
@@ -197,6 +201,9 @@ struct CIWorld {
         var env = CIShell.baseEnvironment
         env["PATH"] = TestSupport.productsFolder + ":" + (env["PATH"] ?? "")
         env["CLEVERTAP_API_URL"] = sandbox.baseURL
+        // The runner's CleverPush host and key (campaigns/project.yaml names the variable).
+        env["CLEVERPUSH_API_URL"] = sandbox.baseURL
+        env["CLEVERPUSH_PRIVATE_KEY"] = Self.cleverPushKey
         env["CAMPAIGN_CREATE_RATE"] = "100"
         env["RUNNER_TEMP"] = scratch + "/runner-temp"
         env["RUNNER_TOOL_CACHE"] = scratch + "/tool-cache"

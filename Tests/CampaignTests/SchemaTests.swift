@@ -45,7 +45,22 @@ struct SchemaTests {
     @Test func examplesPassTheSchemasAndValidate() throws {
         let campaignsFolder = TestSupport.repositoryRoot + "/campaigns"
         let files = yamlFiles(campaignsFolder)
-        let campaignFiles = files.filter { !$0.hasSuffix("/project.yaml") }
+        // CleverPush resources have a schema per type; the others are CleverTap campaigns.
+        let pushFiles = try files.filter { path in
+            if path.hasSuffix("/project.yaml") { return false }
+            return try String(contentsOfFile: path, encoding: .utf8).contains("\nprovider: cleverpush\n")
+        }
+        let campaignFiles = files.filter { !$0.hasSuffix("/project.yaml") && !pushFiles.contains($0) }
+        #expect(pushFiles.count == 3)
+        for (type, schema) in [("notification", "cleverpush-notification"), ("tag_audience", "cleverpush-tag-audience"), ("subscribers", "cleverpush-subscribers")] {
+            let typed = try pushFiles.filter { try String(contentsOfFile: $0, encoding: .utf8).contains("type: \(type)\n") }
+            #expect(typed.count == 1, "\(type)")
+            let results = try check(try documents(typed), against: schema + ".schema.json")
+            for (name, errors) in results { #expect(errors.isEmpty, "\(name): \(errors)") }
+            // The other types' examples fail this type's schema.
+            let others = try check(try documents(pushFiles.filter { !typed.contains($0) }), against: schema + ".schema.json")
+            for (name, errors) in others { #expect(!errors.isEmpty, "\(name) passes \(schema)") }
+        }
         let campaignResults = try check(try documents(campaignFiles), against: "campaign.schema.json")
         #expect(campaignResults.count == 17)
         for (name, errors) in campaignResults { #expect(errors.isEmpty, "\(name): \(errors)") }
@@ -69,7 +84,7 @@ struct SchemaTests {
     }
 
     @Test func everyPropertyHasADescription() throws {
-        for schema in ["campaign.schema.json", "project.schema.json"] {
+        for schema in ["campaign.schema.json", "project.schema.json", "cleverpush-notification.schema.json", "cleverpush-tag-audience.schema.json", "cleverpush-subscribers.schema.json"] {
             let data = try Data(contentsOf: URL(fileURLWithPath: Self.schemas + "/" + schema))
             let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
             var missing: [String] = []

@@ -1,0 +1,284 @@
+import AsyncHTTPClient
+import Foundation
+import JSON
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// The CleverPush API client. The raw private key travels in `Authorization` and is never logged or shown.
+///
+/// - Idempotent calls (listings, lookups, sync, unsubscribe, tag, untag): retried up to ``CleverPushConfiguration/maxRetries``
+///   times with exponential backoff and jitter after a network error or a 5xx.
+/// - 429: waits `Retry-After` and tries again (a refused request did nothing), up to ``CleverPushConfiguration/maxRateLimitWaits``.
+/// - A notification send is never repeated blindly: a lost answer or a 5xx is ``CleverPushError/Kind/outcomeUnknown``.
+/// - At most ``CleverPushConfiguration/concurrency`` requests in flight, started at most ``CleverPushConfiguration/rate`` per second.
+public final class CleverPushClient: Sendable {
+    /// Where it talks to, with the key and the limits.
+    public let configuration: CleverPushConfiguration
+    /// Requests, 429s and retries seen.
+    public let metrics = CleverPushMetrics()
+    private let http: HTTPClient
+    private let logger: Logger
+    private let gate: RequestGate
+    private let pace: RequestPace?
+    private let problem: CleverPushError?
+
+    /// A client for `configuration`. One that fails ``CleverPushConfiguration/validate()`` is not refused here: every
+    /// call then throws that `.configuration` error without sending anything.
+    public init(configuration: CleverPushConfiguration, logger: Logger = Logger(label: "cleverpush", factory: { _ in SwiftLogNoOpLogHandler() })) {
+        self.configuration = configuration
+        self.logger = logger
+        do {
+            try configuration.validate()
+            problem = nil
+        } catch {
+            problem = error
+        }
+        var settings = HTTPClient.Configuration(
+            timeout: .init(connect: .milliseconds(Int64(configuration.connectTimeout * 1000)), read: .milliseconds(Int64(configuration.readTimeout * 1000))))
+        settings.connectionPool.retryConnectionEstablishment = false
+        settings.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, configuration.concurrency)
+        settings.httpVersion = .http1Only
+        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: settings)
+        gate = RequestGate(permits: max(1, configuration.concurrency))
+        pace = configuration.rate.map { RequestPace(perSecond: $0) }
+    }
+
+    /// Closes connections. Call once when done.
+    public func shutdown() async { try? await http.shutdown() }
+
+    var channel: String { configuration.channelID }
+
+    // MARK: endpoints
+
+    /// A listing's items as (id, name): tags, topics or segments.
+    public func list(_ path: String, field: String) async throws(CleverPushError) -> [(id: String, name: String)] {
+        let answer = try await call(.GET, path, body: nil, idempotent: true)
+        let items = answer[field]?.arrayValue ?? answer.arrayValue ?? []
+        return items.compactMap { item in
+            guard let id = item["_id"]?.stringValue ?? item["id"]?.stringValue, let name = item["name"]?.stringValue else { return nil }
+            return (id, name)
+        }
+    }
+
+    /// The channel's tags, topics and segments as (id, name).
+    public func tags() async throws(CleverPushError) -> [(id: String, name: String)] { try await list(CleverPushPaths.tags(channel: channel), field: "tags") }
+    public func topics() async throws(CleverPushError) -> [(id: String, name: String)] { try await list(CleverPushPaths.topics(channel: channel), field: "topics") }
+    public func segments() async throws(CleverPushError) -> [(id: String, name: String)] { try await list(CleverPushPaths.segments(channel: channel), field: "segments") }
+
+    /// A notification as the channel's listing gives it.
+    public struct ListedNotification: Sendable, Hashable {
+        public var id: String
+        public var title: String
+        public var text: String
+        public var url: String?
+        public var createdAt: String?
+        public var status: String?
+    }
+
+    /// One page of the channel's notifications, newest first.
+    public func notifications(limit: Int = 100, offset: Int = 0) async throws(CleverPushError) -> [ListedNotification] {
+        let answer = try await call(.GET, CleverPushPaths.notifications(channel: channel), query: [("limit", String(limit)), ("offset", String(offset))], body: nil, idempotent: true)
+        return (answer["notifications"]?.arrayValue ?? []).compactMap { item in
+            guard let id = item["_id"]?.stringValue ?? item["id"]?.stringValue else { return nil }
+            return ListedNotification(id: id, title: item["title"]?.stringValue ?? "", text: item["text"]?.stringValue ?? "", url: item["url"]?.stringValue,
+                                      createdAt: item["createdAt"]?.stringValue, status: item["status"]?.stringValue)
+        }
+    }
+
+    /// Sends (or schedules) a notification; its id. Never retried after it may have left.
+    public func send(_ body: JSONValue) async throws(CleverPushError) -> String {
+        let answer = try await call(.POST, CleverPushPaths.send, body: body, idempotent: false)
+        guard let id = answer["notification"]?["_id"]?.stringValue ?? answer["_id"]?.stringValue ?? answer["id"]?.stringValue else {
+            throw CleverPushError(.outcomeUnknown, "the send was answered without a notification id; it may have gone out", path: CleverPushPaths.send)
+        }
+        return id
+    }
+
+    /// What a subscription sync answered.
+    public struct Synced: Sendable, Hashable {
+        public var id: String
+        public var emailConfirmationNeeded: Bool
+    }
+
+    /// Creates or updates a subscription (with `subscriptionId` in `body`, an update).
+    public func sync(_ body: JSONValue) async throws(CleverPushError) -> Synced {
+        let path = CleverPushPaths.sync(channel: channel)
+        let answer = try await call(.POST, path, body: body, idempotent: true)
+        guard let id = answer["id"]?.stringValue ?? answer["_id"]?.stringValue else {
+            throw CleverPushError(.invalidResponse, "the sync was answered without a subscription id", path: path)
+        }
+        return Synced(id: id, emailConfirmationNeeded: answer["emailConfirmationNeeded"]?.boolValue ?? false)
+    }
+
+    /// The subscription whose `user_id` attribute is `userID`, if any.
+    public func lookup(userID: String) async throws(CleverPushError) -> String? {
+        do {
+            let answer = try await call(.GET, CleverPushPaths.lookup, query: [("channelId", channel), ("attributeId", "user_id"), ("attributeValue", userID)], body: nil, idempotent: true)
+            return answer["subscription"]?["_id"]?.stringValue ?? answer["_id"]?.stringValue ?? answer["id"]?.stringValue
+        } catch where error.httpStatus == 404 {
+            return nil
+        }
+    }
+
+    /// Unsubscribes the subscription with this native id.
+    public func unsubscribe(_ subscriptionID: String) async throws(CleverPushError) {
+        _ = try await call(.POST, CleverPushPaths.unsubscribe, body: .object([("channelId", .string(channel)), ("subscriptionId", .string(subscriptionID))]), idempotent: true)
+    }
+
+    /// Tags (or, with `remove`, untags) one subscription.
+    public func tag(_ subscriptionID: String, tagID: String, remove: Bool) async throws(CleverPushError) {
+        let body = JSONValue.object([("channelId", .string(channel)), ("subscriptionId", .string(subscriptionID)), ("tagId", .string(tagID))])
+        _ = try await call(.POST, remove ? CleverPushPaths.untag : CleverPushPaths.tag, body: body, idempotent: true)
+    }
+
+    // MARK: the request loop
+
+    enum Outcome {
+        case answer(status: Int, json: JSONValue?, retryAfter: Double?)
+        case neverSent(String)
+        case maybeSent(String)
+    }
+
+    /// One call with its retries. `idempotent`: repeating it is harmless, so network errors and 5xx are retried.
+    public func call(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: JSONValue?, idempotent: Bool) async throws(CleverPushError) -> JSONValue {
+        if var problem {
+            problem.path = path
+            throw problem
+        }
+        var url = configuration.baseURL + path
+        if !query.isEmpty {
+            var components = URLComponents()
+            components.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) }
+            url += "?" + (components.percentEncodedQuery ?? "")
+        }
+        let payload = body.map { JSONWriter(indent: nil).bytes($0) }
+        var retries = 0
+        var waits = 0
+        while true {
+            let outcome: Outcome
+            do { outcome = try await once(method, url: url, path: path, payload: payload) } catch {
+                throw CleverPushError(.unreachable, "cancelled", path: path)
+            }
+            switch outcome {
+            case .answer(let status, let json, let retryAfter):
+                if status == 429 {
+                    await metrics.limited()
+                    waits += 1
+                    guard waits <= configuration.maxRateLimitWaits else {
+                        throw CleverPushError(.rateLimited, "CleverPush kept answering 429 Too Many Requests", httpStatus: 429, path: path)
+                    }
+                    try await sleep(retryAfter ?? configuration.defaultRetryAfter, path: path)
+                    continue
+                }
+                if status == 401 || status == 403 {
+                    throw CleverPushError(.unauthorized, "CleverPush refused the private key: check the variable the settings name", httpStatus: status, path: path)
+                }
+                if status >= 500 {
+                    guard idempotent else {
+                        throw CleverPushError(.outcomeUnknown, "the server failed after receiving the request; it may or may not have acted", httpStatus: status, path: path)
+                    }
+                    if retries < configuration.maxRetries {
+                        retries += 1
+                        await metrics.retried()
+                        try await backoff(retries, path: path)
+                        continue
+                    }
+                    throw CleverPushError(.serverError, "the server kept failing", httpStatus: status, path: path)
+                }
+                if status >= 400 {
+                    throw CleverPushError(.apiFailure, safe(json?["error"]?.stringValue ?? "CleverPush refused the request"), httpStatus: status, path: path)
+                }
+                guard let json else {
+                    throw CleverPushError(idempotent ? .invalidResponse : .outcomeUnknown, "the answer was not JSON", httpStatus: status, path: path)
+                }
+                return json
+            case .neverSent(let reason):
+                if retries < configuration.maxRetries {
+                    retries += 1
+                    await metrics.retried()
+                    try await backoff(retries, path: path)
+                    continue
+                }
+                throw CleverPushError(.unreachable, "could not reach \(configuration.displayURL): \(reason)", path: path)
+            case .maybeSent(let reason):
+                guard idempotent else {
+                    throw CleverPushError(.outcomeUnknown, "no answer (\(reason)); the request may or may not have acted", path: path)
+                }
+                if retries < configuration.maxRetries {
+                    retries += 1
+                    await metrics.retried()
+                    try await backoff(retries, path: path)
+                    continue
+                }
+                throw CleverPushError(.unreachable, "no answer from \(configuration.displayURL): \(reason)", path: path)
+            }
+        }
+    }
+
+    /// A server's text, safe to show: the key cut out, control characters replaced, at most 300 characters.
+    func safe(_ text: String) -> String {
+        var message = text
+        if configuration.privateKey.count >= 4 { message = message.replacingOccurrences(of: configuration.privateKey, with: "<redacted>") }
+        return String(String.UnicodeScalarView(message.unicodeScalars.prefix(300).map { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) ? "?" : $0 }))
+    }
+
+    private func once(_ method: HTTPMethod, url: String, path: String, payload: [UInt8]?) async throws -> Outcome {
+        await gate.acquire()
+        defer { Task { await gate.release() } }
+        if let pace { try await pace.wait() }
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        request.headers.add(name: "Authorization", value: configuration.privateKey)
+        if let payload {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: payload))
+        }
+        logger.debug("request", metadata: ["method": "\(method.rawValue)", "url": "\(configuration.displayURL + path)", "headers": "Authorization: <redacted>"])
+        await metrics.sent()
+        do {
+            let response = try await http.execute(request, timeout: .milliseconds(Int64(configuration.readTimeout * 1000)))
+            let status = Int(response.status.code)
+            let received: ByteBuffer
+            do { received = try await response.body.collect(upTo: 16 << 20) } catch {
+                return .maybeSent("the connection closed before the answer was complete")
+            }
+            let retryAfter = response.headers.first(name: "Retry-After").flatMap(Double.init)
+            logger.debug("response", metadata: ["url": "\(configuration.displayURL + path)", "status": "\(status)"])
+            return .answer(status: status, json: try? JSONParser(maxDepth: 64).parse(Array(buffer: received)), retryAfter: retryAfter)
+        } catch {
+            if Task.isCancelled { throw CancellationError() }
+            return Self.classify(error)
+        }
+    }
+
+    /// Errors that prove the request never left, versus those that leave it unknown; fixed texts only (a library's
+    /// description may quote a header, the key).
+    static func classify(_ error: any Error) -> Outcome {
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .connectTimeout: return .neverSent("connect timeout")
+            case .getConnectionFromPoolTimeout: return .neverSent("no connection became free in time")
+            case .alreadyShutdown: return .neverSent("the client was shut down")
+            case .readTimeout, .deadlineExceeded: return .maybeSent("timed out waiting for the answer")
+            case .remoteConnectionClosed: return .maybeSent("the server closed the connection")
+            default: return .maybeSent("the HTTP exchange failed")
+            }
+        }
+        if error is NIOConnectionError { return .neverSent("connection failed") }
+        if let error = error as? IOError, [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH, EADDRNOTAVAIL].contains(error.errnoCode) { return .neverSent("connection refused") }
+        if let error = error as? ChannelError, case .connectTimeout = error { return .neverSent("connect timeout") }
+        return .maybeSent("the exchange failed")
+    }
+
+    private func backoff(_ retry: Int, path: String) async throws(CleverPushError) {
+        try await sleep(configuration.backoff * pow(2, Double(retry - 1)) * Double.random(in: 0.5...1.5), path: path)
+    }
+
+    private func sleep(_ seconds: Double, path: String) async throws(CleverPushError) {
+        do { try await Task.sleep(for: .milliseconds(Int64(max(0, min(seconds, 300)) * 1000))) } catch {
+            throw CleverPushError(.unreachable, "cancelled while waiting to retry", path: path)
+        }
+    }
+}
