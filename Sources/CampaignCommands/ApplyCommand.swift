@@ -19,7 +19,8 @@ struct ApplyCommand: AsyncParsableCommand {
             plan, and refuses it if the state or the campaign files changed since, or if it was applied already.
             Before every create, send batch and stop an intent is saved; a request whose outcome is unknown leaves \
             the campaign `unknown` until `campaign reconcile` or `campaign state resolve`.
-            The first Ctrl-C lets the request in flight finish, saves state and exits 130; a second exits at once.
+            The first Ctrl-C lets the request in flight finish (and a send batch whose intent was already recorded with \
+            the previous outcome), saves state and exits 130; a second exits at once.
             Exit status: 0 all applied, 1 anything failed, unknown or refused, 130 interrupted.
             """
     )
@@ -74,6 +75,7 @@ struct ApplyCommand: AsyncParsableCommand {
         } else {
             printOut(PlanRenderer.text(plan, colors: output.printer.useColorsOnStdout))
             if !plan.hasChanges && plan.observations.isEmpty {
+                await lease.release()
                 printOut("No changes.\n")
                 if plan.hasRefusals { throw ExitCode(ExitStatus.failure) }
                 return
@@ -90,6 +92,7 @@ struct ApplyCommand: AsyncParsableCommand {
             }
         }
         if !plan.hasChanges && plan.observations.isEmpty && saved == nil {
+            await lease.release()
             printOut("No changes.\n")
             return
         }

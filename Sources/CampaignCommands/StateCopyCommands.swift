@@ -75,6 +75,17 @@ struct StatePullCommand: AsyncParsableCommand {
 }
 
 enum StateCopy {
+    /// The keys whose record in `destination` would be lost or rolled back by writing `source` over it: gone from
+    /// the source, delivered to more members, or changed later there.
+    static func lost(from destination: EngineState, keeping source: EngineState) -> [String] {
+        destination.campaigns.compactMap { key, kept -> String? in
+            guard let copy = source.campaigns[key] else { return key }
+            if kept == copy { return nil }
+            let deliveredMore = kept.delivered.contains { kind, members in members.count > (copy.delivered[kind]?.count ?? 0) }
+            return deliveredMore || kept.updatedAt > copy.updatedAt || (kept.intent != nil && kept.intent != copy.intent) ? key : nil
+        }.sorted()
+    }
+
     /// Copies the state `options` name to `destination`, both locked while it is copied.
     static func copy(options: StateOptions, to destination: StateAddress, force: Bool) async throws {
         let source = try options.backend()
@@ -104,6 +115,15 @@ enum StateCopy {
                     await to.release()
                     await from.release()
                     throw DeployError("S069", "\(target.shown) holds a newer copy of this state (serial \(existing.serial) > \(state.serial)); nothing was copied",
+                                      hint: "copy the other way, or pass --force to overwrite it")
+                }
+                // Two copies of one lineage change apart once copied (each has its own serial from then on): whatever
+                // the serials say, a copy must not drop a record, or roll one back, that only the destination has.
+                let lost = Self.lost(from: existing, keeping: state)
+                if !lost.isEmpty {
+                    await to.release()
+                    await from.release()
+                    throw DeployError("S069", "\(target.shown) has changes the copy would lose (\(lost.prefix(5).map(EngineState.shown).joined(separator: ", "))\(lost.count > 5 ? ", …" : "")); nothing was copied",
                                       hint: "copy the other way, or pass --force to overwrite it")
                 }
             }

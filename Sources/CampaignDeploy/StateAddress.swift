@@ -67,9 +67,11 @@ public struct PostgresURL: Sendable, Hashable {
             throw DeployError("S061", "the state URL carries a password; it would show in process lists, logs and files",
                               hint: "remove it from the URL and set PGPASSWORD, or name a password file with PGPASSFILE")
         }
-        guard let host = components.host, !host.isEmpty else {
+        guard var host = components.host, !host.isEmpty else {
             throw DeployError("S060", "the state URL names no host", hint: "postgres://USER@HOST:PORT/DATABASE")
         }
+        // An IPv6 address comes back in its brackets on some platforms: the address is what is connected to.
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         let user = components.user ?? environment["PGUSER"] ?? ""
         guard !user.isEmpty else {
             throw DeployError("S060", "the state URL names no user", hint: "postgres://USER@HOST/DATABASE, or set PGUSER")
@@ -78,6 +80,11 @@ public struct PostgresURL: Sendable, Hashable {
         if database.hasPrefix("/") { database.removeFirst() }
         guard !database.contains("/") else { throw DeployError("S060", "the state URL's path must be a database name") }
         if database.isEmpty { database = user }
+        // Percent-decoded names may hold anything: none may carry a control character into a message or a log.
+        for (what, text) in [("host", host), ("user", user), ("database", database)]
+        where text.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) || text.utf8.count > 255 {
+            throw DeployError("S060", "the state URL's \(what) contains control characters or is too long")
+        }
         if let fragment = components.fragment, !fragment.isEmpty { throw DeployError("S060", "the state URL has a fragment (#…)") }
         var sslMode = SSLMode.prefer
         var schema = Self.defaultSchema

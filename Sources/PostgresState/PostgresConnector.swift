@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CampaignDeploy
+import CampaignEngine
 import Foundation
 import Logging
 import NIOSSL
@@ -42,20 +43,39 @@ public struct PostgresConnector: Sendable {
             if !fromRunner {
                 let allowed = (environment["CAMPAIGN_STATE_HOSTS"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
                 guard allowed.contains(url.host.lowercased()) else {
-                    throw DeployError("S064", "project.yaml names the state host \(url.host); the database password is sent only to a host the runner lists",
+                    throw DeployError("S064", "project.yaml names the state host \(EngineState.shown(url.host)); the database password is sent only to a host the runner lists",
                                       hint: "list it in CAMPAIGN_STATE_HOSTS (comma-separated), or give the state with --state or CAMPAIGN_STATE")
+                }
+                // The repository also chose the TLS mode: over the network, the password goes only where the server's
+                // certificate and name are verified (a server may ask for it in clear text).
+                guard url.sslMode == .verifyFull || Self.isLoopback(url.host) else {
+                    throw DeployError("S064", "project.yaml's state URL for \(EngineState.shown(url.host)) does not verify the server (sslmode=\(url.sslMode.rawValue)); the password is sent to a remote host only with sslmode=verify-full",
+                                      hint: "set sslmode=verify-full in project.yaml, or give the state with --state or CAMPAIGN_STATE")
                 }
             }
         }
         var configuration = PostgresConnection.Configuration(
             host: url.host, port: url.port, username: url.user, password: password, database: url.database, tls: try tls())
         configuration.options.connectTimeout = .seconds(Int64(url.connectTimeout))
-        configuration.options.additionalStartupParameters = [("application_name", "campaign")]
+        // The server drops a client that vanished without closing its connection within about a minute (not the
+        // system's two hours), and with it the workspace's advisory lock; a statement never waits for ever behind a
+        // lock, and a transaction left open by a runner that stalled is ended.
+        configuration.options.additionalStartupParameters = [
+            ("application_name", "campaign"),
+            ("tcp_keepalives_idle", "30"), ("tcp_keepalives_interval", "10"), ("tcp_keepalives_count", "3"),
+            ("tcp_user_timeout", "60000"), ("lock_timeout", "60s"), ("idle_in_transaction_session_timeout", "120s"),
+        ]
         do {
             return try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
         } catch {
             throw Self.failure(error, doing: "connecting to the state database \(url.shown)")
         }
+    }
+
+    /// Whether `host` is this machine (nothing on the network can read what is sent there).
+    static func isLoopback(_ host: String) -> Bool {
+        let lower = host.lowercased()
+        return lower == "localhost" || lower == "::1" || lower.hasPrefix("127.")
     }
 
     /// TLS for the URL's `sslmode`: `require` encrypts without checking the certificate (as libpq does);
@@ -79,11 +99,13 @@ public struct PostgresConnector: Sendable {
     /// (the server's messages never contain it; the library's description of a query is not used).
     static func failure(_ error: any Error, doing what: String) -> DeployError {
         if let error = error as? PSQLError {
-            if let message = error.serverInfo?[.message] {
+            if let raw = error.serverInfo?[.message] {
+                // A server the repository named may say anything: shown without control characters, and cut.
+                let message = EngineState.shown(String(raw.prefix(300)))
                 let code = error.serverInfo?[.sqlState] ?? ""
                 let hint = code == "28P01" || code == "28000"
                     ? "check the user in the URL and PGPASSWORD or PGPASSFILE" : nil
-                return DeployError("S062", "\(what): \(message.prefix(300))\(code.isEmpty ? "" : " (SQLSTATE \(code))")", hint: hint)
+                return DeployError("S062", "\(what): \(message)\(code.isEmpty ? "" : " (SQLSTATE \(EngineState.shown(code)))")", hint: hint)
             }
             switch error.code {
             case .connectionError, .serverClosedConnection, .uncleanShutdown:
@@ -120,8 +142,9 @@ enum PasswordFile {
         guard info.st_size <= 1 << 20, let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw DeployError("S063", "cannot read the password file \(path)")
         }
-        for line in text.split(separator: "\n", omittingEmptySubsequences: true) where !line.hasPrefix("#") {
-            let fields = split(line.hasSuffix("\r") ? line.dropLast() : line)
+        // Lines end in LF or CRLF (in Swift, "\r\n" is one Character: split on any line break).
+        for line in text.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline) where !line.hasPrefix("#") {
+            let fields = split(line)
             guard fields.count == 5 else { continue }
             let wanted = [url.host, String(url.port), url.database, url.user]
             if zip(fields.prefix(4), wanted).allSatisfy({ $0 == "*" || $0 == $1 }) { return fields[4] }

@@ -35,10 +35,14 @@ enum PostgresStateRows {
         var state = EngineState(lineage: lineage)
         state.serial = serial
         state.formatVersion = format
-        state.appliedPlans = (try? JSONParser().parse(Array(plans.utf8)))?.arrayValue?.compactMap(\.stringValue) ?? []
-        for (provider, value) in (try? JSONParser().parse(Array(accounts.utf8)))?.objectValue ?? [] {
-            if let text = value.stringValue { state.accounts[provider] = text }
+        // Damaged, these would switch checks off (a plan applied twice, a state used with another account): refused.
+        guard let planList = (try? JSONParser().parse(Array(plans.utf8)))?.arrayValue, planList.allSatisfy({ $0.stringValue != nil }),
+            let accountList = (try? JSONParser().parse(Array(accounts.utf8)))?.objectValue, accountList.allSatisfy({ $0.1.stringValue != nil })
+        else {
+            throw DeployError("S003", "\(shown): the workspace's applied plans or accounts are damaged", hint: "restore the workspace from a backup")
         }
+        state.appliedPlans = planList.compactMap(\.stringValue)
+        for (provider, value) in accountList { state.accounts[provider] = value.stringValue }
         let records = try await connection.run("SELECT key, body FROM \(unescaped: t.records) WHERE workspace = \(workspace)", logger: logger)
         var campaigns: [String: StateRecord] = [:]
         for try await (key, body) in records.decode((String, String).self) {

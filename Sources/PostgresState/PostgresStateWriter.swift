@@ -53,6 +53,7 @@ actor PostgresStateWriter: StateWriter {
         // In memory the change stands even when it cannot be written: the run stops then.
         state.campaigns[key] = record
         let serial = state.serial
+        let lineage = state.lineage
         let query: PostgresQuery
         if let record {
             let body = PostgresStateRows.body(record)
@@ -62,7 +63,7 @@ actor PostgresStateWriter: StateWriter {
             let rewrite = appended == nil
             query = """
                 WITH fence AS (
-                    UPDATE \(unescaped: t.workspaces) SET serial = serial + 1, updated_at = now() WHERE name = \(workspace) AND serial = \(serial) RETURNING serial),
+                    UPDATE \(unescaped: t.workspaces) SET serial = serial + 1, updated_at = now() WHERE name = \(workspace) AND lineage = \(lineage) AND serial = \(serial) RETURNING serial),
                 rec AS (
                     INSERT INTO \(unescaped: t.records) (workspace, key, body) SELECT \(workspace), \(key), \(body) FROM fence
                     ON CONFLICT (workspace, key) DO UPDATE SET body = EXCLUDED.body),
@@ -75,7 +76,7 @@ actor PostgresStateWriter: StateWriter {
         } else {
             query = """
                 WITH fence AS (
-                    UPDATE \(unescaped: t.workspaces) SET serial = serial + 1, updated_at = now() WHERE name = \(workspace) AND serial = \(serial) RETURNING serial),
+                    UPDATE \(unescaped: t.workspaces) SET serial = serial + 1, updated_at = now() WHERE name = \(workspace) AND lineage = \(lineage) AND serial = \(serial) RETURNING serial),
                 gone AS (
                     DELETE FROM \(unescaped: t.records) WHERE workspace = \(workspace) AND key = \(key) AND EXISTS (SELECT 1 FROM fence))
                 SELECT count(*)::bigint FROM fence
@@ -140,10 +141,11 @@ actor PostgresStateWriter: StateWriter {
 
     /// Moves the serial on from `serial` (or stops the run) and writes the workspace row's other parts.
     private func fence(_ serial: Int, then next: EngineState) async throws {
+        let lineage = next.lineage
         let rows = try await connection.run("""
             UPDATE \(unescaped: t.workspaces) SET serial = serial + 1, updated_at = now(), format_version = \(EngineState.currentFormatVersion),
                 applied_plans = \(PostgresStateRows.plans(next)), accounts = \(PostgresStateRows.accounts(next))
-            WHERE name = \(workspace) AND serial = \(serial) RETURNING serial
+            WHERE name = \(workspace) AND lineage = \(lineage) AND serial = \(serial) RETURNING serial
             """, logger: logger)
         var matched = false
         for try await _ in rows.decode(Int.self) { matched = true }

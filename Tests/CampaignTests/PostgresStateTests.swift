@@ -1,3 +1,6 @@
+import CampaignDeploy
+import CampaignEngine
+@testable import CampaignCommands
 import Foundation
 import JSON
 import Testing
@@ -41,6 +44,14 @@ struct PostgresStateTests {
         #expect(try await server.query("SELECT count(*) FROM \(schema).deliveries WHERE key = 'vip'") == "3")
         #expect(try await h.record("vip")?["delivered"]?["identity"]?.arrayValue?.count == 2500)
         #expect(try await h.plan(["--detailed-exitcode"]).status == 0)
+        // Damaged account fingerprints would switch the account check off: refused.
+        let accounts = try await server.query("SELECT accounts FROM \(schema).workspaces")
+        _ = try await server.query("UPDATE \(schema).workspaces SET accounts = 'not json'")
+        let damaged = try await h.plan()
+        #expect(damaged.status == 1)
+        #expect(damaged.stderr.contains("error[S003]") && damaged.stderr.contains("damaged"), "\(damaged.stderr)")
+        _ = try await server.query("UPDATE \(schema).workspaces SET accounts = '\(accounts)'")
+        #expect(try await h.plan(["--detailed-exitcode"]).status == 0)
         // A database migrated by a newer release is refused, not misread.
         _ = try await server.query("INSERT INTO \(schema).schema_version (version) VALUES (99)")
         let newer = try await h.plan()
@@ -83,6 +94,9 @@ struct PostgresStateTests {
         environment["PGPASSFILE"] = file
         let readable = try await TestSupport.runAsync(["plan", "campaigns"], environment: environment, currentDirectory: h.root)
         #expect(readable.stderr.contains("error[S063]"), "\(readable.stderr)")
+        chmod(file, 0o600)
+        // Written on Windows: CRLF line ends.
+        try "# state\r\n127.0.0.1:*:postgres:postgres:\(try await PostgresTestServer.shared.password)\r\n".write(toFile: file, atomically: true, encoding: .utf8)
         chmod(file, 0o600)
         let fromFile = try await TestSupport.runAsync(["plan", "campaigns"], environment: environment, currentDirectory: h.root)
         #expect(fromFile.status == 0, "\(fromFile.stderr)")
@@ -167,6 +181,18 @@ struct PostgresStateTests {
         #expect(pulled.status == 0, "\(pulled.stderr)")
         let back = try JSONParser().parse(String(contentsOfFile: h.root + "/pulled.json", encoding: .utf8))
         #expect(JSONWriter(indent: nil).string(back["campaigns"] ?? .null) == JSONWriter(indent: nil).string(fileState["campaigns"] ?? .null))
+        // Copies of one lineage change apart: the file (pulled, so its serial is above the database's) must not be
+        // pushed over a send the database delivered since.
+        let sibling = h.root + "/sibling.json"
+        #expect(try await h.campaign(["state", "pull", sibling, "--project", "campaigns", "--state", url], environment: database).status == 0)
+        try h.write("vip.yaml", DeployHarness.send("VIP", identities: (1...1600).map { "u\($0)" }))
+        let more = try await h.campaign(["apply", "campaigns", "--auto-approve"], environment: database.merging(["CAMPAIGN_STATE": url]) { $1 })
+        #expect(more.status == 0, "\(more.stdout)\(more.stderr)")
+        #expect(try await h.campaign(["state", "forget", "a", "--project", "campaigns", "--state", sibling]).status == 0)
+        let losing = try await h.campaign(["state", "push", url, "--project", "campaigns", "--state", sibling], environment: database)
+        #expect(losing.status == 1)
+        #expect(losing.stderr.contains("error[S069]"), "\(losing.stdout)\(losing.stderr)")
+        #expect(try await server.state(url)?.campaigns["vip"]?.deliveredCount == 1600)
         // Another state is never overwritten by accident.
         let other = try await DeployHarness.start()
         try other.write("z.yaml", DeployHarness.segment("Z"))
@@ -195,6 +221,12 @@ struct PostgresStateTests {
         let refused = try await h.campaign(["plan", "campaigns", "--env", "prod"])
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("error[S064]"), "\(refused.stderr)")
+        // A remote host the runner lists still gets the password only over verified TLS (refused before connecting).
+        try "timezone: UTC\nenvironments:\n  remote: {account_id_env: CLEVERTAP_ACCOUNT_ID, passcode_env: CLEVERTAP_PASSCODE, state: \"postgres://deploy@db.example:5432/x?sslmode=require\"}\n  prod: {account_id_env: CLEVERTAP_ACCOUNT_ID, passcode_env: CLEVERTAP_PASSCODE, state: \"\(url)\"}\n"
+            .write(toFile: h.root + "/campaigns/project.yaml", atomically: true, encoding: .utf8)
+        let unverified = try await h.campaign(["plan", "campaigns", "--env", "remote"], environment: ["CAMPAIGN_STATE_HOSTS": "db.example"])
+        #expect(unverified.status == 1)
+        #expect(unverified.stderr.contains("error[S064]") && unverified.stderr.contains("verify-full"), "\(unverified.stderr)")
         let allowed = ["CAMPAIGN_STATE_HOSTS": "db.example, 127.0.0.1"]
         let applied = try await h.campaign(["apply", "campaigns", "--env", "prod", "--auto-approve", "--init-state"], environment: allowed)
         #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
@@ -202,5 +234,34 @@ struct PostgresStateTests {
         #expect(try await server.state(url, workspace: "prod")?.campaigns.keys.sorted() == ["a"])
         #expect(try await server.state(url, workspace: "default") == nil)
         await h.stop()
+    }
+}
+
+/// What `state push`/`pull` would lose, whatever the serials say (two copies of one lineage change apart).
+@Suite("State copies")
+struct StateCopyTests {
+    static func record(_ key: String, delivered: Int, updated: String) -> StateRecord {
+        var record = StateRecord(provider: "clevertap", kind: "send", name: key, file: key + ".yaml", hash: "h", status: .sent, at: "2026-01-01T00:00:00Z")
+        record.delivered = ["identity": (0..<delivered).map { "u\($0)" }]
+        record.updatedAt = updated
+        return record
+    }
+
+    @Test func aCopyMayNotDropOrRollBackWhatOnlyTheDestinationHas() {
+        var destination = EngineState(lineage: "l")
+        destination.campaigns = ["same": Self.record("same", delivered: 2, updated: "t1"), "more": Self.record("more", delivered: 5, updated: "t2"),
+                                 "gone": Self.record("gone", delivered: 1, updated: "t1"), "later": Self.record("later", delivered: 1, updated: "t9")]
+        var source = EngineState(lineage: "l")
+        source.campaigns = ["same": Self.record("same", delivered: 2, updated: "t1"), "more": Self.record("more", delivered: 3, updated: "t3"),
+                            "later": Self.record("later", delivered: 1, updated: "t2"), "new": Self.record("new", delivered: 1, updated: "t1")]
+        #expect(StateCopy.lost(from: destination, keeping: source) == ["gone", "later", "more"])
+        #expect(StateCopy.lost(from: source, keeping: source).isEmpty)
+    }
+
+    @Test func anIPv6HostIsTheAddressWithoutItsBrackets() throws {
+        let url = try PostgresURL("postgres://deploy@[::1]:5433/db?sslmode=disable", environment: [:])
+        #expect(url.host == "::1")
+        #expect(url.shown == "postgres://deploy@[::1]:5433/db?schema=campaign_state")
+        #expect(throws: DeployError.self) { try PostgresURL("postgres://de%0Aploy@db.example/db", environment: [:]) }
     }
 }
