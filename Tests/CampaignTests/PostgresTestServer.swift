@@ -177,6 +177,25 @@ final class PostgresTestServer: Sendable {
         return Result(status: exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), output: output)
     }
 
+    /// A loopback port bound by the returned socket but not listening (connections to it are refused) for as long
+    /// as the socket is open.
+    static func heldClosedPort() throws -> (Int32, Int) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestFailure("socket() failed") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        let named = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        guard bound == 0, named == 0 else {
+            close(fd)
+            throw TestFailure("bind() failed")
+        }
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
+    }
+
     static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket() failed") }

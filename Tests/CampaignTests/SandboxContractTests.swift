@@ -234,10 +234,10 @@ struct SandboxFaultTests {
     }
 
     @Test func requestsThatNeverReachTheServerAreRetriedThenReported() async throws {
-        // Bind a port, then close it: nothing listens there.
-        let h = try await SandboxHarness.start()
-        let port = h.sandbox.port
-        await h.stop()
+        // A port bound and held, but not listening: connections are refused, and no sandbox of a test running in
+        // parallel can take it meanwhile (a port freed and reused was taken once).
+        let (held, port) = try PostgresTestServer.heldClosedPort()
+        defer { close(held) }
         let client = CleverTapClient(configuration: CleverTapConfiguration(
             baseURL: "http://127.0.0.1:\(port)", credentials: CleverTapCredentials(accountID: "a", passcode: "p"),
             connectTimeout: 1, readTimeout: 2, backoff: 0.01))

@@ -50,50 +50,58 @@ enum TestSupport {
 
     /// Runs a built product (or a program, by absolute path) with `arguments`, waiting at most `timeout` seconds.
     /// `environment` is added to the test process's own, or (`inherit: false`) is the whole environment.
+    ///
+    /// The child is started with posix_spawn and reaped here with waitpid, its output going to files: nothing depends
+    /// on Foundation noticing the child's exit (on a loaded CI machine, children of Foundation's `Process` were seen
+    /// left unreaped, and runs timed out).
     static func run(
         _ arguments: [String], product name: String = "campaign", environment: [String: String] = [:],
         currentDirectory: String? = nil, timeout: TimeInterval = 120, inherit: Bool = true
     ) throws -> Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: product(name))
-        process.arguments = arguments
         var env = inherit ? ProcessInfo.processInfo.environment : [:]
         env["NO_COLOR"] = nil
         for (key, value) in environment { env[key] = value }
-        process.environment = env
-        if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        // Read both pipes concurrently so a chatty child cannot block on a full pipe.
-        let outData = LockedData()
-        let errData = LockedData()
-        let group = DispatchGroup()
-        for (pipe, sink) in [(out, outData), (err, errData)] {
-            group.enter()
-            detached {
-                sink.set(pipe.fileHandleForReading.readDataToEndOfFile())
-                group.leave()
-            }
+        // The working directory is set by env(1) (`--chdir`): posix_spawn has no portable way to set it.
+        let command = (currentDirectory.map { ["/usr/bin/env", "--chdir=" + $0] } ?? []) + [product(name)] + arguments
+        let base = NSTemporaryDirectory() + "run-" + UUID().uuidString
+        defer {
+            unlink(base + ".out")
+            unlink(base + ".err")
         }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, base + ".out", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, base + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let argv = command.map { strdup($0) } + [nil]
+        let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, command[0], &actions, nil, argv, envp)
+        guard spawned == 0 else { throw TestFailure("cannot run \(command[0]): \(String(cString: strerror(spawned)))") }
         let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning {
+        var status: Int32 = 0
+        var reaped = false
+        while !reaped {
+            let result = waitpid(pid, &status, WNOHANG)
+            if result == pid { reaped = true; break }
+            if result < 0 && errno != EINTR { break }
             if Date() > deadline {
-                process.terminate()
+                kill(pid, SIGKILL)
                 Issue.record("\(name) \(arguments) did not finish in \(timeout) s")
+                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                reaped = true
                 break
             }
-            usleep(5_000)
+            usleep(2_000)
         }
-        process.waitUntilExit()
-        group.wait()
+        // As Foundation's terminationStatus: the exit code, or the signal that ended the child.
+        let code = status & 0x7f == 0 ? (status >> 8) & 0xff : status & 0x7f
         return Run(
-            status: process.terminationStatus,
-            stdout: String(decoding: outData.get(), as: UTF8.self),
-            stderr: String(decoding: errData.get(), as: UTF8.self))
+            status: reaped ? code : -1,
+            stdout: String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: base + ".out"))) ?? Data(), as: UTF8.self),
+            stderr: String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: base + ".err"))) ?? Data(), as: UTF8.self))
     }
 
     /// `run` on a Dispatch thread, for async tests: blocking the (small) cooperative pool would starve an in-process
