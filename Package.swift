@@ -76,7 +76,7 @@ let package = Package(
         .target(
             name: "CleverTapClient",
             dependencies: [
-                "JSON",
+                "JSON", "RequestPacing",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -88,7 +88,7 @@ let package = Package(
         .target(
             name: "CleverPushClient",
             dependencies: [
-                "JSON",
+                "JSON", "RequestPacing",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -96,6 +96,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // Pacing shared by the API clients: evenly spaced request starts and a bounded number in flight.
+        .target(name: "RequestPacing"),
         // Plan/apply core, provider-neutral and pure: state model, planner, the apply state machine, plan rendering.
         .target(name: "CampaignEngine", dependencies: ["JSON", "Parallel"]),
         // The neutral deploy edge: state files, locks and the journal, saved plans, applying and reconciling through

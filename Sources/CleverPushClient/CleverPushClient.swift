@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import RequestPacing
 
 /// The CleverPush API client. The raw private key travels in `Authorization` and is never logged or shown.
 ///
@@ -20,8 +21,8 @@ public final class CleverPushClient: Sendable {
     public let metrics = CleverPushMetrics()
     private let http: HTTPClient
     private let logger: Logger
-    private let gate: RequestGate
-    private let pace: RequestPace?
+    private let gate: AsyncSemaphore
+    private let pace: RateGate?
     private let problem: CleverPushError?
 
     /// A client for `configuration`. One that fails ``CleverPushConfiguration/validate()`` is not refused here: every
@@ -41,8 +42,8 @@ public final class CleverPushClient: Sendable {
         settings.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, configuration.concurrency)
         settings.httpVersion = .http1Only
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: settings)
-        gate = RequestGate(permits: max(1, configuration.concurrency))
-        pace = configuration.rate.map { RequestPace(perSecond: $0) }
+        gate = AsyncSemaphore(permits: max(1, configuration.concurrency))
+        pace = configuration.rate.map { RateGate(perSecond: $0) }
     }
 
     /// Closes connections. Call once when done.

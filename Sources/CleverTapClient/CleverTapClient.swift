@@ -4,6 +4,7 @@ import JSON
 import Logging
 import NIOCore
 import NIOPosix
+import RequestPacing
 
 /// A CleverTap API client that keeps to the documented limits and never repeats a create or send whose outcome
 /// it does not know.
@@ -47,8 +48,8 @@ public final class CleverTapClient: Sendable {
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
         targetsGate = AsyncSemaphore(permits: configuration.maxTargetsInFlight)
         sendsGate = AsyncSemaphore(permits: configuration.sendConcurrency)
-        createPace = RateGate(perSecond: configuration.createRate)
-        sendPace = RateGate(perSecond: configuration.sendRate)
+        createPace = RateGate(perSecond: configuration.createRate, safety: 1.02)
+        sendPace = RateGate(perSecond: configuration.sendRate, safety: 1.02)
     }
 
     /// Closes connections. Call once when done.
