@@ -131,6 +131,14 @@ extension DocumentDecoder {
         // Per kind, rows in order: the compiler takes kinds in a fixed order, each list in file order.
         for kind in RecipientKind.allCases {
             guard let columnIndex = columns.firstIndex(of: kind) else { continue }
+            // Room for the column's filled cells at once: growing a million-entry list and table by doubling holds
+            // the old and the new copy together.
+            var filled = 0
+            for rowIndex in 1..<table.rowCount {
+                let row = table.row(rowIndex)
+                if columnIndex < row.count, !row[row.startIndex + columnIndex].text.isEmpty { filled += 1 }
+            }
+            collector.reserve(filled, kind: kind)
             for rowIndex in 1..<table.rowCount {
                 let row = table.row(rowIndex)
                 if row.count > columns.count, let extra = row.dropFirst(columns.count).first(where: { !$0.text.isEmpty }) {
@@ -171,12 +179,22 @@ extension DocumentDecoder {
 
 /// Gathers recipients per kind, validating emails and dropping duplicates with a (bounded) warning each.
 struct RecipientCollector {
-    var recipients = Recipients()
-    private var seen: [RecipientKind: [String: SourceLocation]] = [:]
+    /// Per kind, the recipients in the order first listed (see ``RecipientIndex`` for why not a dictionary).
+    private var indexes: [RecipientKind: RecipientIndex] = [:]
     private var duplicateWarnings = 0
     private var unreportedDuplicates = 0
     private var firstUnreported: SourceLocation?
     static let maxDuplicateWarnings = 20
+
+    /// The recipients kept, per kind (a kind with none is absent).
+    var recipients: Recipients {
+        Recipients(lists: indexes.filter { $0.value.count > 0 }.mapValues(\.values))
+    }
+
+    /// Makes room for `more` recipients of `kind` (a CSV's rows) before they are added one by one.
+    mutating func reserve(_ more: Int, kind: RecipientKind) {
+        indexes[kind, default: RecipientIndex(ignoresCase: kind == .email)].reserve(more)
+    }
 
     /// Adds a recipient; false if it is invalid (an error was reported).
     mutating func add(_ value: String, kind: RecipientKind, at location: SourceLocation, checker: inout Checker) -> Bool {
@@ -185,20 +203,15 @@ struct RecipientCollector {
                           hint: "an address looks like `name@example.com`")
             return false
         }
-        let identity = kind == .email ? value.lowercased() : value
-        if let first = seen[kind]?[identity] {
-            if duplicateWarnings < Self.maxDuplicateWarnings {
-                duplicateWarnings += 1
-                checker.warning(CampaignDiagnosticCode.duplicateRecipient, "\(kind.rawValue) \(Quoting.cell(value)) is listed twice; sending once", at: location,
-                                related: [RelatedLocation("first listed here", at: first)])
-            } else {
-                unreportedDuplicates += 1
-                if firstUnreported == nil { firstUnreported = location }
-            }
-            return true
+        guard let first = indexes[kind, default: RecipientIndex(ignoresCase: kind == .email)].add(value, at: location) else { return true }
+        if duplicateWarnings < Self.maxDuplicateWarnings {
+            duplicateWarnings += 1
+            checker.warning(CampaignDiagnosticCode.duplicateRecipient, "\(kind.rawValue) \(Quoting.cell(value)) is listed twice; sending once", at: location,
+                            related: [RelatedLocation("first listed here", at: first)])
+        } else {
+            unreportedDuplicates += 1
+            if firstUnreported == nil { firstUnreported = location }
         }
-        seen[kind, default: [:]][identity] = location
-        recipients[kind].append(value)
         return true
     }
 
