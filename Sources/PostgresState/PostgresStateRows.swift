@@ -71,7 +71,10 @@ enum PostgresStateRows {
 
     /// A record's row text: its JSON without the delivered lists.
     static func body(_ record: StateRecord) -> String {
-        JSONWriter(indent: nil).string(record.json(includingDelivered: false))
+        // Straight to text, without a tree: written once per delivered batch, with the next batch's members.
+        var out: [UInt8] = []
+        JSONWriter(indent: nil).append(into: &out) { record.emit(into: &$0, includingDelivered: false) }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Delivered members as a row's text; nil when there are none.
