@@ -15,6 +15,8 @@ actor PostgresStateWriter: StateWriter {
     private let t: PostgresSchema.Names
     private let workspace: String
     private let logger: Logger
+    /// Whether `search_path` names the tool's schema on this connection yet.
+    private var schemaSet = false
 
     init(connection: PostgresConnection, names: PostgresSchema.Names, workspace: String, state: EngineState, shown: String, logger: Logger) {
         self.connection = connection
@@ -54,36 +56,36 @@ actor PostgresStateWriter: StateWriter {
         state.campaigns[key] = record
         let serial = state.serial
         let lineage = state.lineage
-        let query: PostgresQuery
         if let record {
             let body = PostgresStateRows.body(record)
             let members = PostgresStateRows.members(appended ?? record.delivered)
             bytesWritten += body.utf8.count + (members?.utf8.count ?? 0)
             // Written whole (not only appended): the record's delivered rows are replaced by one.
-            let rewrite = appended == nil
-            query = """
-                WITH fence AS (
-                    UPDATE \(unescaped: t.workspaces) SET serial = serial + 1, updated_at = now() WHERE name = \(workspace) AND lineage = \(lineage) AND serial = \(serial) RETURNING serial),
-                rec AS (
-                    INSERT INTO \(unescaped: t.records) (workspace, key, body) SELECT \(workspace), \(key), \(body) FROM fence
-                    ON CONFLICT (workspace, key) DO UPDATE SET body = EXCLUDED.body),
-                gone AS (
-                    DELETE FROM \(unescaped: t.deliveries) WHERE \(rewrite) AND workspace = \(workspace) AND key = \(key) AND EXISTS (SELECT 1 FROM fence)),
-                added AS (
-                    INSERT INTO \(unescaped: t.deliveries) (workspace, key, members) SELECT \(workspace), \(key), \(members)::text FROM fence WHERE \(members)::text IS NOT NULL)
-                SELECT count(*)::bigint FROM fence
-                """
+            let write = FencedRecordWrite(workspace: workspace, lineage: lineage, serial: serial, key: key, body: body, rewrite: appended == nil, members: members)
+            try await fenced(doing: "recording \(EngineState.shown(key))") {
+                try await self.useSchema()
+                return try await connection.run(write, logger: logger)
+            }
         } else {
-            query = """
+            let query: PostgresQuery = """
                 WITH fence AS (
                     UPDATE \(unescaped: t.workspaces) SET serial = serial + 1, updated_at = now() WHERE name = \(workspace) AND lineage = \(lineage) AND serial = \(serial) RETURNING serial),
                 gone AS (
                     DELETE FROM \(unescaped: t.records) WHERE workspace = \(workspace) AND key = \(key) AND EXISTS (SELECT 1 FROM fence))
                 SELECT count(*)::bigint FROM fence
                 """
+            try await fenced(doing: "recording \(EngineState.shown(key))") {
+                try await connection.run(query, logger: logger).decode(Int.self)
+            }
         }
-        try await fenced(query, doing: "recording \(EngineState.shown(key))")
         state.serial += 1
+    }
+
+    /// Sets the connection's `search_path` to the tool's schema, once, for ``FencedRecordWrite``'s unqualified names.
+    private func useSchema() async throws {
+        guard !schemaSet else { return }
+        try await connection.run(PostgresQuery(unsafeSQL: "SET search_path TO \(t.schema)"), logger: logger)
+        schemaSet = true
     }
 
     func updateAll(_ change: (inout EngineState) -> Void) async throws(DeployError) {
@@ -126,11 +128,11 @@ actor PostgresStateWriter: StateWriter {
 
     // MARK: - Statements
 
-    /// Runs `query`, whose result is the number of workspace rows the fence matched: 1, or the run stops.
-    private func fenced(_ query: PostgresQuery, doing what: String) async throws(DeployError) {
+    /// Runs a statement whose one result is the number of workspace rows the fence matched: 1, or the run stops.
+    private func fenced<Rows: AsyncSequence>(doing what: String, _ statement: () async throws -> Rows) async throws(DeployError) where Rows.Element == Int {
         do {
             var matched = 0
-            for try await (count) in try await connection.run(query, logger: logger).decode(Int.self) { matched = count }
+            for try await count in try await statement() { matched = count }
             guard matched == 1 else { throw Self.moved(shown) }
         } catch let error as DeployError {
             throw error
