@@ -180,20 +180,21 @@ extension PostgresConnection {
     /// query sent on a closed connection may never be answered).
     @discardableResult
     func run(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
-        guard !isClosed else {
-            throw DeployError("S062", "the connection to the state database was lost",
-                              hint: "check that the server is up; the request in flight, if any, is left `unknown` for `campaign reconcile`")
-        }
+        try ensureOpen()
         return try await self.query(query, logger: logger)
     }
 
     /// ``execute(_:logger:file:line:)`` of a prepared statement on a connection known to be open (as ``run(_:logger:)``).
     func run<Statement: PostgresPreparedStatement>(_ statement: Statement, logger: Logger) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, Statement.Row> {
+        try ensureOpen()
+        return try await execute(statement, logger: logger)
+    }
+
+    private func ensureOpen() throws(DeployError) {
         guard !isClosed else {
             throw DeployError("S062", "the connection to the state database was lost",
                               hint: "check that the server is up; the request in flight, if any, is left `unknown` for `campaign reconcile`")
         }
-        return try await execute(statement, logger: logger)
     }
 }
 
