@@ -19,16 +19,25 @@ public struct JournalLine: Sendable {
         self.deliveredAdded = deliveredAdded
     }
 
-    /// The line's text, with its newline.
+    /// The line's text, with its newline. Written straight to text, without a tree: one line per delivered batch,
+    /// carrying the next batch's members in the intent and this batch's in `delivered_added`.
     public var bytes: [UInt8] {
-        var members: [(String, JSONValue)] = [("lineage", .string(lineage)), ("serial", .int(serial)), ("key", .string(key))]
-        if let record {
-            members.append(("record", record.json(includingDelivered: deliveredAdded == nil)))
-        } else {
-            members.append(("record", .null))
+        var out: [UInt8] = []
+        JSONWriter(indent: nil).append(into: &out) { e in
+            e.beginObject()
+            e.member("lineage", lineage)
+            e.member("serial", serial)
+            e.member("key", key)
+            e.key("record")
+            if let record { record.emit(into: &e, includingDelivered: deliveredAdded == nil) } else { e.null() }
+            if let deliveredAdded {
+                e.key("delivered_added")
+                StateRecord.emitRecipients(deliveredAdded, into: &e)
+            }
+            e.endObject()
         }
-        if let deliveredAdded { members.append(("delivered_added", StateRecord.recipientsJSON(deliveredAdded))) }
-        return JSONWriter(indent: nil).bytes(.object(members)) + [0x0A]
+        out.append(0x0A)
+        return out
     }
 }
 

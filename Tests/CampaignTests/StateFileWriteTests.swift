@@ -79,4 +79,22 @@ struct StateFileWriteTests {
         #expect(read.campaigns == saved.campaigns)
         #expect(read.serial == 42 && read.appliedPlans == state.appliedPlans && read.accounts == state.accounts)
     }
+
+    /// A journal line is the compact text of the same tree as before: the record without its delivered lists and
+    /// the batch's members apart (or the record whole, or null).
+    @Test func aJournalLineIsTheCompactTextOfItsTree() {
+        let record = Self.fullRecord()
+        let added = ["identity": ["u4", "u5"]]
+        let line = JournalLine(lineage: "L", serial: 7, key: "promo", record: record, deliveredAdded: added)
+        let expected = JSONWriter(indent: nil).bytes(.object([
+            ("lineage", .string("L")), ("serial", .int(7)), ("key", .string("promo")), ("record", record.json(includingDelivered: false)),
+            ("delivered_added", .object([("identity", .array([.string("u4"), .string("u5")]))])),
+        ])) + [0x0A]
+        #expect(line.bytes == expected)
+        let whole = JournalLine(lineage: "L", serial: 8, key: "promo", record: record)
+        #expect(whole.bytes == JSONWriter(indent: nil).bytes(.object([
+            ("lineage", .string("L")), ("serial", .int(8)), ("key", .string("promo")), ("record", Self.fullRecordTree)])) + [0x0A])
+        let gone = JournalLine(lineage: "L", serial: 9, key: "promo", record: nil)
+        #expect(String(decoding: gone.bytes, as: UTF8.self) == "{\"lineage\":\"L\",\"serial\":9,\"key\":\"promo\",\"record\":null}\n")
+    }
 }
