@@ -12,7 +12,8 @@ public struct CleverPushSandboxConfiguration: Sendable {
     public var customAttributes: [String]
     /// Requests accepted per second (a sliding second); one more is answered 429 with `Retry-After`.
     public var rate: Int
-    /// Append every accepted change to this file as JSON lines (the same file as CleverTap's ledger may be given).
+    /// Append every accepted change to this file as JSON lines, when the state makes a ledger of its own (in
+    /// `campaign-sandbox` it shares CleverTap's, and `--ledger` names the one file).
     public var ledgerPath: String?
 
     public init(
