@@ -603,6 +603,22 @@ struct CIWorkflowTests {
             return env
         }(), step: GitHubCampaignStep(file: "test", job: "test", index: 0, name: "test", command: "plan campaigns", viaAction: true, role: nil))
         #expect(hosts.run.status == 1 && hosts.run.stderr.contains("CAMPAIGN_STATE_HOSTS is refused"), "\(hosts.run.stderr)")
+        // CleverPush's key never reaches a pull-request job, whatever the variable is called; a release may have it.
+        for name in ["CLEVERPUSH_PRIVATE_KEY", "CLEVERPUSH_PROD_KEY"] {
+            var env = world.runnerEnvironment
+            env["GITHUB_EVENT_NAME"] = "pull_request"
+            env[name] = CIWorld.cleverPushKey
+            let keyed = try await runner.runAction(["command": "plan campaigns"], environment: env,
+                                                   step: GitHubCampaignStep(file: "test", job: "test", index: 0, name: "test", command: "plan campaigns", viaAction: true, role: nil))
+            #expect(keyed.run.status == 1 && keyed.run.stderr.contains("\(name) is set in a pull-request job"), "\(keyed.run.stderr)")
+            #expect(keyed.outputs["exit-code"] == nil, "campaign never ran")
+        }
+        var releaseEnvironment = world.runnerEnvironment
+        releaseEnvironment["GITHUB_EVENT_NAME"] = "push"
+        releaseEnvironment["CLEVERPUSH_PRIVATE_KEY"] = CIWorld.cleverPushKey
+        let keyedRelease = try await runner.runAction(["command": "validate campaigns"], environment: releaseEnvironment,
+                                                      step: GitHubCampaignStep(file: "test", job: "test", index: 0, name: "test", command: "validate campaigns", viaAction: true, role: nil))
+        #expect(keyedRelease.run.status == 0, "\(keyedRelease.run.stderr)")
         let unbalanced = try await run("validate 'campaigns")
         #expect(unbalanced.run.status == 1 && unbalanced.run.stderr.contains("cannot be split"))
         #expect(await world.ledgerCounts().isEmpty)
