@@ -238,7 +238,7 @@ public struct Applier: Sendable {
         }
         if deliveries > 0 { summary.append("sent \(deliveries) request\(deliveries == 1 ? "" : "s")") }
         // Facts the provider learned while delivering (CleverPush: `email_confirmation_needed 3`).
-        if deliveries > 0, let learned = await journal.state.campaigns[action.key]?.facts.filter({ !(facts?.facts.contains($0) ?? false) }), !learned.isEmpty {
+        if deliveries > 0, let learned = await journal.state.campaigns[action.key]?.facts.filter({ !$0.isInternal && !(facts?.facts.contains($0) ?? false) }), !learned.isEmpty {
             summary.append(learned.shown)
         }
         return .done(summary.joined(separator: ", "))

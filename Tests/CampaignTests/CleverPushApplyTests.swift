@@ -303,7 +303,7 @@ struct CleverPushApplyTests {
         #expect(first.status == 1 && first.stderr.contains("error[A003]") && first.stderr.contains("no subscription has the user_id `u9`"), "\(first.stderr)")
         #expect(await Self.lookups(h) == start + 3)
         // The summary does not print the cache.
-        #expect(!first.stdout.contains("_subscriptions") && !first.stdout.contains("sub-"), "\(first.stdout)")
+        #expect(!first.stdout.contains("_subscriptions") && !first.stdout.contains("sub-") && !first.stdout.contains(", \n"), "\(first.stdout)")
         // The next apply looks up only the user id that had no subscription (a miss is not cached).
         let second = try await h.apply()
         #expect(second.status == 1)
@@ -473,6 +473,20 @@ struct CleverPushApplyTests {
         #expect(await h.sandbox.state.statsJSON()["requests"]?.objectValue?.isEmpty == true)
         #expect(try await h.record("vip")?.status == .sent)
         #expect(try await h.plan(["--detailed-exitcode"]).status == 0)
+        await h.stop()
+    }
+
+    @Test func aTagTheChannelDoesNotHaveIsRefusedInCleverPushsErrorShape() async throws {
+        let h = try await PushHarness.start()
+        try h.write("vip.yaml", PushHarness.tagAudience(tag: "tag-nope"))
+        try h.writeCSV("members.csv", header: "subscription_id", ["a", "b"])
+        let applied = try await h.apply()
+        #expect(applied.status == 1 && applied.stderr.contains("row a: CP-API: Tag 'tag-nope' does not exist in this channel (HTTP 400)"), "\(applied.stderr)")
+        #expect(try await h.record("vip")?.delivered.isEmpty != false)
+        let raw = try await SandboxHarness.rawPost(
+            h.sandbox.baseURL + "/subscription/tag", body: #"{"channelId":"SANDBOXCHANNEL","subscriptionId":"a","tagId":"tag-nope"}"#, headers: [("Authorization", PushHarness.key)])
+        #expect(raw.status == 400 && raw.body == .object([("error", .string("Tag 'tag-nope' does not exist in this channel"))]))
+        #expect(await h.sandbox.state.ledgerCount("tag") == 0)
         await h.stop()
     }
 
