@@ -48,6 +48,8 @@ public actor CleverPushSandboxState {
     private var arrivalStart = 0
     private var counts: [String: Int] = [:]
     private var rateLimited = 0
+    private var inFlight = 0
+    private var peakInFlight = 0
     private var nextID = 1
 
     /// The channel `configuration` describes; its accepted changes go to `ledger` (the sandbox's, shared with
@@ -91,6 +93,14 @@ public actor CleverPushSandboxState {
         }
         return .act(dropAfter: false)
     }
+
+    /// A request starts acting (``leave()`` when it is answered): counts the most in flight at once.
+    func enter() {
+        inFlight += 1
+        peakInFlight = max(peakInFlight, inFlight)
+    }
+
+    func leave() { inFlight -= 1 }
 
     public func addFault(_ fault: Fault) { faults.append(fault) }
     public func clearFaults() { faults = [] }
@@ -249,6 +259,7 @@ public actor CleverPushSandboxState {
         .object([
             ("requests", .object(counts.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })),
             ("rate_limited", .int(rateLimited)),
+            ("peak_in_flight", .int(peakInFlight)),
             ("subscriptions", .int(subscriptions.count)),
             ("notifications", .int(notifications.count)),
         ])

@@ -226,6 +226,31 @@ struct CleverPushApplyTests {
         await h.stop()
     }
 
+    @Test func rowsGoAtMostConcurrencyAtOnceAndNoFasterThanTheRateCap() async throws {
+        let h = try await PushHarness.start { $0.latency = 0.05 }
+        try h.write("vip.yaml", PushHarness.tagAudience())
+        try h.writeCSV("members.csv", header: "subscription_id", (0..<24).map { "c\($0)" })
+        try "timezone: UTC\ncleverpush: {channel_id: SANDBOXCHANNEL, private_key_env: CLEVERPUSH_TEST_KEY, concurrency: 3}\n"
+            .write(toFile: h.root + "/campaigns/project.yaml", atomically: true, encoding: .utf8)
+        #expect(try await h.apply().status == 0)
+        let peak = await h.sandbox.state.statsJSON()["peak_in_flight"]?.intValue ?? 0
+        #expect(peak <= 3 && peak >= 2, "peak in flight \(peak) with concurrency 3")
+        // The default is 8.
+        try "timezone: UTC\ncleverpush: {channel_id: SANDBOXCHANNEL, private_key_env: CLEVERPUSH_TEST_KEY}\n"
+            .write(toFile: h.root + "/campaigns/project.yaml", atomically: true, encoding: .utf8)
+        try h.writeCSV("members.csv", header: "subscription_id", (0..<48).map { "c\($0)" })
+        #expect(try await h.apply().status == 0)
+        let defaultPeak = await h.sandbox.state.statsJSON()["peak_in_flight"]?.intValue ?? 0
+        #expect(defaultPeak <= 8 && defaultPeak > 3, "peak in flight \(defaultPeak) with the default concurrency")
+        // A rate cap of 20/s: 20 more rows take about a second, however many may be in flight.
+        try h.writeCSV("members.csv", header: "subscription_id", (0..<68).map { "c\($0)" })
+        let started = Date()
+        #expect(try await h.apply(environment: ["CAMPAIGN_CLEVERPUSH_RATE": "20"]).status == 0)
+        #expect(Date().timeIntervalSince(started) >= 0.9)
+        #expect(await h.sandbox.state.tagged("tag-vip").count == 68)
+        await h.stop()
+    }
+
     @Test(arguments: StateKind.allCases) func subscribersSendOnlyChangedRowsAndCountConfirmations(state: StateKind) async throws {
         let h = try await PushHarness.start(state: state)
         try h.write("customers.yaml", PushHarness.subscribers())
