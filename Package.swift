@@ -43,11 +43,13 @@ let package = Package(
         .target(name: "Parallel"),
         // The file-system edge: finding projects and files, reading them, fanning out over cores.
         .target(name: "Workspace", dependencies: ["CampaignLanguage", "CampaignModel", "Diagnostics", "Parallel", "YAMLFrontEnd"]),
+        // The sandbox's one ledger, shared by every provider's half.
+        .target(name: "SandboxLedger", dependencies: ["JSON"]),
         // A CleverTap look-alike for tests, demos and benchmarks: documented validation, rate limits, faults.
         .target(
             name: "CleverTapSandbox",
             dependencies: [
-                "JSON",
+                "JSON", "SandboxLedger",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -57,7 +59,7 @@ let package = Package(
         .target(
             name: "CleverPushSandbox",
             dependencies: [
-                "JSON",
+                "JSON", "SandboxLedger",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -68,6 +70,7 @@ let package = Package(
             dependencies: [
                 "CleverTapSandbox",
                 "CleverPushSandbox",
+                "SandboxLedger",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
@@ -167,7 +170,7 @@ let package = Package(
             dependencies: [
                 "Diagnostics", "JSON", "YAMLFrontEnd", "Workspace", "CampaignModel", "CampaignLanguage", "CleverTapCompiler",
                 "CampaignCLI", "CampaignCommands", "CleverTapSandbox", "CleverTapClient", "CampaignSandbox", "CampaignEngine", "CampaignDeploy",
-                "CleverTapProvider", "PostgresState", "CleverPushClient", "CleverPushProvider", "CleverPushSandbox",
+                "CleverTapProvider", "PostgresState", "CleverPushClient", "CleverPushProvider", "CleverPushSandbox", "SandboxLedger",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             exclude: ["Fixtures"]

@@ -428,7 +428,7 @@ def apply_send_run(project, recipients, backend="file"):
             ledger = json.load(response)["entries"]
     finally:
         sandbox.stop()
-    sends = [entry for entry in ledger if entry["endpoint"] == SEND_PATH]
+    sends = [entry for entry in ledger if entry.get("endpoint") == SEND_PATH]
     sent_to = [member for entry in sends for member in entry["body"]["to"]["Identity"]]
     key = "bench-send"
     finished = next((t for t, l in lines if l.startswith(f"{key}: send:")), None)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CleverPushProvider
 import CleverTapCompiler
 import Diagnostics
 import Foundation
@@ -7,15 +8,17 @@ import Parallel
 import Synchronization
 import Workspace
 
-/// `campaign compile PATH... [--out DIR]`: the exact CleverTap requests the campaigns compile to.
+/// `campaign compile PATH... [--out DIR]`: the exact requests the campaigns and resources compile to.
 struct CompileCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compile",
-        abstract: "Print the CleverTap requests the campaigns compile to.",
+        abstract: "Print the requests the campaigns (CleverTap) and resources (CleverPush) compile to.",
         discussion: """
-            Prints {"requests": [...]} to standard output, ordered by campaign key and then batch; the output is \
-            byte-identical across runs. With --out, writes one JSON file per request instead: KEY.json, or \
-            KEY.batch-N.json for identity sends of several batches. Refuses (exit 1) when validation finds errors.
+            Prints {"requests": [...]} to standard output, CleverTap's requests ordered by campaign key and then \
+            batch, and, when there are CleverPush resources, "cleverpush": [...] after it, their requests for all \
+            their members ordered by key and then batch (each with its key, type, path, batch and body); the \
+            output is byte-identical across runs. With --out, writes one JSON file per request instead: KEY.json, \
+            or KEY.batch-N.json for a resource of several batches. Refuses (exit 1) when validation finds errors.
             """
     )
 
@@ -42,8 +45,14 @@ struct CompileCommand: ParsableCommand {
             campaigns.sort { $0.key < $1.key }
         }
         let ordered = campaigns
+        // CleverPush resources' requests, by key and batch (keys are unique across providers and projects).
+        let push = loaded.projects.flatMap { project in
+            CleverPushCompiled.requests(project.cleverPush, timezone: project.context.settings.timezone, channel: project.context.cleverPush["channel_id"] ?? "{channelId}")
+        }.enumerated().sorted { ($0.element.key, $0.offset) < ($1.element.key, $1.offset) }.map(\.element)
         if let outputFolder {
-            try write(ordered.parallelMap { CleverTapCompiler.compile($0) }.flatMap { $0 }, to: outputFolder)
+            let files = ordered.parallelMap { CleverTapCompiler.compile($0) }.flatMap { $0 }.map { ($0, $0.json) }
+                + push.map { (CleverTapRequest(key: $0.key, path: $0.path, body: $0.body, batch: $0.batch, batchCount: $0.batches), $0.json) }
+            try write(files, to: outputFolder)
         } else {
             // Compiled and serialized on all cores in parts of 128 campaigns; each part is written as soon as
             // the parts before it are, and its buffer reused: no 14 MB of output is held, no request tree built.
@@ -61,7 +70,7 @@ struct CompileCommand: ParsableCommand {
                 for index in range { CleverTapCompiler.writeRequests(ordered[index], into: &emitter) }
                 output.submit(emitter.bytes, at: part)
             }
-            StandardOutput.write(writer.objectWithArrayTail(isEmpty: isEmpty) + [0x0A])
+            StandardOutput.write(writer.objectWithArrayTail(isEmpty: isEmpty, then: push.isEmpty ? [] : [("cleverpush", .array(push.map(\.json)))]) + [0x0A])
         }
         // The process ends here: the campaigns are not torn down object by object (kept alive to this point, or
         // they would be freed after their last use above).
@@ -73,8 +82,10 @@ struct CompileCommand: ParsableCommand {
         request.batchCount > 1 ? "\(request.key).batch-\(request.batch).json" : "\(request.key).json"
     }
 
-    private func write(_ requests: [CleverTapRequest], to folder: String) throws {
+    /// Writes each request's JSON to its file (``fileName(for:)``) under `folder`.
+    private func write(_ files: [(request: CleverTapRequest, json: JSONValue)], to folder: String) throws {
         // Every file is checked before the first is written: a refused run leaves the folder as it was.
+        let requests = files.map(\.request)
         let problems = Self.outputProblems(requests, folder: folder)
         if !problems.isEmpty {
             _ = output.emit(problems, sources: SourceText(), summary: nil)
@@ -82,10 +93,10 @@ struct CompileCommand: ParsableCommand {
         }
         let manager = FileManager.default
         do {
-            for request in requests {
+            for (request, json) in files {
                 let url = URL(fileURLWithPath: folder).appendingPathComponent(Self.fileName(for: request))
                 try manager.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try Data(JSONWriter(indent: 2).bytes(request.json) + [0x0A]).write(to: url, options: .atomic)
+                try Data(JSONWriter(indent: 2).bytes(json) + [0x0A]).write(to: url, options: .atomic)
             }
         } catch {
             _ = output.emit([.error(FileDiagnosticCode.unwritable, "cannot write to \(Quoting.code(folder, limit: 200)): \(error.localizedDescription)", at: nil)], sources: SourceText(), summary: nil)

@@ -182,7 +182,7 @@ public struct DeployContext: Sendable {
                 do {
                     return CleverPushRuntime(client: try context.cleverPushClient(environment: environment, logger: logger, allowCustomURL: allowCustomURL))
                 } catch let error as CleverPushError {
-                    throw ProviderFailure(code: error.code, message: error.message, hint: "see `cleverpush:` in docs/LANGUAGE.md")
+                    throw ProviderFailure(code: error.code, message: error.message, hint: "see `cleverpush:` in docs/LANGUAGE.md", credentialsMissing: error.kind == .missingKey)
                 } catch {
                     throw ProviderFailure(code: "CP-CONFIG", message: "cannot make a CleverPush client")
                 }
@@ -201,7 +201,7 @@ public struct DeployContext: Sendable {
         }
         let variable = settings["private_key_env"] ?? "CLEVERPUSH_PRIVATE_KEY"
         guard let key = environment[variable], !key.isEmpty else {
-            throw CleverPushError(.configuration, "the variable `\(variable)` (CleverPush's private key) is not set")
+            throw CleverPushError(.missingKey, "the variable `\(variable)` (CleverPush's private key) is not set")
         }
         var url = CleverPushConfiguration.defaultURL
         if let runner = environment["CLEVERPUSH_API_URL"], !runner.isEmpty {

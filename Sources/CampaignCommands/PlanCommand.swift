@@ -68,7 +68,7 @@ struct PlanCommand: AsyncParsableCommand {
                 if let preloaded, preloaded.from == backend.shown, context.state.file?.exists ?? true { return preloaded.state }
                 return try await backend.read()
             },
-            needsLive: lease == nil ? preloaded?.needsLive : nil)
+            needsLive: lease == nil ? preloaded?.needsLive : nil, withoutMissingCredentials: out == nil)
         switch format {
         case .text: StandardOutput.write(PlanRenderer.textBytes(plan.plan, colors: output.useColorsOnStdout))
         case .markdown: printOut(PlanRenderer.markdown(plan.plan))
@@ -104,7 +104,7 @@ struct PlanCommand: AsyncParsableCommand {
     /// without the scope on the thread that read it.
     static func makePlan(
         context: DeployContext, deploy: DeployOptions, refresh: Bool, estimate: Bool,
-        read: () async throws(DeployError) -> EngineState?, needsLive preloadedNeedsLive: Bool? = nil
+        read: () async throws(DeployError) -> EngineState?, needsLive preloadedNeedsLive: Bool? = nil, withoutMissingCredentials: Bool = false
     ) async throws -> Made {
         let found: EngineState?
         do { found = try await read() } catch { throw fail(error) }
@@ -120,9 +120,13 @@ struct PlanCommand: AsyncParsableCommand {
         let needsLive = preloadedNeedsLive != false && LiveData.isNeeded(for: state, rules: context.rules, refresh: refresh, including: planned)
         var live: [String: LiveStatus] = [:]
         let providers = deploy.providers(context)
+        // A plan that is only shown (not saved) goes on without a provider this run has no credentials for: a pull
+        // request's plan gets no key for a provider it must not write to. The plan says so.
+        var unasked: [String: ProviderFailure] = [:]
+        let note: ((String, ProviderFailure) -> Void)? = withoutMissingCredentials ? { unasked[$0] = $1 } : nil
         if needsLive {
             do {
-                live = try await LiveData.gather(state: state, providers: providers, rules: context.rules, refresh: refresh, including: planned)
+                live = try await LiveData.gather(state: state, providers: providers, rules: context.rules, refresh: refresh, including: planned, unavailable: note)
             } catch {
                 await providers.shutdown()
                 throw fail(error, prefix: "reading live data: ")
@@ -137,7 +141,15 @@ struct PlanCommand: AsyncParsableCommand {
             let action = plan.actions[index]
             guard let request = action.requests.first, let provider = action.facts?.provider, context.rules.checksBeforeCreate(provider: provider, request) else { continue }
             do {
-                if let reason = try await providers.runtime(provider).checkBeforeCreate(request) {
+                let runtime: any ProviderRuntime
+                do {
+                    runtime = try await providers.runtime(provider)
+                } catch where error.credentialsMissing && note != nil {
+                    unasked[provider] = error
+                    plan.actions[index].reason += " (not checked with \(provider): no credentials in this run)"
+                    continue
+                }
+                if let reason = try await runtime.checkBeforeCreate(request) {
                     plan.actions[index] = PlanAction(key: action.key, kind: .refused, reason: reason)
                 }
             } catch {
@@ -145,9 +157,13 @@ struct PlanCommand: AsyncParsableCommand {
                 throw fail(error, prefix: "checking \(action.key): ")
             }
         }
+        if !unasked.isEmpty {
+            let said = unasked.sorted { $0.key < $1.key }.map { "\($0.key) was not asked (\($0.value.message)): its resources are planned from state alone, and checked when applied" }
+            plan.notice = ([plan.notice].compactMap { $0 } + said).joined(separator: " ")
+        }
         if estimate {
             for index in plan.actions.indices where plan.actions[index].kind == .create || plan.actions[index].kind == .replace {
-                guard let request = plan.actions[index].requests.first, let provider = plan.actions[index].facts?.provider else { continue }
+                guard let request = plan.actions[index].requests.first, let provider = plan.actions[index].facts?.provider, unasked[provider] == nil else { continue }
                 do {
                     plan.actions[index].estimates = try await providers.runtime(provider).estimate(request)
                 } catch {

@@ -39,7 +39,7 @@ struct ReconcileCommand: AsyncParsableCommand {
         let journal = await lease.writer(state)
         let findings: [Reconciler.Finding]
         do {
-            findings = try await Reconciler.reconcile(journal: journal, providers: providers)
+            findings = try await Reconciler.reconcile(journal: journal, providers: providers, desired: Dictionary(context.desired.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first }))
         } catch let error as ProviderFailure {
             await providers.shutdown()
             throw fail(error)

@@ -194,7 +194,7 @@ public struct Applier: Sendable {
             // A delivery done adds exactly its batch to the delivered lists: the journal line carries only those.
             var added: [String: [String]] = [:]
             if case .done = outcome, case .deliver(let request) = step, !request.removes { added = request.recipients }
-            if case .partial(let succeeded, let failures) = outcome, case .deliver(let request) = step {
+            if case .partial(let succeeded, let failures, _) = outcome, case .deliver(let request) = step {
                 if !request.removes { added = succeeded }
                 memberFailures += failures.map { (action.key, $0) }
             }
@@ -238,7 +238,7 @@ public struct Applier: Sendable {
         }
         if deliveries > 0 { summary.append("sent \(deliveries) request\(deliveries == 1 ? "" : "s")") }
         // Facts the provider learned while delivering (CleverPush: `email_confirmation_needed 3`).
-        if deliveries > 0, let learned = await journal.state.campaigns[action.key]?.facts.filter({ !(facts?.facts.contains($0) ?? false) }), !learned.isEmpty {
+        if deliveries > 0, let learned = await journal.state.campaigns[action.key]?.facts.filter({ !$0.isInternal && !(facts?.facts.contains($0) ?? false) }), !learned.isEmpty {
             summary.append(learned.shown)
         }
         return .done(summary.joined(separator: ", "))

@@ -18,9 +18,12 @@ public enum LiveData {
         }
     }
 
-    /// Live facts by key, provider by provider, for the records `including` accepts.
+    /// Live facts by key, provider by provider, for the records `including` accepts. With `unavailable`, a provider
+    /// this run has no credentials for (``ProviderFailure/credentialsMissing``) is not asked but passed to it: its
+    /// records are then planned from state alone.
     public static func gather(
-        state: EngineState, providers: ProviderSet, rules: RuleBook, refresh: Bool, including: (String, StateRecord) -> Bool = { _, _ in true }
+        state: EngineState, providers: ProviderSet, rules: RuleBook, refresh: Bool, including: (String, StateRecord) -> Bool = { _, _ in true },
+        unavailable: ((String, ProviderFailure) -> Void)? = nil
     ) async throws(ProviderFailure) -> [String: LiveStatus] {
         var live: [String: LiveStatus] = [:]
         var byProvider: [String: [String: StateRecord]] = [:]
@@ -28,7 +31,13 @@ public enum LiveData {
             byProvider[record.provider, default: [:]][key] = record
         }
         for (provider, records) in byProvider.sorted(by: { $0.key < $1.key }) {
-            let runtime = try await providers.runtime(provider)
+            let runtime: any ProviderRuntime
+            do {
+                runtime = try await providers.runtime(provider)
+            } catch where error.credentialsMissing && unavailable != nil {
+                unavailable?(provider, error)
+                continue
+            }
             try checkAccount(of: runtime, in: state)
             for (key, status) in try await runtime.live(records, refresh: refresh) { live[key] = status }
         }

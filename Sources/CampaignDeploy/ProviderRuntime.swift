@@ -16,6 +16,9 @@ public protocol ProviderRuntime: ProviderRules {
     func perform(_ step: ApplyStep, record: StateRecord?) async -> StepOutcome
     /// What the provider can tell about a record left with an intent (reconcile).
     func locate(_ record: StateRecord, among others: [String: StateRecord]) async throws(ProviderFailure) -> ApplyMachine.Finding
+    /// The same, with the resource the files describe now under the record's key (nil when there is none): what a
+    /// batch in flight carried can be compared with what the provider holds. By default ``locate(_:among:)``.
+    func locate(_ record: StateRecord, among others: [String: StateRecord], desired: DesiredResource?) async throws(ProviderFailure) -> ApplyMachine.Finding
     /// The estimated reach of a create, by audience part (optional; empty when the provider cannot say).
     func estimate(_ request: ProviderRequest) async throws(ProviderFailure) -> [(String, Int)]
     /// Releases connections.
@@ -26,6 +29,10 @@ public protocol ProviderRuntime: ProviderRules {
 }
 
 extension ProviderRuntime {
+    public func locate(_ record: StateRecord, among others: [String: StateRecord], desired: DesiredResource?) async throws(ProviderFailure) -> ApplyMachine.Finding {
+        try await locate(record, among: others)
+    }
+
     public func checkBeforeCreate(_ request: ProviderRequest) async throws(ProviderFailure) -> String? { nil }
 }
 

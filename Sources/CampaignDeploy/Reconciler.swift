@@ -11,17 +11,21 @@ public enum Reconciler {
         public var settled: Bool
     }
 
-    /// Settles every unknown key that can be settled.
-    public static func reconcile(journal: any StateWriter, providers: ProviderSet) async throws -> [Finding] {
+    /// Settles every unknown key that can be settled. `desired`: the resources the files describe now, by key (a
+    /// provider may compare what was in flight with them).
+    public static func reconcile(journal: any StateWriter, providers: ProviderSet, desired: [String: DesiredResource] = [:]) async throws -> [Finding] {
         let state = await journal.state
         var findings: [Finding] = []
         for (key, record) in state.campaigns.sorted(by: { $0.key < $1.key }) where record.status == .unknown || record.intent != nil {
             let runtime = try await providers.runtime(record.provider)
             try LiveData.checkAccount(of: runtime, in: state)
             // Against state as it is now: an id adopted for an earlier key is not adopted again.
-            let found = try await runtime.locate(record, among: await journal.state.campaigns)
+            let found = try await runtime.locate(record, among: await journal.state.campaigns, desired: desired[key])
             let (settled, done) = ApplyMachine.settle(record, found: found, at: StateJournal.timestamp())
-            if done { try await journal.update(key) { $0 = settled } }
+            // Saved when settled, or when part of a batch in flight was found done.
+            var partly = false
+            if case .delivered(let members, _) = found { partly = !members.isEmpty }
+            if done || partly { try await journal.update(key) { $0 = settled } }
             let outcome: String
             switch found {
             case .found(let id, let status, _):
@@ -36,6 +40,14 @@ public enum Reconciler {
                 outcome = "\(ids.count) campaigns match by name and date (\(ids.joined(separator: ", "))); resolve with `campaign state resolve \(key) --id N`"
             case .cannotTell(let why):
                 outcome = why
+            case .redo:
+                outcome = "the \(record.intent?.action.rawValue ?? "request") in flight is made again by the next apply (its requests are idempotent)"
+            case .delivered(let members, let why):
+                let found = members.values.reduce(0) { $0 + $1.count }
+                let open = (settled?.intent?.recipients ?? [:]).values.reduce(0) { $0 + $1.count }
+                outcome = done
+                    ? "the \(found) members in flight were found done; settled"
+                    : "\(found) of the \(found + open) members in flight were found done; \(open) still unknown: \(why) (decide with `campaign state resolve \(key) --sent` or `--not-created`)"
             }
             findings.append(Finding(key: key, outcome: outcome, settled: done))
         }

@@ -28,11 +28,15 @@ public struct ProviderFailure: Error, Sendable, Hashable, CustomStringConvertibl
     public var code: String
     public var message: String
     public var hint: String?
+    /// The provider could not be asked at all because this run has no credentials for it (a pull request's plan
+    /// gets no key for a provider it must not write to): a plan may go on without asking it, and says so.
+    public var credentialsMissing: Bool
 
-    public init(code: String, message: String, hint: String? = nil) {
+    public init(code: String, message: String, hint: String? = nil, credentialsMissing: Bool = false) {
         self.code = code
         self.message = message
         self.hint = hint
+        self.credentialsMissing = credentialsMissing
     }
 
     public var description: String { message }
@@ -48,8 +52,9 @@ public enum StepOutcome: Sendable, Hashable {
     /// It may or may not have taken effect (a timeout, a lost answer): never repeated blindly.
     case unknown(ProviderFailure)
     /// A delivery done member by member: `succeeded` took effect, each of `failures` certainly did not (a refusal
-    /// for that member). Only the members that succeeded are recorded; the next plan does the others again.
-    case partial(succeeded: [String: [String]], failures: [MemberFailure])
+    /// for that member). Only the members that succeeded are recorded, with the facts learned; the next plan does the
+    /// others again.
+    case partial(succeeded: [String: [String]], failures: [MemberFailure], facts: [Fact] = [])
 }
 
 /// One member of a delivery that the provider refused, and why.
@@ -133,14 +138,14 @@ public enum ApplyMachine {
         _ step: ApplyStep, outcome: StepOutcome, record: consuming StateRecord?, before: StateRecord?, facts: RecordFacts?, at time: String
     ) -> (record: StateRecord?, next: Next) {
         switch outcome {
-        case .partial(let succeeded, _):
+        case .partial(let succeeded, _, let learned):
             // Recorded as a delivery done for exactly the members that succeeded.
             var narrowed = step
             if case .deliver(var request) = step {
                 request.recipients = succeeded
                 narrowed = .deliver(request)
             }
-            return finish(narrowed, outcome: .done(id: nil, facts: []), record: record, before: before, facts: facts, at: time)
+            return finish(narrowed, outcome: .done(id: nil, facts: learned), record: record, before: before, facts: facts, at: time)
         case .unknown(let failure), .failed(let failure, neverSent: false):
             var record = consume record
             record?.updatedAt = time
@@ -221,6 +226,13 @@ public enum ApplyMachine {
         case ambiguous([String])
         /// The provider cannot tell (a send batch): the user must say.
         case cannotTell(String)
+        /// Of a delivery batch in flight, these members are known to have taken effect (recorded as delivered); the
+        /// batch's other members stay of unknown outcome, for the reason given, until the user says
+        /// (`state resolve KEY --sent` or `--not-created`). With no other member left the batch is settled.
+        case delivered([String: [String]], unsettled: String)
+        /// The request in flight may simply be made again (a delivery or update whose requests are idempotent): the
+        /// intent goes, nothing of it is recorded, and the next plan does it again. The record's id is left as it is.
+        case redo
     }
 
     /// The record after reconciling it with `finding`, and whether it is settled.
@@ -243,6 +255,32 @@ public enum ApplyMachine {
             return (record, false)
         case .ambiguous, .cannotTell:
             return (record, false)
+        case .redo:
+            guard record.intent != nil else { return (record, false) }
+            record.intent = nil
+            record.status = .sent
+            record.updatedAt = time
+            return (record, true)
+        case .delivered(let found, _):
+            guard var intent = record.intent, intent.action == .send else { return (record, false) }
+            var open: [String: [String]] = [:]
+            for (kind, ids) in intent.recipients {
+                let done = Set(found[kind] ?? [])
+                let took = ids.filter { done.contains($0) }
+                if !took.isEmpty { record.delivered[kind, default: []] += took }
+                let left = ids.filter { !done.contains($0) }
+                if !left.isEmpty { open[kind] = left }
+            }
+            record.updatedAt = time
+            guard open.isEmpty else {
+                intent.recipients = open
+                record.intent = intent
+                return (record, false)
+            }
+            record.intent = nil
+            record.batchesSent += 1
+            record.status = .sent
+            return (record, true)
         }
     }
 

@@ -27,6 +27,8 @@ public final class DesiredResource: Sendable {
     public let stopped: Bool
     /// Every member, by kind of member, in order (member kinds only).
     public let members: [String: [String]]?
+    /// How its sync's changes read in a plan, when not as its kind's words say.
+    public let memberWords: MemberWords?
     /// Provider facts recorded with it (made when asked for: most plans need only the hash).
     public var facts: [Fact] { makeFacts() }
     /// The fields a reviewer sees of its request (nil: its provider shows none), made when asked for: only actions
@@ -41,7 +43,7 @@ public final class DesiredResource: Sendable {
     public init(
         key: String, name: String, file: String, project: String = ".", provider: String, kind: String, hash: String,
         startsAt: Date? = nil, schedule: String = "now", stopped: Bool = false, members: [String: [String]]? = nil,
-        facts: @escaping @Sendable () -> [Fact] = { [] },
+        memberWords: MemberWords? = nil, facts: @escaping @Sendable () -> [Fact] = { [] },
         fields: (@Sendable () -> [ResourceField])? = nil,
         showTime: (@Sendable (Date) -> String)? = nil,
         removals: @escaping @Sendable ([String: [String]]) -> [ProviderRequest] = { _ in [] },
@@ -58,6 +60,7 @@ public final class DesiredResource: Sendable {
         self.schedule = schedule
         self.stopped = stopped
         self.members = members
+        self.memberWords = memberWords
         self.makeFacts = facts
         self.makeFields = fields
         self.showTime = showTime

@@ -8,6 +8,10 @@ public struct Fact: Sendable, Hashable {
         self.name = name
         self.value = value
     }
+
+    /// A fact whose name starts with `_` is the provider's own memory (a cache of looked-up ids, say): kept in state,
+    /// never shown in summaries.
+    public var isInternal: Bool { name.hasPrefix("_") }
 }
 
 extension Array where Element == Fact {
@@ -23,6 +27,6 @@ extension Array where Element == Fact {
         return result
     }
 
-    /// `sent 82, clicked 28`.
-    public var shown: String { map { "\($0.name) \($0.value)" }.joined(separator: ", ") }
+    /// `sent 82, clicked 28` (a provider's own memory, ``Fact/isInternal``, left out).
+    public var shown: String { filter { !$0.isInternal }.map { "\($0.name) \($0.value)" }.joined(separator: ", ") }
 }

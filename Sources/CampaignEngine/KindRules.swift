@@ -55,6 +55,23 @@ public struct KindRules: Sendable, Hashable {
     }
 }
 
+/// How a sync's joined and left members read in a plan, a sign and a word each: by default the kind's words
+/// (`+3 tag, -1 untag`); a resource may say otherwise (`-3 untag` for an audience whose rows are untagged, `1
+/// untracked` for rows that leave it without a request).
+public struct MemberWords: Sendable, Hashable {
+    public var addSign: String
+    public var addWord: String
+    public var removeSign: String
+    public var removeWord: String
+
+    public init(addSign: String = "+", addWord: String, removeSign: String = "-", removeWord: String) {
+        self.addSign = addSign
+        self.addWord = addWord
+        self.removeSign = removeSign
+        self.removeWord = removeWord
+    }
+}
+
 /// The pure half of a provider: its name and the rules of each of its kinds.
 public protocol ProviderRules: Sendable {
     /// The provider's name, as resources and state records give it (`clevertap`).

@@ -243,7 +243,14 @@ public struct Planner: Sendable {
         guard let record else {
             let requests = resource.requests(members: members)
             let count = members.values.reduce(0) { $0 + $1.count }
-            return PlanAction(key: key, kind: verb, reason: "new \(resource.kind): \(count) recipients in \(requests.count) request\(requests.count == 1 ? "" : "s")",
+            let inRequests = "in \(requests.count) request\(requests.count == 1 ? "" : "s")"
+            if kindRules.members == .sync {
+                // Said as what happens to them (`+3 tag`, `-3 untag`).
+                let words = resource.memberWords ?? MemberWords(addWord: kindRules.addWord, removeWord: kindRules.removeWord)
+                return PlanAction(key: key, kind: verb, reason: "new \(resource.kind): \(words.addSign)\(count) \(words.addWord)\(Self.firstMembers(members, kindRules.shownMembers)) \(inRequests)",
+                                  requests: requests, desired: resource)
+            }
+            return PlanAction(key: key, kind: verb, reason: "new \(resource.kind): \(count) recipients \(inRequests)",
                               requests: requests, desired: resource)
         }
         if record.hash != resource.hash, kindRules.change != .inPlace {
@@ -274,8 +281,9 @@ public struct Planner: Sendable {
             var requests = (added.isEmpty ? [] : resource.requests(members: added)) + resource.removalRequests(removed)
             // Only the content changed (no member joined or left): its requests for no members.
             if requests.isEmpty, record.hash != resource.hash { requests = resource.requests(members: [:]) }
+            let words = resource.memberWords ?? MemberWords(addWord: kindRules.addWord, removeWord: kindRules.removeWord)
             var action = PlanAction(key: key, kind: .update,
-                                    reason: "+\(addedCount) \(kindRules.addWord)\(Self.firstMembers(added, kindRules.shownMembers)), -\(removedCount) \(kindRules.removeWord)\(Self.firstMembers(removed, kindRules.shownMembers)), \(record.deliveredCount - removedCount) unchanged",
+                                    reason: "\(words.addSign)\(addedCount) \(words.addWord)\(Self.firstMembers(added, kindRules.shownMembers)), \(words.removeSign)\(removedCount) \(words.removeWord)\(Self.firstMembers(removed, kindRules.shownMembers)), \(record.deliveredCount - removedCount) unchanged",
                                     id: record.id, requests: requests, desired: resource)
             action.removals = removed
             return action

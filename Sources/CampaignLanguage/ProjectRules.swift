@@ -61,22 +61,33 @@ public enum ProjectRules {
         return true
     }
 
-    /// Keys used in more than one of `projects` (each a project's campaigns): everything planned in one run shares
-    /// one state, where a key names one campaign. An error at each later use, naming the first.
-    public static func checkKeysAcrossProjects(_ projects: [[Campaign]]) -> [Diagnostic] {
+    /// One resource's key and where it was written (or derived), of any provider.
+    public struct KeyUse: Sendable {
+        public var key: String
+        public var at: SourceLocation
+
+        public init(_ key: String, at: SourceLocation) {
+            self.key = key
+            self.at = at
+        }
+    }
+
+    /// Keys used in more than one of `projects` (each a project's resources, of every provider): everything planned
+    /// in one run shares one state, where a key names one resource. An error at each later use, naming the first.
+    public static func checkKeysAcrossProjects(_ projects: [[KeyUse]]) -> [Diagnostic] {
         guard projects.count > 1 else { return [] }
         var owners: [String: (project: Int, at: SourceLocation)] = [:]
         var diagnostics: [Diagnostic] = []
-        for (index, campaigns) in projects.enumerated() {
-            for campaign in campaigns {
-                if let first = owners[campaign.key] {
+        for (index, uses) in projects.enumerated() {
+            for use in uses {
+                if let first = owners[use.key] {
                     if first.project != index {
                         diagnostics.append(duplicate(
-                            CampaignDiagnosticCode.duplicateKey, what: "campaign key", value: campaign.key, at: campaign.origin.key, first: first.at,
-                            hint: "the projects of one run share a state, where a key names one campaign; give one of them another `key:`"))
+                            CampaignDiagnosticCode.duplicateKey, what: "key", value: use.key, at: use.at, first: first.at,
+                            hint: "the projects of one run share a state, where a key names one resource; give one of them another `key:`"))
                     }
                 } else {
-                    owners[campaign.key] = (index, campaign.origin.key)
+                    owners[use.key] = (index, use.at)
                 }
             }
         }

@@ -16,7 +16,7 @@ struct SandboxCommand: AsyncParsableCommand {
         abstract: "A local CleverTap API look-alike: documented validation, rate limits, a virtual clock and fault injection.",
         discussion: """
             Listens on 127.0.0.1 only. The first line on standard output is `listening on http://127.0.0.1:PORT`.
-            Control endpoints: GET /_sandbox/ledger, GET /_sandbox/stats, POST|DELETE /_sandbox/faults, POST /_sandbox/clock.
+            Control endpoints: GET /_sandbox/ledger (every provider), GET /_sandbox/cleverpush/ledger, GET /_sandbox/stats, POST|DELETE /_sandbox/faults, POST /_sandbox/clock.
             SIGTERM or SIGINT stops it at once, even while requests wait in a delay fault (they are not performed).
             See docs/SANDBOX.md.
             """,
@@ -34,7 +34,7 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Sandbox seconds of lockout after too many concurrent targets/* requests.") var lockout = 600.0
     @Option(help: "Send requests accepted per real second.") var sendRate = 1000
     @Option(help: "Real seconds each targets/* request takes (at most 60).") var targetsLatency = 0.02
-    @Option(help: "Append every accepted create, send and stop to this file as JSON lines.") var ledger: String?
+    @Option(help: "Append every accepted change (CleverTap's creates, sends and stops; CleverPush's syncs, tags, unsubscribes and sends) to this file as JSON lines, each naming its provider.") var ledger: String?
     @Option(help: "Persist state in this file across restarts.") var data: String?
     @Option(help: ArgumentHelp(
         "Arm a fault: ENDPOINT:MODE[:COUNT[:DELAY_SECONDS]], MODE one of fail, commit-then-drop, delay, status-fail, empty-success; delay needs DELAY_SECONDS (at most 3600).",
@@ -53,7 +53,7 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("CleverPush: a custom attribute the channel defines (repeatable; replaces the defaults).", valueName: "name")) var cleverpushAttribute: [String] = []
 
     var cleverPushConfiguration: CleverPushSandboxConfiguration {
-        var configuration = CleverPushSandboxConfiguration(channelID: cleverpushChannel, privateKey: cleverpushKey, rate: cleverpushRate, ledgerPath: ledger.map { $0 + ".cleverpush" })
+        var configuration = CleverPushSandboxConfiguration(channelID: cleverpushChannel, privateKey: cleverpushKey, rate: cleverpushRate)
         if !cleverpushTag.isEmpty { configuration.tags = CleverPushSandboxConfiguration.pairs(cleverpushTag) }
         if !cleverpushAttribute.isEmpty { configuration.customAttributes = cleverpushAttribute }
         return configuration
@@ -105,7 +105,8 @@ struct SandboxCommand: AsyncParsableCommand {
         }
         var logger = Logger(label: "campaign-sandbox")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .warning
-        let pushState = CleverPushSandboxState(configuration: cleverPushConfiguration)
+        // One ledger for both providers: one sequence, one `--ledger` file, one `--data` snapshot of it.
+        let pushState = CleverPushSandboxState(configuration: cleverPushConfiguration, ledger: state.ledger)
         let app = SandboxServer.application(state: state, configuration: configuration, logger: logger, mount: { CleverPushRoutes.mount(on: $0, state: pushState) }) { port in
             FileHandle.standardOutput.write(Data("listening on http://127.0.0.1:\(port)\n".utf8))
         }

@@ -103,21 +103,30 @@ public final class CleverPushClient: Sendable {
         public var emailConfirmationNeeded: Bool
     }
 
-    /// Creates or updates a subscription (with `subscriptionId` in `body`, an update).
-    public func sync(_ body: JSONValue) async throws(CleverPushError) -> Synced {
+    /// Creates or updates a subscription (with `subscriptionId` in `body`, an update). `idempotent`: whether repeating
+    /// it is harmless (an update that mails nothing); otherwise a lost answer or a 5xx is not retried but reported as
+    /// `outcomeUnknown` (a create could make a second subscription, a double opt-in could be mailed twice).
+    public func sync(_ body: JSONValue, idempotent: Bool = true) async throws(CleverPushError) -> Synced {
         let path = CleverPushPaths.sync(channel: channel)
-        let answer = try await call(.POST, path, body: body, idempotent: true)
+        let answer = try await call(.POST, path, body: body, idempotent: idempotent)
         guard let id = answer["id"]?.stringValue ?? answer["_id"]?.stringValue else {
             throw CleverPushError(.invalidResponse, "the sync was answered without a subscription id", path: path)
         }
         return Synced(id: id, emailConfirmationNeeded: answer["emailConfirmationNeeded"]?.boolValue ?? false)
     }
 
-    /// The subscription whose `user_id` attribute is `userID`, if any.
+    /// The id of the subscription whose `user_id` attribute is `userID`, if any.
     public func lookup(userID: String) async throws(CleverPushError) -> String? {
+        guard let found = try await subscription(userID: userID) else { return nil }
+        return found["_id"]?.stringValue ?? found["id"]?.stringValue
+    }
+
+    /// The subscription whose `user_id` attribute is `userID` as CleverPush gives it (`_id`, `emailAddress`,
+    /// `customAttributes`…), if any.
+    public func subscription(userID: String) async throws(CleverPushError) -> JSONValue? {
         do {
             let answer = try await call(.GET, CleverPushPaths.lookup, query: [("channelId", channel), ("attributeId", "user_id"), ("attributeValue", userID)], body: nil, idempotent: true)
-            return answer["subscription"]?["_id"]?.stringValue ?? answer["_id"]?.stringValue ?? answer["id"]?.stringValue
+            return answer["subscription"] ?? answer
         } catch where error.httpStatus == 404 {
             return nil
         }

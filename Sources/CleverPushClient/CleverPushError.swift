@@ -3,6 +3,8 @@ public struct CleverPushError: Error, Sendable, Hashable, CustomStringConvertibl
     public enum Kind: String, Sendable, Hashable {
         /// Missing or invalid settings or credentials; nothing was sent.
         case configuration
+        /// The variable that should hold the private key is not set in this run (code `CP-CONFIG` too); nothing was sent.
+        case missingKey
         /// HTTP 401/403: the private key was refused.
         case unauthorized
         /// The API refused the request (4xx with `{"error": …}`); it did nothing.
@@ -35,7 +37,7 @@ public struct CleverPushError: Error, Sendable, Hashable, CustomStringConvertibl
     /// `CP401`, `CP-API`…
     public var code: String {
         switch kind {
-        case .configuration: "CP-CONFIG"
+        case .configuration, .missingKey: "CP-CONFIG"
         case .unauthorized: "CP401"
         case .apiFailure: "CP-API"
         case .rateLimited: "CP429"

@@ -1,6 +1,10 @@
 /// Every CleverPush API path this project uses, in one table (the client, the sandbox and docs/SANDBOX.md follow
 /// it). Where the product's brief and CleverPush's official SDKs disagree, the SDKs' path is taken: a correction is
 /// one line here.
+///
+/// The SDKs' per-topic calls (`/subscription/topic/add|remove`) are not used: a subscriber row's `topics` column is
+/// sent as the subscription's whole topic list (ids resolved from the channel's topic listing) on the sync, and no
+/// resource keeps one topic on a set of subscriptions, so they would be a second way to do what the sync does.
 public enum CleverPushPaths {
     /// GET: the channel's tags (`{"tags": [{"_id", "name"}]}`).
     public static func tags(channel: String) -> String { "/channel/\(channel)/tags" }
@@ -20,9 +24,6 @@ public enum CleverPushPaths {
     public static let tag = "/subscription/tag"
     /// POST `{channelId, subscriptionId, tagId}` (the SDKs'; the brief says `/subscription/tag/remove`).
     public static let untag = "/subscription/untag"
-    /// POST `{channelId, subscriptionId, topicId}`.
-    public static let topicAdd = "/subscription/topic/add"
-    public static let topicRemove = "/subscription/topic/remove"
     /// POST: send (or schedule) a notification.
     public static let send = "/notification/send"
 }

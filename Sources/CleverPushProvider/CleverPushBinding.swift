@@ -59,7 +59,8 @@ public enum CleverPushBinding {
             let listed = audience.byUserID ? "userIds" : "subscriptionIds"
             return DesiredResource(
                 key: resource.key, name: resource.name, file: file, project: project, provider: CleverPushRules.name, kind: CleverPushRules.tagAudience,
-                hash: hash(identity), members: [kind: audience.members], facts: { [Fact("tag_id", tagID), Fact("mode", mode.rawValue)] },
+                hash: hash(identity), members: [kind: audience.members], memberWords: words(mode),
+                facts: { [Fact("tag_id", tagID), Fact("mode", mode.rawValue)] },
                 removals: { gone in
                     // Only a mirror untags rows that left the file; `add` keeps their tag, `remove` has nothing to undo.
                     gone.keys.sorted().flatMap { goneKind in
@@ -84,6 +85,7 @@ public enum CleverPushBinding {
                 return DesiredResource(
                     key: resource.key, name: resource.name, file: file, project: project, provider: CleverPushRules.name, kind: CleverPushRules.subscribers,
                     hash: hash(settings), members: [subscription: ids],
+                    memberWords: MemberWords(addSign: "-", addWord: "unsubscribe", removeSign: "", removeWord: untracked),
                     removals: { gone in
                         chunks(gone[subscription] ?? []).enumerated().map { ProviderRequest(path: stateOnly, body: body([], "subscriptionIds", $1), batch: $0 + 1, recipients: [subscription: $1], removes: true) }
                     }
@@ -116,6 +118,19 @@ public enum CleverPushBinding {
                                     batch: index + 1, recipients: [row: rows])
                 })
             }
+        }
+    }
+
+    /// What a plan calls rows that leave a file without any request (their record goes; nothing changes at CleverPush).
+    public static let untracked = "untracked"
+
+    /// How a tag audience's changes read: a mirror tags and untags; `add` tags, and rows that leave keep their tag;
+    /// `remove` untags, and rows that leave are only forgotten.
+    static func words(_ mode: CleverPushTagAudience.Mode) -> MemberWords? {
+        switch mode {
+        case .mirror: nil
+        case .add: MemberWords(addWord: "tag", removeSign: "", removeWord: untracked)
+        case .remove: MemberWords(addSign: "-", addWord: "untag", removeSign: "", removeWord: untracked)
         }
     }
 

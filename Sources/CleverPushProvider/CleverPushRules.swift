@@ -1,7 +1,8 @@
 import CampaignEngine
 
 /// CleverPush's kinds: notifications (sent once, refused once created), tag audiences (one tag kept on a set of
-/// subscriptions: tag and untag member by member) and subscriber syncs (rows kept in step, changed rows only).
+/// subscriptions: tag and untag member by member) and subscriber syncs (rows kept in step, changed rows only; a
+/// batch in flight is reconciled row by row, never resent blindly).
 public struct CleverPushRules: ProviderRules {
     /// The provider's name and its kinds, as resources and state records give them.
     public static let name = "cleverpush"
@@ -17,7 +18,9 @@ public struct CleverPushRules: ProviderRules {
         switch kind {
         case Self.notification: KindRules(change: .refusedOnceCreated)
         case Self.tagAudience: Self.shown(KindRules(change: .inPlace, syncing: .update, addWord: "tag", removeWord: "untag", retriesUnknownDelivery: true))
-        case Self.subscribers: Self.shown(KindRules(change: .inPlace, syncing: .update, addWord: "sync", removeWord: "drop", retriesUnknownDelivery: true))
+        // A subscriber batch of unknown outcome is not simply sent again (a row may have mailed a double opt-in):
+        // `campaign reconcile` looks its rows up.
+        case Self.subscribers: Self.shown(KindRules(change: .inPlace, syncing: .update, addWord: "sync", removeWord: "drop", retriesUnknownDelivery: false))
         default: nil
         }
     }

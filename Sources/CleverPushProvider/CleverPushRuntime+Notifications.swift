@@ -25,18 +25,32 @@ extension CleverPushRuntime {
             case "topic": listed = try await client.topics()
             default: listed = try await client.segments()
             }
-            var ids: [JSONValue] = []
-            for name in names {
-                guard let found = listed.first(where: { $0.name == name }) else {
-                    let close = listed.map(\.name).filter { Self.isClose($0, name) }.prefix(3)
-                    let known = close.isEmpty ? "the channel's \(what)s: " + listed.map(\.name).prefix(10).joined(separator: ", ") : "close matches: " + close.joined(separator: ", ")
-                    return "no \(what) named `\(name)` in the channel (\(known))"
-                }
-                ids.append(.string(found.id))
+            switch Self.ids(of: names, in: listed, what: what) {
+            case .success(let ids): fields[index] = (idsField, .array(ids.map { .string($0) }))
+            case .failure(let unknown): return unknown.message
             }
-            fields[index] = (idsField, .array(ids))
         }
         return nil
+    }
+
+    /// A name the channel's listing does not have, said with its close matches.
+    struct UnknownName: Error {
+        var message: String
+    }
+
+    /// The ids of `names` in a channel's listing of `what`s (`tag`, `topic`, `segment`), or the first name it does
+    /// not have, with its close matches.
+    static func ids(of names: [String], in listed: [(id: String, name: String)], what: String) -> Result<[String], UnknownName> {
+        var ids: [String] = []
+        for name in names {
+            guard let found = listed.first(where: { $0.name == name }) else {
+                let close = listed.map(\.name).filter { isClose($0, name) }.prefix(3)
+                let known = close.isEmpty ? "the channel's \(what)s: " + listed.map(\.name).prefix(10).joined(separator: ", ") : "close matches: " + close.joined(separator: ", ")
+                return .failure(UnknownName(message: "no \(what) named `\(name)` in the channel (\(known))"))
+            }
+            ids.append(found.id)
+        }
+        return .success(ids)
     }
 
     /// Names resolved to ids, user ids looked up, then the send (in parts of 50,000 subscription ids).

@@ -6,47 +6,78 @@ import JSON
 
 /// Tag and subscriber rows: one call per row, concurrently, each row's failure its own.
 extension CleverPushRuntime {
+    /// What became of one row.
+    enum RowResult: Sendable {
+        /// Done; a sync that answered `emailConfirmationNeeded`, and a user id's subscription looked up on the way.
+        case done(confirmed: Bool, learned: (userID: String, subscription: String)?)
+        /// Certainly not done (refused, or never sent).
+        case failed(CleverPushError)
+        /// May or may not have been done (a sync whose answer was lost): never repeated blindly.
+        case unknown(CleverPushError)
+    }
+
     /// One call per member of `request`, at most the client's concurrency at once; each member's failure is its own.
+    /// A row of unknown outcome makes the whole batch's outcome unknown (its intent stays, and `campaign reconcile`
+    /// looks its rows up).
     func deliver(_ request: ProviderRequest, record: StateRecord?) async -> StepOutcome {
         guard let (kind, members) = request.recipients.first else { return .done(id: nil, facts: []) }
         let rows = request.body["rows"]?.arrayValue
         let tagID = request.body["tagId"]?.stringValue
         let path = request.path
         let client = self.client
-        let workers = max(1, min(client.configuration.concurrency, members.count))
-        let results = await withTaskGroup(of: [(Int, CleverPushError?, Bool)].self) { group in
-            let next = Counter()
-            for _ in 0..<workers {
-                group.addTask {
-                    var done: [(Int, CleverPushError?, Bool)] = []
-                    while let index = await next.take(below: members.count) {
-                        do {
-                            let confirm = try await Self.row(members[index], kind: kind, body: rows.flatMap { index < $0.count ? $0[index] : nil }, path: path, tagID: tagID, client: client)
-                            done.append((index, nil, confirm))
-                        } catch {
-                            done.append((index, (error as? CleverPushError) ?? CleverPushError(.unreachable, "the call failed"), false))
-                        }
-                    }
-                    return done
+        let cache = SubscriptionCache(record)
+        // A `topics` column names topics: their ids come from the channel's listing, read once per batch.
+        var topics: [(id: String, name: String)] = []
+        if rows?.contains(where: { $0["topics"] != nil }) == true {
+            do { topics = try await client.topics() } catch { return .failed(Self.failure(error), neverSent: true) }
+        }
+        let listedTopics = topics
+        let results = await Self.concurrently(members.count, workers: client.configuration.concurrency) { index -> RowResult in
+            let member = members[index]
+            do {
+                switch path {
+                case CleverPushPaths.tag, CleverPushPaths.untag:
+                    let learned = try await Self.tag(member, kind: kind, tagID: tagID ?? "", remove: path == CleverPushPaths.untag, cache: cache, client: client)
+                    return .done(confirmed: false, learned: learned)
+                case CleverPushPaths.unsubscribe:
+                    try await client.unsubscribe(member)
+                    return .done(confirmed: false, learned: nil)
+                default:
+                    let body = rows.flatMap { index < $0.count ? $0[index] : nil }
+                    return .done(confirmed: try await Self.sync(member, body: body, topics: listedTopics, client: client), learned: nil)
                 }
+            } catch let error as CleverPushError {
+                return error.kind == .outcomeUnknown ? .unknown(error) : .failed(error)
+            } catch {
+                return .failed(CleverPushError(.unreachable, "the call failed"))
             }
-            var all: [(Int, CleverPushError?, Bool)] = []
-            for await part in group { all += part }
-            return all.sorted { $0.0 < $1.0 }
         }
         var failures: [(Int, CleverPushError)] = []
+        var unknown: [(Int, CleverPushError)] = []
         var confirmations = 0
-        for (index, error, confirmed) in results {
-            if let error { failures.append((index, error)) }
-            if confirmed { confirmations += 1 }
+        var learned: [String: String] = [:]
+        for (index, result) in results.enumerated() {
+            switch result {
+            case .done(let confirmed, let found):
+                if confirmed { confirmations += 1 }
+                if let found { learned[found.userID] = found.subscription }
+            case .failed(let error): failures.append((index, error))
+            case .unknown(let error): unknown.append((index, error))
+            }
+        }
+        if let (_, first) = unknown.first {
+            let shown = unknown.prefix(5).map { Self.shown(members[$0.0]) }.joined(separator: ", ") + (unknown.count > 5 ? ", …" : "")
+            return .unknown(ProviderFailure(
+                code: first.code, message: "\(unknown.count) row\(unknown.count == 1 ? "" : "s") of unknown outcome (\(shown)): \(first.description); `campaign reconcile` looks them up"))
         }
         var facts: [Fact] = []
         if confirmations > 0 {
             let before = Int(record?.facts[fact: "email_confirmation_needed"] ?? "0") ?? 0
             facts.append(Fact("email_confirmation_needed", String(before + confirmations)))
         }
-        let id = tagID
-        if failures.isEmpty { return .done(id: id, facts: facts) }
+        if !learned.isEmpty { facts.append(cache.adding(learned)) }
+        // No id: a tag audience is not a resource at CleverPush (several may keep one tag), the tag id is a fact.
+        if failures.isEmpty { return .done(id: nil, facts: facts) }
         if failures.count == members.count, let first = failures.first?.1, Self.isGlobal(first) {
             return .failed(Self.failure(first), neverSent: true)
         }
@@ -54,7 +85,27 @@ extension CleverPushRuntime {
         let succeeded = members.indices.filter { !failed.contains($0) }.map { members[$0] }
         return .partial(
             succeeded: succeeded.isEmpty ? [:] : [kind: succeeded],
-            failures: failures.map { MemberFailure(kind: kind, member: Self.shown(members[$0.0]), failure: Self.failure($0.1)) })
+            failures: failures.map { MemberFailure(kind: kind, member: Self.shown(members[$0.0]), failure: Self.failure($0.1)) },
+            facts: facts)
+    }
+
+    /// `work(i)` for every i in 0..<count, at most `workers` at once; the results in order.
+    static func concurrently<T: Sendable>(_ count: Int, workers: Int, _ work: @escaping @Sendable (Int) async -> T) async -> [T] {
+        let workers = max(1, min(workers, count))
+        let done = await withTaskGroup(of: [(Int, T)].self) { group in
+            let next = Counter()
+            for _ in 0..<workers {
+                group.addTask {
+                    var done: [(Int, T)] = []
+                    while let index = await next.take(below: count) { done.append((index, await work(index))) }
+                    return done
+                }
+            }
+            var all: [(Int, T)] = []
+            for await part in group { all += part }
+            return all
+        }
+        return done.sorted { $0.0 < $1.0 }.map(\.1)
     }
 
     /// A subscriber row's member is `id #hash`: shown as its id.
@@ -63,29 +114,70 @@ extension CleverPushRuntime {
         return String(member[..<range.lowerBound])
     }
 
-    /// One row's call(s); true when a sync answered `emailConfirmationNeeded`.
-    static func row(_ member: String, kind: String, body: JSONValue?, path: String, tagID: String?, client: CleverPushClient) async throws(CleverPushError) -> Bool {
-        switch path {
-        case CleverPushPaths.tag, CleverPushPaths.untag:
-            var subscriptionID = member
-            if kind == CleverPushBinding.user {
-                // A user id: its subscription looked up first (not cached: looked up again at every tag or untag).
-                guard let found = try await client.lookup(userID: member) else {
-                    throw CleverPushError(.apiFailure, "no subscription has the user_id `\(member)`", httpStatus: 404, path: CleverPushPaths.lookup)
-                }
-                subscriptionID = found
-            }
-            try await client.tag(subscriptionID, tagID: tagID ?? "", remove: path == CleverPushPaths.untag)
-            return false
-        case CleverPushPaths.unsubscribe:
-            try await client.unsubscribe(member)
-            return false
-        default:
-            // A sync: the subscription is looked up by its user id first, so a rerun updates it instead of making another.
-            guard case .object(var fields)? = body else { throw CleverPushError(.configuration, "no row body for a sync") }
-            if let existing = try await client.lookup(userID: shown(member)) { fields.insert(("subscriptionId", .string(existing)), at: 0) }
-            return try await client.sync(.object(fields)).emailConfirmationNeeded
+    /// The error for a user id without a subscription (a row's failure; nothing is cached for it).
+    static func noSubscription(_ userID: String) -> CleverPushError {
+        CleverPushError(.apiFailure, "no subscription has the user_id `\(userID)`", httpStatus: 404, path: CleverPushPaths.lookup)
+    }
+
+    /// Tags or untags one member. A user id's subscription comes from the cache in state, or is looked up once (and
+    /// returned, to be cached); a cached subscription the channel no longer has is looked up again.
+    static func tag(_ member: String, kind: String, tagID: String, remove: Bool, cache: SubscriptionCache, client: CleverPushClient) async throws(CleverPushError) -> (userID: String, subscription: String)? {
+        guard kind == CleverPushBinding.user else {
+            try await client.tag(member, tagID: tagID, remove: remove)
+            return nil
         }
+        if let known = cache[member] {
+            do {
+                try await client.tag(known, tagID: tagID, remove: remove)
+                return nil
+            } catch where error.httpStatus == 404 && error.path == (remove ? CleverPushPaths.untag : CleverPushPaths.tag) {
+                // Gone since it was cached: looked up again below.
+            }
+        }
+        guard let found = try await client.lookup(userID: member) else { throw noSubscription(member) }
+        try await client.tag(found, tagID: tagID, remove: remove)
+        return (member, found)
+    }
+
+    /// Syncs one subscriber row: its topic names as ids, its subscription looked up by user id first (so a rerun
+    /// updates it instead of making another). True when CleverPush answered `emailConfirmationNeeded`.
+    static func sync(_ member: String, body: JSONValue?, topics: [(id: String, name: String)], client: CleverPushClient) async throws(CleverPushError) -> Bool {
+        guard case .object(var fields)? = body else { throw CleverPushError(.configuration, "no row body for a sync") }
+        if let index = fields.firstIndex(where: { $0.0 == "topics" }) {
+            switch ids(of: fields[index].1.arrayValue?.compactMap(\.stringValue) ?? [], in: topics, what: "topic") {
+            case .success(let ids): fields[index] = ("topics", .array(ids.map { .string($0) }))
+            case .failure(let unknown): throw CleverPushError(.apiFailure, unknown.message + "; the row was not sent")
+            }
+        }
+        let existing = try await client.lookup(userID: shown(member))
+        if let existing { fields.insert(("subscriptionId", .string(existing)), at: 0) }
+        // A create, or a sync that may mail a double opt-in, is never repeated blindly: a lost answer leaves it unknown.
+        let idempotent = existing != nil && !fields.contains { $0.0 == "emailOptInFormId" }
+        return try await client.sync(.object(fields), idempotent: idempotent).emailConfirmationNeeded
+    }
+}
+
+/// The user id → subscription id look-ups of a tag audience, kept in its record as one internal fact (a JSON object),
+/// so that a user id is looked up once, not at every apply. Only look-ups that found a subscription are kept.
+struct SubscriptionCache: Sendable {
+    /// The fact's name (internal: never shown in summaries).
+    static let fact = "_subscriptions_by_user_id"
+    private let known: [String: String]
+
+    init(_ record: StateRecord?) {
+        var known: [String: String] = [:]
+        if let text = record?.facts[fact: Self.fact], let object = try? JSONParser().parse(Array(text.utf8)).objectValue {
+            for (user, id) in object { if let id = id.stringValue { known[user] = id } }
+        }
+        self.known = known
+    }
+
+    subscript(userID: String) -> String? { known[userID] }
+
+    /// The fact with `learned` added (sorted by user id: the same look-ups make the same text).
+    func adding(_ learned: [String: String]) -> Fact {
+        let all = known.merging(learned) { $1 }
+        return Fact(Self.fact, JSONWriter(indent: nil).string(.object(all.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })))
     }
 }
 

@@ -85,18 +85,35 @@ public enum CleverPushRoutes {
         case .reject(let status, let error, let retryAfter):
             return json(status, .object([("error", .string(error))]), retryAfter: retryAfter)
         case .act(let dropAfter):
-            var body = JSONValue.object([])
-            if request.method == .post {
-                let bytes = Array(buffer: try await request.collectBody(upTo: 32 << 20))
-                guard let parsed = try? JSONParser().parse(bytes) else { return json(400, .object([("error", .string("Invalid JSON body"))])) }
-                body = parsed
+            // Counted in flight until its answer is made (before the client can see it, so a client's next request
+            // never overlaps the count of the last).
+            await state.enter()
+            do {
+                let response = try await perform(&request, state: state, dropAfter: dropAfter, act: act)
+                await state.leave()
+                return response
+            } catch {
+                await state.leave()
+                throw error
             }
-            let answer = await act(body)
-            if dropAfter {
-                return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(contentLength: 64) { _ in throw Dropped() })
-            }
-            return json(answer.status, answer.body)
         }
+    }
+
+    /// After the optional latency: the body parsed, `act`, and its answer (or a connection that dies after acting).
+    static func perform(_ request: inout Request, state: CleverPushSandboxState, dropAfter: Bool, act: @Sendable (JSONValue) async -> (status: Int, body: JSONValue)) async throws -> Response {
+        let latency = state.configuration.latency
+        if latency > 0 { try await Task.sleep(for: .milliseconds(Int64(min(latency, 60) * 1000))) }
+        var body = JSONValue.object([])
+        if request.method == .post {
+            let bytes = Array(buffer: try await request.collectBody(upTo: 32 << 20))
+            guard let parsed = try? JSONParser().parse(bytes) else { return json(400, .object([("error", .string("Invalid JSON body"))])) }
+            body = parsed
+        }
+        let answer = await act(body)
+        if dropAfter {
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(contentLength: 64) { _ in throw Dropped() })
+        }
+        return json(answer.status, answer.body)
     }
 
     struct Dropped: Error {}

@@ -12,7 +12,10 @@ public struct CleverPushSandboxConfiguration: Sendable {
     public var customAttributes: [String]
     /// Requests accepted per second (a sliding second); one more is answered 429 with `Retry-After`.
     public var rate: Int
-    /// Append every accepted change to this file as JSON lines (the same file as CleverTap's ledger may be given).
+    /// Real seconds each accepted request takes before it acts (0: none; for measuring a client's concurrency).
+    public var latency: Double = 0
+    /// Append every accepted change to this file as JSON lines, when the state makes a ledger of its own (in
+    /// `campaign-sandbox` it shares CleverTap's, and `--ledger` names the one file).
     public var ledgerPath: String?
 
     public init(

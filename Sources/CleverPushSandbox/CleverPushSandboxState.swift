@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import SandboxLedger
 
 /// The CleverPush half of the sandbox: subscriptions, tags, notifications, a ledger, a rate limit and faults.
 public actor CleverPushSandboxState {
@@ -12,6 +13,8 @@ public actor CleverPushSandboxState {
         var attributes: [String: String] = [:]
         var email: String?
         var phone: String?
+        var country: String?
+        var language: String?
         var unsubscribed = false
     }
 
@@ -34,7 +37,10 @@ public actor CleverPushSandboxState {
     private var subscriptions: [String: Subscription] = [:]
     private var byUserID: [String: String] = [:]
     private var notifications: [JSONValue] = []
-    private var ledger: [JSONValue] = []
+    /// The sandbox's ledger, shared with the other providers' halves (CleverPush's entries: `"provider": "cleverpush"`).
+    public nonisolated let ledger: SandboxLedger
+    /// What CleverPush's ledger entries say they are.
+    public static let provider = "cleverpush"
     private var faults: [Fault] = []
     /// Subscription ids answered 404, as if they did not exist (for per-row failures).
     private var refused: Set<String> = []
@@ -42,16 +48,15 @@ public actor CleverPushSandboxState {
     private var arrivalStart = 0
     private var counts: [String: Int] = [:]
     private var rateLimited = 0
+    private var inFlight = 0
+    private var peakInFlight = 0
     private var nextID = 1
-    private var ledgerFile: FileHandle?
 
-    public init(configuration: CleverPushSandboxConfiguration) {
+    /// The channel `configuration` describes; its accepted changes go to `ledger` (the sandbox's, shared with
+    /// CleverTap's half; by default one of its own, appending to ``CleverPushSandboxConfiguration/ledgerPath``).
+    public init(configuration: CleverPushSandboxConfiguration, ledger: SandboxLedger? = nil) {
         self.configuration = configuration
-        if let path = configuration.ledgerPath {
-            if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
-            ledgerFile = FileHandle(forWritingAtPath: path)
-            _ = try? ledgerFile?.seekToEnd()
-        }
+        self.ledger = ledger ?? SandboxLedger(path: configuration.ledgerPath)
     }
 
     /// What the front does with a request before acting: refuse it (auth, rate, fault), or act.
@@ -89,6 +94,14 @@ public actor CleverPushSandboxState {
         return .act(dropAfter: false)
     }
 
+    /// A request starts acting (``leave()`` when it is answered): counts the most in flight at once.
+    func enter() {
+        inFlight += 1
+        peakInFlight = max(peakInFlight, inFlight)
+    }
+
+    func leave() { inFlight -= 1 }
+
     public func addFault(_ fault: Fault) { faults.append(fault) }
     public func clearFaults() { faults = [] }
     public func refuse(_ ids: [String]) { refused.formUnion(ids) }
@@ -104,9 +117,7 @@ public actor CleverPushSandboxState {
     }
 
     func record(_ entry: [(String, JSONValue)]) {
-        let line = JSONValue.object([("provider", .string("cleverpush"))] + entry)
-        ledger.append(line)
-        if let ledgerFile { try? ledgerFile.write(contentsOf: JSONWriter(indent: nil).bytes(line) + [UInt8(ascii: "\n")]) }
+        ledger.append(provider: Self.provider, fields: [("time", .string(Date().formatted(.iso8601)))] + entry)
     }
 
     func newID(_ prefix: String) -> String {
@@ -150,7 +161,8 @@ public actor CleverPushSandboxState {
             guard configuration.customAttributes.contains(name) else { return Self.error(400, "Custom attribute '\(name)' does not exist in this channel") }
             attributes[name] = value.stringValue ?? ""
         }
-        for topic in body["topics"]?.arrayValue ?? [] where !configuration.topics.contains(where: { $0.id == topic.stringValue || $0.name == topic.stringValue }) {
+        // Topics by id, as the API takes them (a name is refused, so a client sending names is caught).
+        for topic in body["topics"]?.arrayValue ?? [] where !configuration.topics.contains(where: { $0.id == topic.stringValue }) {
             return Self.error(400, "Topic '\(topic.stringValue ?? "?")' does not exist in this channel")
         }
         let email = body["emailAddress"]?.stringValue
@@ -170,6 +182,8 @@ public actor CleverPushSandboxState {
         if let email { subscription.email = email }
         if let phone { subscription.phone = phone }
         if let topics = body["topics"]?.arrayValue { subscription.topics = topics.compactMap(\.stringValue) }
+        if let country = body["country"]?.stringValue { subscription.country = country }
+        if let language = body["language"]?.stringValue { subscription.language = language }
         subscription.unsubscribed = false
         subscriptions[subscription.id] = subscription
         if let user = subscription.attributes["user_id"] { byUserID[user] = subscription.id }
@@ -181,8 +195,16 @@ public actor CleverPushSandboxState {
         guard channelMatches(channel) else { return Self.error(404, "Channel not found") }
         guard attribute == "user_id", let value else { return Self.error(400, "attributeId and attributeValue are required") }
         guard let id = byUserID[value], let subscription = subscriptions[id] else { return Self.error(404, "Subscription not found") }
-        return (200, .object([("_id", .string(subscription.id)), ("tags", .array(subscription.tags.sorted().map { .string($0) })),
-                              ("unsubscribed", .bool(subscription.unsubscribed))]))
+        var fields: [(String, JSONValue)] = [("_id", .string(subscription.id))]
+        if let email = subscription.email { fields.append(("emailAddress", .string(email))) }
+        if let phone = subscription.phone { fields.append(("phoneNumber", .string(phone))) }
+        if let country = subscription.country { fields.append(("country", .string(country))) }
+        if let language = subscription.language { fields.append(("language", .string(language))) }
+        fields.append(("topics", .array(subscription.topics.map { .string($0) })))
+        fields.append(("tags", .array(subscription.tags.sorted().map { .string($0) })))
+        fields.append(("customAttributes", .object(subscription.attributes.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })))
+        fields.append(("unsubscribed", .bool(subscription.unsubscribed)))
+        return (200, .object(fields))
     }
 
     func unsubscribe(body: JSONValue) -> Answer {
@@ -230,12 +252,14 @@ public actor CleverPushSandboxState {
 
     // MARK: control
 
-    public func ledgerJSON() -> JSONValue { .array(ledger) }
+    /// CleverPush's entries of the sandbox's ledger, in order (`GET /_sandbox/cleverpush/ledger`).
+    public func ledgerJSON() -> JSONValue { .array(ledger.entries(provider: Self.provider)) }
 
     public func statsJSON() -> JSONValue {
         .object([
             ("requests", .object(counts.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })),
             ("rate_limited", .int(rateLimited)),
+            ("peak_in_flight", .int(peakInFlight)),
             ("subscriptions", .int(subscriptions.count)),
             ("notifications", .int(notifications.count)),
         ])
@@ -246,5 +270,5 @@ public actor CleverPushSandboxState {
     /// How many notifications were sent with `title`.
     public func sends(title: String) -> Int { notifications.filter { $0["title"]?.stringValue == title }.count }
     /// Ledger lines whose action is `action`.
-    public func ledgerCount(_ action: String) -> Int { ledger.filter { $0["action"]?.stringValue == action }.count }
+    public func ledgerCount(_ action: String) -> Int { ledger.entries(provider: Self.provider).filter { $0["action"]?.stringValue == action }.count }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import SandboxLedger
 
 /// A sandbox started in this process (for tests and benchmarks): its port, its state, and how to stop it.
 public final class RunningSandbox: Sendable {
@@ -18,11 +19,12 @@ public final class RunningSandbox: Sendable {
     }
 
     /// Starts a sandbox on a free loopback port (unless `configuration.port` names one), with the routes `mount` adds
-    /// (another provider's), and waits until it listens.
+    /// (another provider's, recording into the same `ledger`), and waits until it listens.
     public static func start(
-        _ configuration: SandboxConfiguration = SandboxConfiguration(), logLevel: Logger.Level = .critical, mount: (Router<BasicRequestContext>) -> Void = { _ in }
+        _ configuration: SandboxConfiguration = SandboxConfiguration(), logLevel: Logger.Level = .critical, ledger: SandboxLedger? = nil,
+        mount: (Router<BasicRequestContext>) -> Void = { _ in }
     ) async throws -> RunningSandbox {
-        let state = try SandboxState(configuration: configuration)
+        let state = try SandboxState(configuration: configuration, ledger: ledger)
         var logger = Logger(label: "campaign-sandbox")
         logger.logLevel = logLevel
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)

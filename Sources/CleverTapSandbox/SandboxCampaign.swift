@@ -49,23 +49,3 @@ struct SandboxCampaign: Sendable {
         return hash
     }
 }
-
-/// One accepted create, send or stop.
-struct LedgerEntry: Sendable {
-    var sequence: Int
-    var time: Date
-    var endpoint: String
-    var body: JSONValue
-    var id: Int?
-
-    var json: JSONValue {
-        var members: [(String, JSONValue)] = [
-            ("seq", .int(sequence)),
-            ("time", .string(time.formatted(.iso8601))),
-            ("endpoint", .string(endpoint)),
-        ]
-        if let id { members.append(("id", .int(id))) }
-        members.append(("body", body))
-        return .object(members)
-    }
-}

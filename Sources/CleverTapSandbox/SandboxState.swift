@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import SandboxLedger
 
 /// The sandbox's account: campaigns, ledger, rate-limit counters and armed faults. An actor, so every request sees
 /// a consistent state; waiting (latency, delays) happens outside it so concurrency is real.
@@ -8,7 +9,11 @@ public actor SandboxState {
     private var clock: SandboxClock
     private let wallClock: WallClock
     private var campaigns: [Int: SandboxCampaign] = [:]
-    private var ledger: [LedgerEntry] = []
+    /// The ledger, shared with the other providers' halves of the sandbox (CleverTap's entries: `"provider":
+    /// "clevertap"`).
+    public nonisolated let ledger: SandboxLedger
+    /// What CleverTap's ledger entries say they are.
+    public static let provider = "clevertap"
     private var nextID: Int
     private var faults: [String: [FaultRule]] = [:]
     /// The custom control groups and providers requests may name (made once: sends run at 1000/s).
@@ -28,8 +33,11 @@ public actor SandboxState {
     /// Most `targets/*` requests seen in flight at once.
     public private(set) var peakTargetsInFlight = 0
 
-    public init(configuration: SandboxConfiguration) throws {
+    /// The account `configuration` describes; its accepted changes go to `ledger` (by default a ledger of its own,
+    /// appending to ``SandboxConfiguration/ledgerPath``).
+    public init(configuration: SandboxConfiguration, ledger: SandboxLedger? = nil) throws {
         try configuration.validate()
+        self.ledger = ledger ?? SandboxLedger(path: configuration.ledgerPath)
         guard let wallClock = WallClock(identifier: configuration.timezone) else {
             throw SandboxError("unknown time zone \(configuration.timezone)")
         }
@@ -44,7 +52,7 @@ public actor SandboxState {
             let snapshot = try Self.loadSnapshot(from: path)
             nextID = max(nextID, snapshot.nextID)
             campaigns = snapshot.campaigns
-            ledger = snapshot.ledger
+            self.ledger.restore(snapshot.ledger, provider: Self.provider)
         }
     }
 
@@ -245,20 +253,24 @@ public actor SandboxState {
     // MARK: ledger and persistence
 
     private func record(_ endpoint: String, _ body: JSONValue, id: Int?, at time: Date) {
-        let entry = LedgerEntry(sequence: ledger.count + 1, time: time, endpoint: endpoint, body: body, id: id)
-        ledger.append(entry)
-        if let path = configuration.ledgerPath { appendLine(entry.json.compactText, to: path) }
+        var fields: [(String, JSONValue)] = [("time", .string(time.formatted(.iso8601))), ("endpoint", .string(endpoint))]
+        if let id { fields.append(("id", .int(id))) }
+        fields.append(("body", body))
+        ledger.append(provider: Self.provider, fields: fields)
         if let path = configuration.dataPath { save(to: path) }
     }
 
-    /// Every accepted create, send and stop, in order.
+    /// Every accepted change of every provider, in order (`{"entries": [{"seq", "provider", …}]}`); CleverTap's
+    /// entries are its accepted creates, sends and stops (`seq`, `provider`, `time`, `endpoint`, `id`, `body`).
     public func ledgerJSON() -> JSONValue {
-        .object([("entries", .array(ledger.map(\.json)))])
+        .object([("entries", .array(ledger.entries()))])
     }
 
-    /// Counts of ledger entries by endpoint.
+    /// Counts of CleverTap's ledger entries by endpoint.
     public func ledgerCounts() -> [String: Int] {
-        ledger.reduce(into: [:]) { $0[$1.endpoint, default: 0] += 1 }
+        ledger.entries(provider: Self.provider).reduce(into: [:]) { counts, entry in
+            if let endpoint = entry["endpoint"]?.stringValue { counts[endpoint, default: 0] += 1 }
+        }
     }
 
     /// Arms a fault; throws if it could never fire as meant (see ``FaultRule/problem``).
@@ -292,14 +304,6 @@ public actor SandboxState {
         ])
     }
 
-    private nonisolated func appendLine(_ line: String, to path: String) {
-        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
-        guard let handle = FileHandle(forWritingAtPath: path) else { return }
-        defer { try? handle.close() }
-        _ = try? handle.seekToEnd()
-        try? handle.write(contentsOf: Data((line + "\n").utf8))
-    }
-
     private func save(to path: String) {
         let snapshot = JSONValue.object([
             ("next_id", .int(nextID)),
@@ -314,7 +318,7 @@ public actor SandboxState {
                     ("scheduled_on", .int(c.scheduledOn)),
                 ])
             })),
-            ("ledger", .array(ledger.map(\.json))),
+            ("ledger", .array(ledger.entries())),
         ])
         let temporary = path + ".tmp"
         do {
@@ -326,10 +330,10 @@ public actor SandboxState {
         }
     }
 
-    private static func loadSnapshot(from path: String) throws -> (nextID: Int, campaigns: [Int: SandboxCampaign], ledger: [LedgerEntry]) {
+    private static func loadSnapshot(from path: String) throws -> (nextID: Int, campaigns: [Int: SandboxCampaign], ledger: [JSONValue]) {
         var campaigns: [Int: SandboxCampaign] = [:]
-        var ledger: [LedgerEntry] = []
-        guard let data = FileManager.default.contents(atPath: path) else { return (0, campaigns, ledger) }
+        let ledger: [JSONValue]
+        guard let data = FileManager.default.contents(atPath: path) else { return (0, campaigns, []) }
         let snapshot = try JSONParser().parse([UInt8](data))
         let nextID = snapshot["next_id"]?.intValue ?? 0
         for item in snapshot["campaigns"]?.arrayValue ?? [] {
@@ -342,12 +346,7 @@ public actor SandboxState {
                 estimates: (item["estimates"]?.objectValue ?? []).map { ($0.0, $0.1.intValue ?? 0) },
                 scheduledOn: item["scheduled_on"]?.intValue ?? 0)
         }
-        for item in snapshot["ledger"]?.arrayValue ?? [] {
-            let time = item["time"]?.stringValue.flatMap { try? Date($0, strategy: .iso8601) } ?? Date()
-            ledger.append(LedgerEntry(
-                sequence: item["seq"]?.intValue ?? ledger.count + 1, time: time, endpoint: item["endpoint"]?.stringValue ?? "",
-                body: item["body"] ?? .null, id: item["id"]?.intValue))
-        }
+        ledger = snapshot["ledger"]?.arrayValue ?? []
         return (nextID, campaigns, ledger)
     }
 }

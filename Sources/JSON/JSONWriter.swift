@@ -51,12 +51,21 @@ public struct JSONWriter: Sendable {
         return out
     }
 
-    /// The end of the document started by ``objectWithArrayHead(key:isEmpty:)``, without a trailing newline.
-    public func objectWithArrayTail(isEmpty: Bool) -> [UInt8] {
+    /// The end of the document started by ``objectWithArrayHead(key:isEmpty:)``, without a trailing newline; `then`:
+    /// the document's further members, after the array.
+    public func objectWithArrayTail(isEmpty: Bool, then members: [(String, JSONValue)] = []) -> [UInt8] {
         var out: [UInt8] = []
         if !isEmpty {
             newline(1, into: &out)
             out.append(UInt8(ascii: "]"))
+        }
+        for (key, value) in members {
+            out.append(UInt8(ascii: ","))
+            newline(1, into: &out)
+            JSONWriter.appendQuoted(key, into: &out)
+            out.append(UInt8(ascii: ":"))
+            if indent != nil { out.append(0x20) }
+            write(value, level: 1, into: &out)
         }
         newline(0, into: &out)
         out.append(UInt8(ascii: "}"))

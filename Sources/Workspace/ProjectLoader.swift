@@ -212,14 +212,20 @@ public enum ProjectLoader {
             project.cleverPush = cleverPush
             result.projects.append(project)
         }
-        // Keys are unique across the projects of a run (they share its state); a campaign whose key another project
-        // uses is not valid either.
-        let acrossProjects = ProjectRules.checkKeysAcrossProjects(result.projects.map(\.campaigns))
+        // Keys are unique across the projects of a run (they share its state), whatever the provider; a resource whose
+        // key another project uses is not valid either.
+        let acrossProjects = ProjectRules.checkKeysAcrossProjects(result.projects.map { project in
+            project.campaigns.map { ProjectRules.KeyUse($0.key, at: $0.origin.key) } + project.cleverPush.map { ProjectRules.KeyUse($0.key, at: $0.keyLocation) }
+        })
         if !acrossProjects.isEmpty {
             result.diagnostics += acrossProjects
             let conflicted = Set(acrossProjects.flatMap { diagnostic -> [SourceLocation] in [diagnostic.location].compactMap { $0 } + diagnostic.related.map(\.location) })
-            for index in result.projects.indices { result.projects[index].campaigns.removeAll { conflicted.contains($0.origin.key) } }
+            for index in result.projects.indices {
+                result.projects[index].campaigns.removeAll { conflicted.contains($0.origin.key) }
+                result.projects[index].cleverPush.removeAll { conflicted.contains($0.keyLocation) }
+            }
             result.campaigns.removeAll { conflicted.contains($0.origin.key) }
+            result.cleverPush.removeAll { conflicted.contains($0.keyLocation) }
             for diagnostic in acrossProjects {
                 for location in [diagnostic.location].compactMap({ $0 }) + diagnostic.related.map(\.location) where !result.sourcesHas(location.file) {
                     if case .success(let bytes) = FileReader.read(location.file, limit: limits.maxFileSize) {

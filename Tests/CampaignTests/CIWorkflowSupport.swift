@@ -2,6 +2,7 @@ import CleverPushSandbox
 import CleverTapSandbox
 import Foundation
 import JSON
+import SandboxLedger
 import Testing
 import YAMLFrontEnd
 
@@ -156,10 +157,11 @@ struct CIWorld {
         // The `now` campaign completes within a second (60 sandbox seconds a real second, 1 s to complete).
         // The account's email and SMS providers, as the example campaigns name them (and `make demo` starts it); the
         // same server serves CleverPush (campaigns/cleverpush), as `campaign-sandbox` does.
-        let push = CleverPushSandboxState(configuration: CleverPushSandboxConfiguration(privateKey: cleverPushKey))
+        let ledger = SandboxLedger()
+        let push = CleverPushSandboxState(configuration: CleverPushSandboxConfiguration(privateKey: cleverPushKey), ledger: ledger)
         let sandbox = try await RunningSandbox.start(SandboxConfiguration(
             accountID: account, passcode: passcode, timeScale: 60, timezone: "Europe/Berlin", completionDelay: 1,
-            createRate: 0, targetsLatency: 0, providers: ["email": ["SendGrid"], "sms": ["Twilio"]]), mount: { CleverPushRoutes.mount(on: $0, state: push) })
+            createRate: 0, targetsLatency: 0, providers: ["email": ["SendGrid"], "sms": ["Twilio"]]), ledger: ledger, mount: { CleverPushRoutes.mount(on: $0, state: push) })
         let scratch = try TestSupport.temporaryFolder()
         let workspace = scratch + "/repository"
         try FileManager.default.createDirectory(atPath: workspace, withIntermediateDirectories: true)
@@ -178,7 +180,7 @@ struct CIWorld {
     /// The repository secrets docs/CI.md tells GitHub users to set.
     var githubSecrets: [String: String] {
         [
-            "CLEVERTAP_ACCOUNT_ID": Self.account, "CLEVERTAP_PASSCODE": Self.passcode,
+            "CLEVERTAP_ACCOUNT_ID": Self.account, "CLEVERTAP_PASSCODE": Self.passcode, "CLEVERPUSH_PRIVATE_KEY": Self.cleverPushKey,
             "CAMPAIGN_STATE_URL": state.url, "CAMPAIGN_PGPASSWORD": state.password,
             "CAMPAIGN_PLAN_STATE_URL": state.url, "CAMPAIGN_PLAN_PGPASSWORD": state.password,
         ]
@@ -189,7 +191,7 @@ struct CIWorld {
     var gitlabVariables: [String: String] {
         [
             "CAMPAIGN_CLEVERTAP_ACCOUNT_ID": Self.account, "CAMPAIGN_CLEVERTAP_PASSCODE": Self.passcode,
-            "CAMPAIGN_STATE_URL": state.url, "CAMPAIGN_PGPASSWORD": state.password,
+            "CAMPAIGN_CLEVERPUSH_PRIVATE_KEY": Self.cleverPushKey, "CAMPAIGN_STATE_URL": state.url, "CAMPAIGN_PGPASSWORD": state.password,
             "CAMPAIGN_PLAN_CLEVERTAP_ACCOUNT_ID": Self.account, "CAMPAIGN_PLAN_CLEVERTAP_PASSCODE": Self.passcode,
             "CAMPAIGN_PLAN_STATE_URL": state.url, "CAMPAIGN_PLAN_PGPASSWORD": state.password,
         ]
@@ -201,9 +203,9 @@ struct CIWorld {
         var env = CIShell.baseEnvironment
         env["PATH"] = TestSupport.productsFolder + ":" + (env["PATH"] ?? "")
         env["CLEVERTAP_API_URL"] = sandbox.baseURL
-        // The runner's CleverPush host and key (campaigns/project.yaml names the variable).
+        // The runner's CleverPush host (the key comes from the release's secrets only; campaigns/project.yaml names
+        // its variable).
         env["CLEVERPUSH_API_URL"] = sandbox.baseURL
-        env["CLEVERPUSH_PRIVATE_KEY"] = Self.cleverPushKey
         env["CAMPAIGN_CREATE_RATE"] = "100"
         env["RUNNER_TEMP"] = scratch + "/runner-temp"
         env["RUNNER_TOOL_CACHE"] = scratch + "/tool-cache"
@@ -215,6 +217,11 @@ struct CIWorld {
     }
 
     func ledgerCounts() async -> [String: Int] { await sandbox.state.ledgerCounts() }
+
+    /// CleverPush's ledger entries by action (`send`, `subscribe`, `tag`…).
+    func cleverPushCounts() -> [String: Int] {
+        sandbox.state.ledger.entries(provider: "cleverpush").reduce(into: [:]) { $0[$1["action"]?.stringValue ?? "?", default: 0] += 1 }
+    }
 }
 
 /// `${{ … }}` expressions of the few forms the CI files use in `env:`, `with:`, `working-directory:` and `if:`.

@@ -156,6 +156,25 @@ struct CIWorkflowTests {
 
     /// No `${{ … }}` inside any script (`run:` of workflows and of the action, github-script's `script:`, GitLab
     /// `script:`): untrusted values reach scripts only through `env:`.
+    /// CleverPush's private key can write: the release jobs get it, the pull-request and merge-request jobs never.
+    @Test func theCleverPushKeyReachesOnlyReleaseJobs() throws {
+        let workflows = try CIFiles.githubWorkflows().map(GitHubWorkflow.init)
+        let release = try #require(workflows.first { $0.events.contains("push") })
+        let pullRequest = try #require(workflows.first { $0.events.contains("pull_request") })
+        let job = try #require(release.jobs.first?.value)
+        #expect(job["env"]?["CLEVERPUSH_PRIVATE_KEY"]?.text == "${{ secrets.CLEVERPUSH_PRIVATE_KEY }}")
+        let code = try String(contentsOfFile: pullRequest.path, encoding: .utf8).split(separator: "\n")
+            .filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("#") }.joined(separator: "\n")
+        #expect(!code.contains("CLEVERPUSH"), "the pull-request workflow names no CleverPush secret")
+        let gitlab = try GitLabPipeline()
+        #expect(gitlab.root["release"]?["variables"]?["CLEVERPUSH_PRIVATE_KEY"]?.text == "$CAMPAIGN_CLEVERPUSH_PRIVATE_KEY")
+        for (name, job) in gitlab.jobs where name != "release" {
+            #expect(!(job["variables"]?.pairs ?? []).contains { $0.key.contains("CLEVERPUSH") || ($0.value.text ?? "").contains("CLEVERPUSH") }, "job \(name)")
+        }
+        let docs = try String(contentsOfFile: CIFiles.root + "/docs/CI.md", encoding: .utf8)
+        #expect(docs.contains("`CLEVERPUSH_PRIVATE_KEY`") && docs.contains("`CAMPAIGN_CLEVERPUSH_PRIVATE_KEY`"))
+    }
+
     @Test func noExpressionInsideAnyScript() throws {
         var scripts: [(String, String)] = []
         for path in try CIFiles.githubWorkflows() {
@@ -276,8 +295,11 @@ struct CIWorkflowTests {
         return (try JSONParser().parse(compiled.stdout)["requests"]?.arrayValue ?? []).filter { planned.contains($0["key"]?.stringValue ?? "") }
     }
 
-    /// After the whole flow: each campaign created exactly once, each send batch sent exactly once, nothing stopped.
+    /// After the whole flow: each campaign created exactly once, each send batch sent exactly once, nothing stopped;
+    /// CleverPush's example resources applied once (with the key the release alone has).
     static func expectLedgerHoldsEachRequestOnce(_ world: CIWorld, compiled: [JSONValue]) async {
+        let push = world.cleverPushCounts()
+        #expect(push["send"] == 1 && push["subscribe"] == 3 && push["update"] == nil && (push["tag"] ?? 0) >= 1, "\(push)")
         var expected: [String: [String]] = [:]
         for request in compiled {
             let path = request["path"]?.stringValue ?? "?"
@@ -343,6 +365,7 @@ struct CIWorkflowTests {
         #expect(first.plan.outputs["exit-code"] == "2", "changes before the first release")
         let markdown = try String(contentsOfFile: try #require(first.plan.outputs["stdout-file"]), encoding: .utf8)
         #expect(markdown.contains("create"), "the Markdown plan for the comment:\n\(markdown)")
+        #expect(markdown.contains("cleverpush was not asked"), "without the key, the plan says so:\n\(markdown)")
         #expect(await world.ledgerCounts().isEmpty, "a pull request sends nothing")
 
         let firstRelease = try await runRelease(initState: true)
@@ -580,6 +603,22 @@ struct CIWorkflowTests {
             return env
         }(), step: GitHubCampaignStep(file: "test", job: "test", index: 0, name: "test", command: "plan campaigns", viaAction: true, role: nil))
         #expect(hosts.run.status == 1 && hosts.run.stderr.contains("CAMPAIGN_STATE_HOSTS is refused"), "\(hosts.run.stderr)")
+        // CleverPush's key never reaches a pull-request job, whatever the variable is called; a release may have it.
+        for name in ["CLEVERPUSH_PRIVATE_KEY", "CLEVERPUSH_PROD_KEY"] {
+            var env = world.runnerEnvironment
+            env["GITHUB_EVENT_NAME"] = "pull_request"
+            env[name] = CIWorld.cleverPushKey
+            let keyed = try await runner.runAction(["command": "plan campaigns"], environment: env,
+                                                   step: GitHubCampaignStep(file: "test", job: "test", index: 0, name: "test", command: "plan campaigns", viaAction: true, role: nil))
+            #expect(keyed.run.status == 1 && keyed.run.stderr.contains("\(name) is set in a pull-request job"), "\(keyed.run.stderr)")
+            #expect(keyed.outputs["exit-code"] == nil, "campaign never ran")
+        }
+        var releaseEnvironment = world.runnerEnvironment
+        releaseEnvironment["GITHUB_EVENT_NAME"] = "push"
+        releaseEnvironment["CLEVERPUSH_PRIVATE_KEY"] = CIWorld.cleverPushKey
+        let keyedRelease = try await runner.runAction(["command": "validate campaigns"], environment: releaseEnvironment,
+                                                      step: GitHubCampaignStep(file: "test", job: "test", index: 0, name: "test", command: "validate campaigns", viaAction: true, role: nil))
+        #expect(keyedRelease.run.status == 0, "\(keyedRelease.run.stderr)")
         let unbalanced = try await run("validate 'campaigns")
         #expect(unbalanced.run.status == 1 && unbalanced.run.stderr.contains("cannot be split"))
         #expect(await world.ledgerCounts().isEmpty)

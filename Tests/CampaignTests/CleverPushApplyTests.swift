@@ -122,6 +122,37 @@ struct CleverPushApplyTests {
         await h.stop()
     }
 
+    @Test func aRemoveAudiencePlansUntagsAndAnAddAudienceKeepsTheTagOfRowsThatLeft() async throws {
+        let h = try await PushHarness.start()
+        try h.write("vip.yaml", PushHarness.tagAudience())
+        try h.writeCSV("members.csv", header: "subscription_id", ["a", "b", "c"])
+        #expect(try await h.apply().status == 0)
+        // `mode: remove`: the file's rows are untagged, and the plan says so.
+        try h.write("gone.yaml", PushHarness.tagAudience("Gone", mode: "remove", file: "gone.csv"))
+        try h.writeCSV("gone.csv", header: "subscription_id", ["a", "b"])
+        let plan = try await h.plan()
+        #expect(plan.line("gone")?.contains("new tag_audience: -2 untag (a, b) in 1 request") == true, "\(plan.stdout)")
+        #expect(plan.line("gone")?.contains("+2") == false, "\(plan.stdout)")
+        #expect(try await h.apply().status == 0)
+        #expect(await h.sandbox.state.ledgerCount("untag") == 2)
+        #expect(await h.sandbox.state.ledgerCount("tag") == 3)
+        #expect(await h.sandbox.state.tagged("tag-vip") == ["c"])
+        // A row that leaves a remove file is only forgotten: nothing is sent for it.
+        try h.writeCSV("gone.csv", header: "subscription_id", ["a"])
+        let left = try await h.plan()
+        #expect(left.line("gone")?.contains("-0 untag, 1 untracked (b), 1 unchanged") == true, "\(left.stdout)\(left.stderr)")
+        // `mode: add`: a row that left keeps its tag; the plan does not say "untag".
+        try h.write("vip.yaml", PushHarness.tagAudience(mode: "add"))
+        try h.writeCSV("members.csv", header: "subscription_id", ["a", "b"])
+        let kept = try await h.plan()
+        #expect(kept.line("vip")?.contains("+0 tag, 1 untracked (c), 2 unchanged") == true, "\(kept.stdout)")
+        let untagsBefore = await h.sandbox.state.ledgerCount("untag")
+        #expect(try await h.apply().status == 0)
+        #expect(await h.sandbox.state.ledgerCount("untag") == untagsBefore, "rows that left an add or a remove audience are only forgotten")
+        #expect(await h.sandbox.state.tagged("tag-vip") == ["c"])
+        await h.stop()
+    }
+
     @Test(arguments: StateKind.allCases) func failedRowsAreReportedNotRecordedAndRetriedByTheNextApply(state: StateKind) async throws {
         let h = try await PushHarness.start(state: state)
         try h.write("vip.yaml", PushHarness.tagAudience())
@@ -155,6 +186,12 @@ struct CleverPushApplyTests {
         try h.writeCSV("members.csv", header: "subscription_id", members)
         let killed = try await h.apply(environment: ["CAMPAIGN_FAILPOINT": failpoint])
         #expect(killed.status == 9, "expected SIGKILL, got \(killed.status)")
+        // Reconcile (not needed, but allowed) drops the intent of the idempotent batch in flight, and gives the
+        // record no id (several audiences may keep one tag).
+        let reconciled = try await h.campaign(["reconcile", "campaigns"])
+        #expect(reconciled.status == 0, "\(reconciled.stdout)\(reconciled.stderr)")
+        #expect(failpoint == "after-save" || reconciled.stdout.contains("made again by the next apply"), "\(reconciled.stdout)")
+        #expect(try await h.record("vip")?.id == nil)
         // A plain rerun finishes the rest: an unrecorded batch of idempotent tags is planned again.
         let rerun = try await h.apply()
         #expect(rerun.status == 0, "\(rerun.stdout)\(rerun.stderr)")
@@ -186,6 +223,31 @@ struct CleverPushApplyTests {
         #expect(failed.status == 1 && failed.stderr.contains("row e: CP5XX"), "\(failed.stderr)")
         #expect(try await h.apply().status == 0)
         #expect(await h.sandbox.state.tagged("tag-vip") == ["a", "b", "c", "d", "e"])
+        await h.stop()
+    }
+
+    @Test func rowsGoAtMostConcurrencyAtOnceAndNoFasterThanTheRateCap() async throws {
+        let h = try await PushHarness.start { $0.latency = 0.05 }
+        try h.write("vip.yaml", PushHarness.tagAudience())
+        try h.writeCSV("members.csv", header: "subscription_id", (0..<24).map { "c\($0)" })
+        try "timezone: UTC\ncleverpush: {channel_id: SANDBOXCHANNEL, private_key_env: CLEVERPUSH_TEST_KEY, concurrency: 3}\n"
+            .write(toFile: h.root + "/campaigns/project.yaml", atomically: true, encoding: .utf8)
+        #expect(try await h.apply().status == 0)
+        let peak = await h.sandbox.state.statsJSON()["peak_in_flight"]?.intValue ?? 0
+        #expect(peak <= 3 && peak >= 2, "peak in flight \(peak) with concurrency 3")
+        // The default is 8.
+        try "timezone: UTC\ncleverpush: {channel_id: SANDBOXCHANNEL, private_key_env: CLEVERPUSH_TEST_KEY}\n"
+            .write(toFile: h.root + "/campaigns/project.yaml", atomically: true, encoding: .utf8)
+        try h.writeCSV("members.csv", header: "subscription_id", (0..<48).map { "c\($0)" })
+        #expect(try await h.apply().status == 0)
+        let defaultPeak = await h.sandbox.state.statsJSON()["peak_in_flight"]?.intValue ?? 0
+        #expect(defaultPeak <= 8 && defaultPeak > 3, "peak in flight \(defaultPeak) with the default concurrency")
+        // A rate cap of 20/s: 20 more rows take about a second, however many may be in flight.
+        try h.writeCSV("members.csv", header: "subscription_id", (0..<68).map { "c\($0)" })
+        let started = Date()
+        #expect(try await h.apply(environment: ["CAMPAIGN_CLEVERPUSH_RATE": "20"]).status == 0)
+        #expect(Date().timeIntervalSince(started) >= 0.9)
+        #expect(await h.sandbox.state.tagged("tag-vip").count == 68)
         await h.stop()
     }
 
@@ -251,6 +313,182 @@ struct CleverPushApplyTests {
         await h.stop()
     }
 
+    /// Look-ups of user ids seen by the sandbox (`GET /subscription`).
+    static func lookups(_ h: PushHarness) async -> Int { await h.sandbox.state.statsJSON()["requests"]?["/subscription"]?.intValue ?? 0 }
+
+    @Test(arguments: StateKind.allCases) func userIDLookupsAreCachedInStateAndAMissIsARowFailureNotCached(state: StateKind) async throws {
+        let h = try await PushHarness.start(state: state)
+        try h.write("customers.yaml", PushHarness.subscribers(form: nil))
+        try h.write("customers.csv", "user_id,email\nu1,a@example.com\nu2,b@example.com\n")
+        #expect(try await h.apply().status == 0)
+        let start = await Self.lookups(h)
+        try h.write("vip.yaml", PushHarness.tagAudience())
+        try h.writeCSV("members.csv", header: "user_id", ["u1", "u2", "u9"])
+        let first = try await h.apply()
+        #expect(first.status == 1 && first.stderr.contains("error[A003]") && first.stderr.contains("no subscription has the user_id `u9`"), "\(first.stderr)")
+        #expect(await Self.lookups(h) == start + 3)
+        // The summary does not print the cache.
+        #expect(!first.stdout.contains("_subscriptions") && !first.stdout.contains("sub-") && !first.stdout.contains(", \n"), "\(first.stdout)")
+        // The next apply looks up only the user id that had no subscription (a miss is not cached).
+        let second = try await h.apply()
+        #expect(second.status == 1)
+        #expect(await Self.lookups(h) == start + 4)
+        // u1 leaves: untagged through the cached subscription, no look-up; it comes back: tagged, no look-up.
+        try h.writeCSV("members.csv", header: "user_id", ["u2"])
+        #expect(try await h.apply().status == 0)
+        #expect(await h.sandbox.state.tagged("tag-vip").count == 1)
+        try h.writeCSV("members.csv", header: "user_id", ["u1", "u2"])
+        #expect(try await h.apply().status == 0)
+        #expect(await h.sandbox.state.tagged("tag-vip").count == 2)
+        #expect(await Self.lookups(h) == start + 4)
+        #expect(try await h.plan(["--detailed-exitcode"]).status == 0)
+        await h.stop()
+    }
+
+    @Test(arguments: ["after-intent", "after-send", "after-response", "after-save"])
+    func killNineDuringASubscriberSyncNeverSyncsARowTwice(failpoint: String) async throws {
+        let h = try await PushHarness.start()
+        try h.write("customers.yaml", PushHarness.subscribers())
+        let rows = (1...5).map { "u\($0),u\($0)@example.com,pro" }
+        try h.write("customers.csv", "user_id,email,plan\n" + rows.joined(separator: "\n") + "\n")
+        let killed = try await h.apply(environment: ["CAMPAIGN_FAILPOINT": failpoint])
+        #expect(killed.status == 9, "expected SIGKILL, got \(killed.status)")
+        let rerun = try await h.apply()
+        if failpoint == "after-save" {
+            #expect(rerun.status == 0, "\(rerun.stdout)\(rerun.stderr)")
+        } else {
+            // The rows in flight are not sent again: the key waits for reconcile.
+            #expect(rerun.status == 1 && rerun.stdout.contains("unknown"), "\(rerun.stdout)")
+            let reconciled = try await h.campaign(["reconcile", "campaigns"])
+            if failpoint == "after-intent" {
+                // Nothing was sent: no row is found, each stays unknown until the user says.
+                #expect(reconciled.status == 1 && reconciled.stdout.contains("5 still unknown") && reconciled.stdout.contains("u1: no subscription has this user_id"), "\(reconciled.stdout)")
+                #expect(try await h.campaign(["state", "resolve", "customers", "--not-created"]).status == 0)
+            } else {
+                // Every row was synced: found by its user_id with the same content, done.
+                #expect(reconciled.status == 0 && reconciled.stdout.contains("found done; settled"), "\(reconciled.stdout)\(reconciled.stderr)")
+            }
+            let finished = try await h.apply()
+            #expect(finished.status == 0, "\(finished.stdout)\(finished.stderr)")
+        }
+        #expect(await h.sandbox.state.ledgerCount("subscribe") == 5)
+        #expect(await h.sandbox.state.ledgerCount("update") == 0, "no row synced twice")
+        let mails = await h.sandbox.state.ledgerJSON().arrayValue?.filter { $0["emailConfirmationNeeded"]?.boolValue == true }.count
+        #expect(mails == 5, "one opt-in mail per row")
+        #expect(try await h.record("customers")?.delivered["row"]?.count == 5)
+        #expect(try await h.plan(["--detailed-exitcode"]).status == 0)
+        await h.stop()
+    }
+
+    @Test func aLostSyncAnswerIsNeverRetriedBlindlyAndIsReconciledByLookup() async throws {
+        let h = try await PushHarness.start()
+        try h.write("customers.yaml", PushHarness.subscribers())
+        try h.write("customers.csv", "user_id,email,plan\nu1,a@example.com,pro\nu2,b@example.com,free\n")
+        await h.fault("/subscription/sync/{id}", "commit-then-drop")
+        let applied = try await h.apply()
+        #expect(applied.status == 1 && applied.stderr.contains("A002") && applied.stderr.contains("unknown outcome"), "\(applied.stderr)")
+        // The dropped answer's row was not sent again by the client, nor by the next apply.
+        #expect(await h.sandbox.state.ledgerCount("subscribe") == 2)
+        #expect(try await h.apply().status == 1)
+        #expect(await h.sandbox.state.ledgerCount("subscribe") == 2)
+        // Both rows are found with the content sent: settled, nothing left to do.
+        let reconciled = try await h.campaign(["reconcile", "campaigns"])
+        #expect(reconciled.status == 0, "\(reconciled.stdout)\(reconciled.stderr)")
+        #expect(try await h.plan(["--detailed-exitcode"]).status == 0)
+        #expect(await h.sandbox.state.ledgerCount("subscribe") == 2)
+        #expect(await h.sandbox.state.ledgerCount("update") == 0)
+        await h.stop()
+    }
+
+    @Test func aRowWhoseSubscriptionDiffersStaysUnknownForTheUserToDecide() async throws {
+        let h = try await PushHarness.start()
+        try h.write("customers.yaml", PushHarness.subscribers())
+        try h.write("customers.csv", "user_id,email,plan\nu1,a@example.com,pro\n")
+        #expect(try await h.apply().status == 0)
+        // A changed row's sync is answered 500: it may or may not have acted, so it is not retried; here it did not.
+        try h.write("customers.csv", "user_id,email,plan\nu1,a@example.com,free\n")
+        await h.fault("/subscription/sync/{id}", "fail")
+        let applied = try await h.apply()
+        #expect(applied.status == 1 && applied.stderr.contains("unknown outcome"), "\(applied.stderr)")
+        let reconciled = try await h.campaign(["reconcile", "campaigns"])
+        #expect(reconciled.status == 1 && reconciled.stdout.contains("u1: its subscription differs (customAttributes.plan)"), "\(reconciled.stdout)")
+        #expect(try await h.plan().line("customers")?.contains("unknown") == true)
+        #expect(try await h.campaign(["state", "resolve", "customers", "--not-created"]).status == 0)
+        #expect(try await h.apply().status == 0)
+        #expect(await h.sandbox.state.ledgerCount("update") == 1)
+        await h.stop()
+    }
+
+    @Test func topicNamesAreSyncedAsIdsAndAnUnknownNameNamesCloseMatches() async throws {
+        let h = try await PushHarness.start()
+        try h.write("customers.yaml", PushHarness.subscribers(form: nil))
+        try h.write("customers.csv", "user_id,email,topics\nu1,a@example.com,\"sport, news\"\nu2,b@example.com,sports\n")
+        let applied = try await h.apply()
+        #expect(applied.status == 1, "\(applied.stdout)\(applied.stderr)")
+        #expect(applied.stderr.contains("row u2: CP-API: no topic named `sports` in the channel (close matches: sport)"), "\(applied.stderr)")
+        let found = try await SandboxHarness.rawGet(
+            h.sandbox.baseURL + "/subscription?channelId=SANDBOXCHANNEL&attributeId=user_id&attributeValue=u1", headers: [("Authorization", PushHarness.key)])
+        #expect(found?["topics"]?.arrayValue?.compactMap(\.stringValue) == ["topic-sport", "topic-news"], "\(String(describing: found))")
+        #expect(await h.sandbox.state.ledgerCount("subscribe") == 1)
+        await h.stop()
+    }
+
+    @Test func aNotificationToACSVOfIdsGoesInPartsOf50000AndUserIDsAreLookedUp() async throws {
+        let h = try await PushHarness.start()
+        try h.writeCSV("ids.csv", header: "subscription_id", (0..<50_001).map { "s\($0)" })
+        try h.write("push.yaml", PushHarness.notification(audience: "{subscriptions_file: ids.csv}"))
+        let applied = try await h.apply()
+        #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
+        #expect(try await h.record("push")?.facts.first { $0.name == "parts" }?.value.split(separator: ",").count == 2)
+        let listed = try await SandboxHarness.rawGet(h.sandbox.baseURL + "/channel/SANDBOXCHANNEL/notifications?limit=10", headers: [("Authorization", PushHarness.key)])
+        #expect(listed?["notifications"]?.arrayValue?.compactMap { $0["recipients"]?.intValue } == [1, 50_000])
+        // By user id: each looked up, the ones without a subscription left out.
+        try h.write("customers.yaml", PushHarness.subscribers(form: nil))
+        try h.write("customers.csv", "user_id,email\nu1,a@example.com\nu2,b@example.com\n")
+        try h.write("users.yaml", PushHarness.notification("Users", title: "For users", audience: "{user_ids: [u1, u2, u9]}"))
+        #expect(try await h.apply().status == 0)
+        let again = try await SandboxHarness.rawGet(h.sandbox.baseURL + "/channel/SANDBOXCHANNEL/notifications?limit=1", headers: [("Authorization", PushHarness.key)])
+        #expect(again?["notifications"]?.arrayValue?.first?["title"]?.stringValue == "For users")
+        #expect(again?["notifications"]?.arrayValue?.first?["recipients"]?.intValue == 2)
+        await h.stop()
+    }
+
+    @Test func subscribersInRemoveModeUnsubscribeByNativeID() async throws {
+        let h = try await PushHarness.start()
+        try h.write("customers.yaml", PushHarness.subscribers(form: nil))
+        try h.write("customers.csv", "user_id,email\nu1,a@example.com\nu2,b@example.com\n")
+        #expect(try await h.apply().status == 0)
+        let found = try await SandboxHarness.rawGet(
+            h.sandbox.baseURL + "/subscription?channelId=SANDBOXCHANNEL&attributeId=user_id&attributeValue=u1", headers: [("Authorization", PushHarness.key)])
+        let id = try #require(found?["_id"]?.stringValue)
+        try h.write("gone.yaml", PushHarness.subscribers("Gone", mode: "remove", form: nil, file: "gone.csv"))
+        try h.writeCSV("gone.csv", header: "subscription_id", [id])
+        let plan = try await h.plan()
+        #expect(plan.line("gone")?.contains("-1 unsubscribe (\(id))") == true, "\(plan.stdout)")
+        #expect(try await h.apply().status == 0)
+        #expect(await h.sandbox.state.ledgerCount("unsubscribe") == 1)
+        let after = try await SandboxHarness.rawGet(
+            h.sandbox.baseURL + "/subscription?channelId=SANDBOXCHANNEL&attributeId=user_id&attributeValue=u1", headers: [("Authorization", PushHarness.key)])
+        #expect(after?["unsubscribed"]?.boolValue == true)
+        #expect(try await h.plan(["--detailed-exitcode"]).status == 0)
+        await h.stop()
+    }
+
+    @Test func aPlanOf100000MembersShowsCountsAndFirstRowsAndItsJSONEveryRow() async throws {
+        let h = try await PushHarness.start()
+        try h.write("vip.yaml", PushHarness.tagAudience())
+        try h.writeCSV("members.csv", header: "subscription_id", (0..<100_000).map { "m\($0)" })
+        let plan = try await h.plan()
+        #expect(plan.status == 0, "\(plan.stderr)")
+        #expect(plan.line("vip")?.contains("new tag_audience: +100000 tag (m0, m1, m2, m3, m4, …) in 100 requests") == true, "\(plan.stdout.prefix(2_000))")
+        #expect(plan.stdout.split(separator: "\n").count < 40 && !plan.stdout.contains("m99999"))
+        let json = try await h.plan(["--format", "json"])
+        let actions = try JSONParser().parse(Array(json.stdout.utf8))["actions"]?.arrayValue ?? []
+        let listed = actions.flatMap { $0["requests"]?.arrayValue ?? [] }.flatMap { $0["body"]?["subscriptionIds"]?.arrayValue ?? [] }
+        #expect(listed.count == 100_000 && Set(listed.compactMap(\.stringValue)).count == 100_000)
+        await h.stop()
+    }
+
     @Test func anEmptyAudienceIsRecordedWithoutARequest() async throws {
         let h = try await PushHarness.start()
         try h.write("vip.yaml", PushHarness.tagAudience())
@@ -260,6 +498,20 @@ struct CleverPushApplyTests {
         #expect(await h.sandbox.state.statsJSON()["requests"]?.objectValue?.isEmpty == true)
         #expect(try await h.record("vip")?.status == .sent)
         #expect(try await h.plan(["--detailed-exitcode"]).status == 0)
+        await h.stop()
+    }
+
+    @Test func aTagTheChannelDoesNotHaveIsRefusedInCleverPushsErrorShape() async throws {
+        let h = try await PushHarness.start()
+        try h.write("vip.yaml", PushHarness.tagAudience(tag: "tag-nope"))
+        try h.writeCSV("members.csv", header: "subscription_id", ["a", "b"])
+        let applied = try await h.apply()
+        #expect(applied.status == 1 && applied.stderr.contains("row a: CP-API: Tag 'tag-nope' does not exist in this channel (HTTP 400)"), "\(applied.stderr)")
+        #expect(try await h.record("vip")?.delivered.isEmpty != false)
+        let raw = try await SandboxHarness.rawPost(
+            h.sandbox.baseURL + "/subscription/tag", body: #"{"channelId":"SANDBOXCHANNEL","subscriptionId":"a","tagId":"tag-nope"}"#, headers: [("Authorization", PushHarness.key)])
+        #expect(raw.status == 400 && raw.body == .object([("error", .string("Tag 'tag-nope' does not exist in this channel"))]))
+        #expect(await h.sandbox.state.ledgerCount("tag") == 0)
         await h.stop()
     }
 

@@ -108,6 +108,23 @@ struct CleverPushLanguageTests {
         #expect(environment.projects.first?.context.environments["prod"]?.providers["cleverpush"] == ["channel_id": "CH2", "private_key_env": "CLEVERPUSH_PROD_KEY", "concurrency": "4", "rate": "50"])
     }
 
+    @Test func aKeyUsedInTwoProjectsIsRefusedForCleverPushResourcesToo() throws {
+        let fixture = try ProjectFixture([
+            "one/project.yaml": project, "one/a.yaml": "key: same\n" + PushHarness.tagAudience(), "one/members.csv": "subscription_id\ns1\n",
+            "two/project.yaml": project, "two/b.yaml": "key: same\n" + PushHarness.notification(),
+            "three/project.yaml": project, "three/c.yaml": "key: mixed\n" + PushHarness.notification(),
+            "four/project.yaml": "timezone: UTC\n", "four/d.yaml": "key: mixed\nname: CT\ndevices: [ios]\naudience: {all: true}\ncontent: {title: T, body: B}\nschedule: now\n",
+        ])
+        let loaded = ProjectLoader.load([fixture.path("one"), fixture.path("two"), fixture.path("three"), fixture.path("four")])
+        let duplicates = loaded.diagnostics.filter { $0.code.rawValue == "C012" }
+        #expect(duplicates.count == 2, "\(loaded.diagnostics)")
+        #expect(duplicates.contains { $0.location?.file.hasSuffix("two/b.yaml") == true && $0.related.first?.location.file.hasSuffix("one/a.yaml") == true })
+        #expect(duplicates.contains { $0.location?.file.hasSuffix("four/d.yaml") == true && $0.related.first?.location.file.hasSuffix("three/c.yaml") == true })
+        // Neither use of a shared key is planned.
+        #expect(loaded.cleverPush.isEmpty && loaded.projects.allSatisfy { $0.cleverPush.isEmpty })
+        #expect(loaded.campaigns.isEmpty)
+    }
+
     @Test func keysAreUniqueAcrossBothProviders() throws {
         let loaded = try ProjectFixture([
             "a.yaml": "key: same\n" + PushHarness.notification(),

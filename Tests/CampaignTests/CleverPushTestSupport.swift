@@ -1,15 +1,35 @@
 import CampaignDeploy
 import CampaignEngine
 import CleverPushSandbox
+import CleverTapSandbox
 import Foundation
 import JSON
+import SandboxLedger
 import Testing
+
+/// The sandbox as `campaign-sandbox` runs it (CleverTap's routes, CleverPush's mounted beside them, one ledger), with
+/// its CleverPush state at hand.
+struct PushSandbox: Sendable {
+    let server: RunningSandbox
+    let state: CleverPushSandboxState
+    var baseURL: String { server.baseURL }
+    var ledger: SandboxLedger { state.ledger }
+
+    static func start(_ configuration: CleverPushSandboxConfiguration = CleverPushSandboxConfiguration()) async throws -> PushSandbox {
+        let ledger = SandboxLedger()
+        let state = CleverPushSandboxState(configuration: configuration, ledger: ledger)
+        let server = try await RunningSandbox.start(ledger: ledger, mount: { CleverPushRoutes.mount(on: $0, state: state) })
+        return PushSandbox(server: server, state: state)
+    }
+
+    func stop() async { await server.stop() }
+}
 
 /// A project folder, a state (a file, or a schema of its own in the test PostgreSQL) and a CleverPush sandbox,
 /// driven through the built `campaign` binary.
 struct PushHarness {
     static let key = "cp-pr1vate-k3y-0815"
-    let sandbox: RunningCleverPushSandbox
+    let sandbox: PushSandbox
     let root: String
     var environment: [String: String]
     var kind: StateKind = .file
@@ -18,7 +38,7 @@ struct PushHarness {
     static func start(state kind: StateKind = .file, _ configure: (inout CleverPushSandboxConfiguration) -> Void = { _ in }) async throws -> PushHarness {
         var configuration = CleverPushSandboxConfiguration(privateKey: key)
         configure(&configuration)
-        let sandbox = try await RunningCleverPushSandbox.start(configuration)
+        let sandbox = try await PushSandbox.start(configuration)
         let root = try TestSupport.temporaryFolder()
         try FileManager.default.createDirectory(atPath: root + "/campaigns", withIntermediateDirectories: true)
         try "timezone: UTC\ncleverpush: {channel_id: \(configuration.channelID), private_key_env: CLEVERPUSH_TEST_KEY}\n"

@@ -129,11 +129,12 @@ struct CompileTests {
         let folder = try TestSupport.temporaryFolder()
         let run = try await TestSupport.runAsync(["compile", Self.campaigns, "--out", folder])
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(run.stderr.contains("wrote 19 requests"))
+        #expect(run.stderr.contains("wrote 22 requests"), "19 CleverTap requests and 3 CleverPush resources': \(run.stderr)")
         let files = try FileManager.default.subpathsOfDirectory(atPath: folder).filter { $0.hasSuffix(".json") }.sorted()
         #expect(files.contains("promos/spring-sale.json"))
         #expect(files.contains("loyalty/vip-preview.batch-3.json"))
-        #expect(files.count == 19)
+        #expect(files.contains("cleverpush/vip-tag.json"))
+        #expect(files.count == 22)
     }
 
     @Test func compileRefusesInvalidCampaigns() async throws {

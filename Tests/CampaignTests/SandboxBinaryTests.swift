@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import SandboxLedger
 import Testing
 
 /// A `campaign-sandbox` process started for a test.
@@ -69,6 +70,54 @@ struct SandboxBinaryTests {
         let next = try await SandboxHarness.rawPost(second.baseURL + "/1/targets/create.json", body: Bodies.create(devices: ["ios"]).compactText, account: "ACC", passcode: "PASS")
         #expect(next.body?["id"]?.intValue == id + 1)
         second.stop()
+    }
+
+    @Test func oneLedgerForEveryProviderInOneFileAndAcrossRestarts() async throws {
+        let folder = try TestSupport.temporaryFolder()
+        let ledger = folder + "/ledger.jsonl"
+        let data = folder + "/state.json"
+        let arguments = ["--account-id", "ACC", "--passcode", "PASS", "--ledger", ledger, "--data", data, "--create-rate", "0", "--cleverpush-key", "CPK"]
+        let first = try SandboxProcess(arguments)
+        let created = try await SandboxHarness.rawPost(first.baseURL + "/1/targets/create.json", body: Bodies.create(devices: ["ios"]).compactText, account: "ACC", passcode: "PASS")
+        #expect(created.status == 200)
+        let tagged = try await SandboxHarness.rawPost(
+            first.baseURL + "/subscription/tag", body: #"{"channelId":"SANDBOXCHANNEL","subscriptionId":"s1","tagId":"tag-vip"}"#, headers: [("Authorization", "CPK")])
+        #expect(tagged.status == 200)
+        let sent = try await SandboxHarness.rawPost(first.baseURL + "/1/send/push.json", body: Bodies.push().compactText, account: "ACC", passcode: "PASS")
+        #expect(sent.status == 200)
+        // One sequence across providers, each entry naming its provider; CleverTap's fields as before.
+        let entries = try #require(try await SandboxHarness.rawGet(first.baseURL + "/_sandbox/ledger")?["entries"]?.arrayValue)
+        #expect(entries.map { $0["seq"]?.intValue } == [1, 2, 3])
+        #expect(entries.map { $0["provider"]?.stringValue } == ["clevertap", "cleverpush", "clevertap"])
+        #expect(entries[0].objectValue?.map(\.0) == ["seq", "provider", "time", "endpoint", "id", "body"])
+        #expect(entries[1]["action"]?.stringValue == "tag" && entries[1]["subscriptionId"]?.stringValue == "s1")
+        // CleverPush's view is the same entries, filtered.
+        let pushOnly = try #require(try await SandboxHarness.rawGet(first.baseURL + "/_sandbox/cleverpush/ledger")?.arrayValue)
+        #expect(pushOnly == [entries[1]])
+        first.stop()
+        // One file, in the same order; no second file.
+        let lines = try String(contentsOfFile: ledger, encoding: .utf8).split(separator: "\n").map { try JSONParser().parse(String($0)) }
+        #expect(lines == entries)
+        #expect(!FileManager.default.fileExists(atPath: ledger + ".cleverpush"))
+        // Restarted on the same data file, the ledger is kept and its sequence continues.
+        let second = try SandboxProcess(arguments)
+        let again = try await SandboxHarness.rawPost(
+            second.baseURL + "/subscription/untag", body: #"{"channelId":"SANDBOXCHANNEL","subscriptionId":"s1","tagId":"tag-vip"}"#, headers: [("Authorization", "CPK")])
+        #expect(again.status == 200)
+        let kept = try #require(try await SandboxHarness.rawGet(second.baseURL + "/_sandbox/ledger")?["entries"]?.arrayValue)
+        second.stop()
+        #expect(Array(kept.prefix(3)) == entries)
+        #expect(kept.last?["seq"]?.intValue == 4 && kept.last?["provider"]?.stringValue == "cleverpush")
+    }
+
+    @Test func theLedgerTakesAnyProvidersObjects() throws {
+        let ledger = SandboxLedger()
+        ledger.append(provider: "clevertap", fields: [("endpoint", .string("/1/send/push.json"))])
+        let personaclick = try #require(ledger.append(.object([("provider", .string("personaclick")), ("seq", .int(99)), ("action", .string("push"))])))
+        #expect(personaclick == .object([("seq", .int(2)), ("provider", .string("personaclick")), ("action", .string("push"))]))
+        #expect(ledger.append(.object([("action", .string("no provider"))])) == nil)
+        #expect(ledger.entries(provider: "personaclick") == [personaclick])
+        #expect(ledger.entries().count == 2)
     }
 
     @Test func faultsFromFlagsAndBadFlags() async throws {

@@ -42,13 +42,18 @@ struct SandboxHarness {
     }
 
     /// A raw POST (no client pacing), for provoking the sandbox directly.
-    static func rawPost(_ url: String, body: String, account: String = account, passcode: String = passcode) async throws -> (status: Int, body: JSONValue?, retryAfter: String?) {
+    static func rawPost(
+        _ url: String, body: String?, account: String = account, passcode: String = passcode, headers: [(String, String)] = []
+    ) async throws -> (status: Int, body: JSONValue?, retryAfter: String?) {
         var request = HTTPClientRequest(url: url)
-        request.method = .POST
+        request.method = body == nil ? .GET : .POST
         request.headers.add(name: "X-CleverTap-Account-Id", value: account)
         request.headers.add(name: "X-CleverTap-Passcode", value: passcode)
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.body = .bytes(ByteBuffer(string: body))
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body))
+        }
         // A client of its own: no pooled connection from an earlier test's sandbox (which may have had this port).
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         do {
@@ -60,6 +65,11 @@ struct SandboxHarness {
             try? await client.shutdown()
             throw error
         }
+    }
+
+    /// A raw GET (control endpoints).
+    static func rawGet(_ url: String, headers: [(String, String)] = []) async throws -> JSONValue? {
+        try await rawPost(url, body: nil, headers: headers).body
     }
 
     func ledgerCount(_ endpoint: String) async -> Int { await sandbox.state.ledgerCounts()[endpoint] ?? 0 }

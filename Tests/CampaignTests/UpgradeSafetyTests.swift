@@ -1,4 +1,6 @@
+import CampaignDeploy
 import CampaignEngine
+import CleverPushProvider
 import CleverTapProvider
 import Foundation
 import JSON
@@ -13,6 +15,10 @@ import Workspace
 ///
 /// `inputs/examples` is a copy of `campaigns/` as it was then; `campaigns/` itself grows with new examples.
 /// The expected files are never re-recorded: a difference is a bug of the change, not of the fixture.
+///
+/// `inputs/cleverpush` freezes CleverPush resources (issue 14) the same way: every type and mode, their content
+/// hashes and their members (a subscriber row's member holds the hash of what is sent for it, so a change there
+/// would sync every row again), recorded with the binding as the provider was merged.
 @Suite("Upgrade safety: frozen requests")
 struct UpgradeSafetyTests {
     static let folder = TestSupport.fixture("upgrade")
@@ -22,7 +28,7 @@ struct UpgradeSafetyTests {
     }
 
     @Test func everyFrozenProjectIsPresent() {
-        #expect(Self.projects == ["defaults-channel", "examples", "reference", "variety"])
+        #expect(Self.projects == ["cleverpush", "defaults-channel", "examples", "reference", "variety"])
     }
 
     @Test(arguments: projects)
@@ -37,11 +43,17 @@ struct UpgradeSafetyTests {
         }
     }
 
-    /// `key hash` lines, sorted by key: the hash `plan` compares with the one in state.
+    /// `key hash` lines, sorted by key: the hash `plan` compares with the one in state; for a CleverPush resource with
+    /// members, also `key members KIND sha256` of its members of each kind, in order (what state records as delivered).
     static func hashes(_ project: String) -> String {
         let loaded = ProjectLoader.load([folder + "/inputs/" + project])
-        let desired = CleverTapBinding.desired(loaded.campaigns, timezone: "UTC")
-        return desired.map { "\($0.key) \($0.hash)" }.sorted().joined(separator: "\n") + "\n"
+        let campaigns = CleverTapBinding.desired(loaded.campaigns, timezone: "UTC").map { "\($0.key) \($0.hash)" }
+        let push = CleverPushBinding.desired(loaded.cleverPush, timezone: loaded.projects.first?.context.settings.timezone ?? "UTC").flatMap { resource in
+            ["\(resource.key) \(resource.hash)"] + (resource.members ?? [:]).sorted { $0.key < $1.key }.map { kind, members in
+                "\(resource.key) members \(kind) \(ContentHash.sha256(Array(members.joined(separator: "\n").utf8)))"
+            }
+        }
+        return (campaigns + push).sorted().joined(separator: "\n") + "\n"
     }
 
     @Test(arguments: projects)
