@@ -184,7 +184,8 @@ public struct Planner: Sendable {
             return PlanAction(key: key, kind: .refused, reason: "no provider `\(resource.provider)` with a kind `\(resource.kind)` in this build")
         }
         if let record, record.status == .unknown || record.intent != nil,
-            !(kindRules.retriesUnknownDelivery && kindRules.members == .sync && record.intent?.action == .send && record.provider == resource.provider && record.kind == resource.kind) {
+            !(kindRules.retriesUnknownDelivery && kindRules.members == .sync && record.intent?.action == .send && record.provider == resource.provider && record.kind == resource.kind
+                && !(record.intent?.recipients.keys.contains(where: kindRules.unretriedMemberKinds.contains) ?? false)) {
             return unknownRefusal(key, record)
         }
         if let record, record.provider != resource.provider || record.kind != resource.kind {
@@ -243,8 +244,10 @@ public struct Planner: Sendable {
         guard let record else {
             let requests = resource.requests(members: members)
             let count = members.values.reduce(0) { $0 + $1.count }
-            return PlanAction(key: key, kind: verb, reason: "new \(resource.kind): \(count) recipients in \(requests.count) request\(requests.count == 1 ? "" : "s")",
-                              requests: requests, desired: resource)
+            var action = PlanAction(key: key, kind: verb, reason: "new \(resource.kind): \(count) recipients in \(requests.count) request\(requests.count == 1 ? "" : "s")",
+                                    requests: requests, desired: resource)
+            action.notes = rules.memberNotes(resource, adding: members)
+            return action
         }
         if record.hash != resource.hash, kindRules.change != .inPlace {
             return PlanAction(key: key, kind: .refused, reason: "changed after it was sent: a delivered \(resource.kind) is immutable; give it a new `key`")
@@ -278,6 +281,7 @@ public struct Planner: Sendable {
                                     reason: "+\(addedCount) \(kindRules.addWord)\(Self.firstMembers(added, kindRules.shownMembers)), -\(removedCount) \(kindRules.removeWord)\(Self.firstMembers(removed, kindRules.shownMembers)), \(record.deliveredCount - removedCount) unchanged",
                                     id: record.id, requests: requests, desired: resource)
             action.removals = removed
+            action.notes = rules.memberNotes(resource, adding: added)
             return action
         }
         let requests = resource.requests(members: added)
