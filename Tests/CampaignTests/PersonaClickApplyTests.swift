@@ -45,6 +45,9 @@ struct PersonaClickApplyTests {
         try h.write("contacts.csv", "email,email_bulk,email_chain\nana@example.com,true,true\nbo@example.com,true,\n")
         #expect(try await h.apply().status == 0)
         await h.sandbox.state.unsubscribePage(email: "ana@example.com")
+        // State keeps times to the second, and an event in the second of the last apply counts as after it: the next
+        // apply is a second later, so that the event is before it.
+        try await Task.sleep(for: .milliseconds(1_100))
         // Bo's row changes too, so a manage goes out in the same run.
         try h.write("contacts.csv", "email,email_bulk,email_chain\nana@example.com,true,true\nbo@example.com,true,true\n")
         let plan = try await h.plan()
@@ -62,10 +65,8 @@ struct PersonaClickApplyTests {
         #expect(await h.accepted("/subscriptions/manage", contact: "ana@example.com").count == managedBefore)
         #expect(await h.sandbox.state.contact("email", "ana@example.com")?.flags["email_bulk"] == false)
         #expect(await h.sandbox.state.contact("email", "bo@example.com")?.flags["email_chain"] == true)
-        // The hold is recorded: later plans (the feed event is older than the last apply now) still hold Ana. (State
-        // keeps times to the second, and an event in the second of the last apply counts as after it: wait.)
+        // The hold is recorded: later plans (the feed event is older than the last apply now) still hold Ana.
         #expect(try h.members("prefs").contains("email:ana@example.com #------------!e"))
-        try await Task.sleep(for: .milliseconds(1_100))
         try h.write("contacts.csv", "email,email_bulk,email_chain,sms_bulk\nana@example.com,true,true,true\nbo@example.com,true,true,\n")
         let later = try await h.plan()
         #expect(later.stdout.contains("! consent: ana@example.com: opted out at the source before the last apply"), "\(later.stdout)")
