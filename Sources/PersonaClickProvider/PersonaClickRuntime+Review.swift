@@ -18,9 +18,13 @@ extension PersonaClickRuntime {
     public func review(_ resource: DesiredResource, record: StateRecord?, refresh: Bool) async throws(ProviderFailure) -> MemberReview? {
         guard resource.kind == PersonaClickRules.preferences else { return nil }
         let members = resource.members?[PersonaClickBinding.contact] ?? []
-        var recorded: [String: PersonaClickMember] = [:]
+        // Recorded contacts are decoded only when needed: those held (a `!` after the flags) now, the others below.
+        var recordedText: [Substring: String] = [:]
+        var held: Set<String> = []
         for text in record?.delivered[PersonaClickBinding.contact] ?? [] {
-            if let member = PersonaClickMember(text) { recorded[member.contact] = member }
+            let contact = PersonaClickMember.contact(of: text)
+            recordedText[contact] = text
+            if text.utf8.suffix(8).contains(UInt8(ascii: "!")), let member = PersonaClickMember(text), !member.held.isEmpty { held.insert(member.contact) }
         }
         // The change feed since the last apply.
         var latest: [String: [String: PersonaClickChange]] = [:]
@@ -45,7 +49,7 @@ extension PersonaClickRuntime {
         // The contacts a batch of unknown outcome was sending: checked at the source before they are sent again.
         var inDoubt: Set<String> = []
         if let intent = record?.intent, intent.action == .send { inDoubt = Set(intent.recipients[PersonaClickBinding.contact] ?? []) }
-        let recordedSet = Set(record?.delivered[PersonaClickBinding.contact] ?? [])
+        let recordedSet = Set(recordedText.values)
         // With --refresh: what the source says of each contact about to be sent a flag set true.
         var checks: [String: PersonaClickCheck] = [:]
         if refresh {
@@ -56,21 +60,20 @@ extension PersonaClickRuntime {
             }
             checks = try await check(wanted)
         }
+        // Nothing the source said concerns any contact, and nothing is held or in doubt: planned as the files say.
+        if latest.isEmpty, held.isEmpty, checks.isEmpty, inDoubt.isEmpty { return nil }
         var planned: [String] = []
         planned.reserveCapacity(members.count)
         var notes: [PlanNote] = []
         var changed = false
         for text in members {
-            guard let desired = PersonaClickMember(text) else {
+            let contact = String(PersonaClickMember.contact(of: text))
+            let events = latest.isEmpty ? [:] : latest[contact] ?? [:]
+            guard !events.isEmpty || held.contains(contact) || checks[contact] != nil, let desired = PersonaClickMember(text) else {
                 planned.append(text)
                 continue
             }
-            let before = recorded[desired.contact]
-            let events = latest.isEmpty ? [:] : latest[desired.contact] ?? [:]
-            if events.isEmpty, before?.held.isEmpty ?? true, checks.isEmpty || checks[desired.contact] == nil {
-                planned.append(text)
-                continue
-            }
+            let before = recordedText[contact[...]].flatMap(PersonaClickMember.init)
             let decision = PersonaClickConsent.decide(desired: desired, recorded: before, events: events, check: checks[desired.contact])
             let encoded = decision.member.encoded
             if encoded != text { changed = true }

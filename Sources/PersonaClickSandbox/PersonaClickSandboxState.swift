@@ -57,6 +57,9 @@ public actor PersonaClickSandboxState {
     private var arrivalStart = 0
     private var counts: [String: Int] = [:]
     private var rateLimited = 0
+    /// Flags that arrived as the strings `"true"`/`"false"` (accepted, as the API does; counted, so tests can prove
+    /// the client sends real JSON booleans).
+    private var stringBooleans = 0
     private var ledgerFile: FileHandle?
 
     public init(configuration: PersonaClickSandboxConfiguration) {
@@ -84,7 +87,7 @@ public actor PersonaClickSandboxState {
     public func statsJSON() -> JSONValue {
         .object([
             ("requests", .object(counts.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })), ("rate_limited", .int(rateLimited)),
-            ("contacts", .int(contacts.count)), ("changes", .int(feed.count)),
+            ("contacts", .int(contacts.count)), ("changes", .int(feed.count)), ("string_booleans", .int(stringBooleans)),
         ])
     }
 
@@ -199,6 +202,7 @@ public actor PersonaClickSandboxState {
         var given: [(String, Bool)] = []
         for name in Self.flagNames {
             guard let raw = body[name] else { continue }
+            if raw.boolValue == nil, raw.stringValue != nil { stringBooleans += 1 }
             if let flag = raw.boolValue ?? (raw.stringValue == "true" ? true : raw.stringValue == "false" ? false : nil) { given.append((name, flag)) } else {
                 return (400, Self.error("`\(name)` must be a boolean"))
             }

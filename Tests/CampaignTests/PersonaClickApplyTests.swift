@@ -21,6 +21,7 @@ struct PersonaClickApplyTests {
         #expect(await h.accepted("/subscriptions/manage").count == 2)
         #expect(await h.accepted("/subscriptions/confirm_email").count == 1)
         // Real booleans reached the source; the empty cell left sms_bulk unset for Ana.
+        #expect(await h.sandbox.state.statsJSON()["string_booleans"]?.intValue == 0)
         let ana = try #require(await h.sandbox.state.contact("email", "ana@example.com"))
         #expect(ana.flags == ["email_bulk": true] && ana.confirmed)
         #expect(try h.members("prefs").count == 2)
@@ -305,6 +306,20 @@ struct PersonaClickApplyTests {
         #expect(markdown.stdout.contains("| `email_bulk` | 2 | 1 | 0 |"))
         let bad = try await h.campaign(["status", "campaigns", "--changes", "yesterday"])
         #expect(bad.status != 0 && bad.stderr.contains("YYYY-MM-DD"))
+        await h.stop()
+    }
+
+    @Test func anUnreachableHostFailsEveryContactWithoutRecordingOne() async throws {
+        let h = try await ClickHarness.start()
+        try h.write("prefs.yaml", ClickHarness.preferences())
+        try h.write("contacts.csv", Self.contacts(2))
+        let (held, port) = try PostgresTestServer.heldClosedPort()
+        defer { close(held) }
+        let applied = try await h.apply([], environment: ["PERSONACLICK_API_URL": "http://127.0.0.1:\(port)"])
+        #expect(applied.status == 1, "\(applied.stdout)\(applied.stderr)")
+        #expect(applied.stderr.contains("PC-NET"), "\(applied.stderr)")
+        #expect(try h.members("prefs").isEmpty)
+        #expect(await h.accepted("/subscriptions/manage").isEmpty)
         await h.stop()
     }
 }
