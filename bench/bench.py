@@ -693,7 +693,7 @@ def personaclick_preferences(contacts, rate, feed_items, repeats):
         shown = subprocess.run([CAMPAIGN, "plan", new, "--state", state], capture_output=True, text=True, env=env)
         line = next((l for l in shown.stdout.splitlines() if "prefs" in l), "")
         print(f"  plan says: {line[:160]}")
-        if f"+{changed} manage" not in line or f"{contacts - changed} unchanged" not in line:
+        if f"~{changed} changed" not in line or f"{contacts - changed} unchanged" not in line:
             sys.exit(f"unexpected plan: {shown.stdout[-1000:]} {shown.stderr[-500:]}")
         os.environ.update(env)
         compare(f"personaclick plan: `campaign plan` (state of {contacts:,} contacts, empty change feed) vs `campaign validate` of the same project",

@@ -43,6 +43,10 @@ public struct KindRules: Sendable, Hashable {
     /// requests are not reversible: a hard bounce removes an email for good). A delivery batch of unknown outcome
     /// holding any of them leaves the key refused until it is reconciled or resolved.
     public var unretriedMemberKinds: Set<String> = []
+    /// For `.sync` members written `identity<separator>version` (a contact and the flags last sent): an added member
+    /// whose identity matches a removed one is the same member changed, and a plan counts it as `~N changed` instead
+    /// of once added and once removed. Explanation only: the requests are the same. Nil: members are compared whole.
+    public var memberVersionSeparator: String?
 
     public init(change: Change, members: Members = .none, deliverAction: ActionKind = .send) {
         self.change = change

@@ -277,9 +277,11 @@ public struct Planner: Sendable {
             var requests = (added.isEmpty ? [] : resource.requests(members: added)) + resource.removalRequests(removed)
             // Only the content changed (no member joined or left): its requests for no members.
             if requests.isEmpty, record.hash != resource.hash { requests = resource.requests(members: [:]) }
-            var action = PlanAction(key: key, kind: .update,
-                                    reason: "+\(addedCount) \(kindRules.addWord)\(Self.firstMembers(added, kindRules.shownMembers)), -\(removedCount) \(kindRules.removeWord)\(Self.firstMembers(removed, kindRules.shownMembers)), \(record.deliveredCount - removedCount) unchanged",
-                                    id: record.id, requests: requests, desired: resource)
+            var reason = "+\(addedCount) \(kindRules.addWord)\(Self.firstMembers(added, kindRules.shownMembers)), -\(removedCount) \(kindRules.removeWord)\(Self.firstMembers(removed, kindRules.shownMembers)), \(record.deliveredCount - removedCount) unchanged"
+            if let separator = kindRules.memberVersionSeparator {
+                reason = Self.versionedReason(added: added, removed: removed, unchanged: record.deliveredCount - removedCount, separator: separator, rules: kindRules)
+            }
+            var action = PlanAction(key: key, kind: .update, reason: reason, id: record.id, requests: requests, desired: resource)
             action.removals = removed
             action.notes = rules.memberNotes(resource, adding: added)
             return action
@@ -287,6 +289,28 @@ public struct Planner: Sendable {
         let requests = resource.requests(members: added)
         return PlanAction(key: key, kind: verb, reason: "\(addedCount) new recipients in \(requests.count) request\(requests.count == 1 ? "" : "s") (the \(record.deliveredCount) already sent to are skipped)",
                           requests: requests, desired: resource)
+    }
+
+    /// `+2 manage (…), ~1 changed (…), -1 release (…), 7 unchanged`: a sync of members written
+    /// `identity<separator>version`, where an identity both added and removed is one member changed.
+    static func versionedReason(added: [String: [String]], removed: [String: [String]], unchanged: Int, separator: String, rules: KindRules) -> String {
+        func identity(_ member: String) -> Substring {
+            guard let range = member.range(of: separator, options: .backwards) else { return member[...] }
+            return member[..<range.lowerBound]
+        }
+        let removedIdentities = Set(removed.values.joined().map(identity))
+        let addedIdentities = Set(added.values.joined().map(identity))
+        var fresh: [String: [String]] = [:], changed: [String: [String]] = [:], gone: [String: [String]] = [:]
+        for (kind, list) in added {
+            for member in list {
+                if removedIdentities.contains(identity(member)) { changed[kind, default: []].append(String(identity(member))) } else { fresh[kind, default: []].append(member) }
+            }
+        }
+        for (kind, list) in removed { for member in list where !addedIdentities.contains(identity(member)) { gone[kind, default: []].append(member) } }
+        func count(_ lists: [String: [String]]) -> Int { lists.values.reduce(0) { $0 + $1.count } }
+        let changedCount = count(changed)
+        return "+\(count(fresh)) \(rules.addWord)\(firstMembers(fresh, rules.shownMembers)), ~\(changedCount) changed\(firstMembers(changed, rules.shownMembers)), "
+            + "-\(count(gone)) \(rules.removeWord)\(firstMembers(gone, rules.shownMembers)), \(unchanged) unchanged"
     }
 
     /// ` (a, b, c, …)`: the first `count` members of `lists` (by kind, in kind order), or nothing.

@@ -20,6 +20,8 @@ public struct PersonaClickRules: ProviderRules {
         case Self.preferences:
             var rules = KindRules(change: .inPlace, syncing: .update, addWord: "manage", removeWord: "release", retriesUnknownDelivery: true)
             rules.shownMembers = Self.shownMembers
+            // A contact's member is `email:ana@example.com #<flags>`: a changed row is the contact changed.
+            rules.memberVersionSeparator = PersonaClickMember.separator
             return rules
         case Self.suppressions:
             var rules = KindRules(change: .inPlace, syncing: .update, addWord: "callback", removeWord: "forget", retriesUnknownDelivery: true)
