@@ -35,6 +35,76 @@ public struct PersonaClickChange: Sendable, Hashable {
                   campaignType: item["campaign_type"]?.stringValue ?? "", datetime: datetime)
     }
 
+    /// The items of a page of the feed read straight from its text: a top-level array, or the array under `changes`,
+    /// `payload` or `payload.changes`. Nil when the text has another shape (an error, say): the caller reads it as a
+    /// tree then. Items without a contact, an event or a time are left out.
+    public static func page(_ bytes: [UInt8]) -> [PersonaClickChange]? {
+        var reader = JSONReader(bytes)
+        do throws(JSONReader.Failure) {
+            var found: [PersonaClickChange]?
+            switch try reader.peek() {
+            case .array:
+                found = try items(&reader)
+            case .object:
+                try reader.beginObject()
+                while let key = try reader.nextKey() {
+                    if key == "status", try reader.stringIfAny() == "error" { return nil }
+                    if key == "status" { continue }
+                    guard found == nil, key == "changes" || key == "payload" else {
+                        try reader.skipValue()
+                        continue
+                    }
+                    switch try reader.peek() {
+                    case .array:
+                        found = try items(&reader)
+                    case .object where key == "payload":
+                        try reader.beginObject()
+                        while let inner = try reader.nextKey() {
+                            if inner == "changes", found == nil, try reader.peek() == .array { found = try items(&reader) } else { try reader.skipValue() }
+                        }
+                    default:
+                        try reader.skipValue()
+                    }
+                }
+            default:
+                return nil
+            }
+            try reader.finish()
+            return found
+        } catch {
+            return nil
+        }
+    }
+
+    /// The items of the array about to be read.
+    static func items(_ reader: inout JSONReader) throws(JSONReader.Failure) -> [PersonaClickChange] {
+        var result: [PersonaClickChange] = []
+        result.reserveCapacity(20_000)
+        try reader.beginArray()
+        while try reader.nextItem() {
+            guard try reader.peek() == .object else {
+                try reader.skipValue()
+                continue
+            }
+            try reader.beginObject()
+            var contact: String?, type: String?, event: String?, channel: String?, campaign: String?, datetime: String?
+            while let key = try reader.nextKey() {
+                switch key {
+                case "contact": contact = try reader.stringIfAny()
+                case "contact_type": type = try reader.stringIfAny()
+                case "event": event = try reader.stringIfAny()
+                case "channel": channel = try reader.stringIfAny()
+                case "campaign_type": campaign = try reader.stringIfAny()
+                case "datetime": datetime = try reader.stringIfAny()
+                default: try reader.skipValue()
+                }
+            }
+            guard let contact, let event, let datetime else { continue }
+            result.append(PersonaClickChange(contact: contact, contactType: type ?? "email", event: event, channel: channel ?? "", campaignType: campaign ?? "", datetime: datetime))
+        }
+        return result
+    }
+
     /// `YYYY-MM-DDThh:mm:ss(.SSS)` or `YYYY-MM-DD HH:MM:SS`, read as UTC; nil when not one of them.
     public static func parse(_ text: String) -> Date? {
         let bytes = Array(text.utf8)

@@ -100,7 +100,15 @@ public final class PersonaClickClient: Sendable {
     /// One page of the change feed from `from` to `to` (`YYYY-MM-DD`).
     public func changes(from: String, to: String, offset: Int, limit: Int = PersonaClickClient.maxPage) async throws(PersonaClickError) -> [PersonaClickChange] {
         let query = [("from", from), ("to", to), ("offset", String(offset)), ("limit", String(min(max(1, limit), Self.maxPage)))]
-        let answer = try await call(.GET, PersonaClickPaths.changes, query: query, body: nil, idempotent: true)
+        // A page of 20,000 items is read straight into changes (no tree); any other shape is parsed as a tree below.
+        let (_, bytes) = try await exchange(.GET, PersonaClickPaths.changes, query: query, body: nil, idempotent: true, raw: true)
+        if let items = PersonaClickChange.page(bytes) { return items }
+        guard let answer = try? JSONParser(maxDepth: 64).parse(bytes) else {
+            throw PersonaClickError(.invalidResponse, "the change feed's answer was not JSON", path: PersonaClickPaths.changes)
+        }
+        if answer["status"]?.stringValue == "error" {
+            throw PersonaClickError(.apiFailure, Self.errorMessage(answer).map(safe) ?? "PersonaClick answered an error", path: PersonaClickPaths.changes)
+        }
         guard let items = answer.arrayValue ?? answer["payload"]?.arrayValue ?? answer["payload"]?["changes"]?.arrayValue ?? answer["changes"]?.arrayValue else {
             throw PersonaClickError(.invalidResponse, "the change feed was answered without a list of changes", path: PersonaClickPaths.changes)
         }
@@ -126,7 +134,7 @@ public final class PersonaClickClient: Sendable {
     // MARK: the request loop
 
     enum Outcome {
-        case answer(status: Int, json: JSONValue?, retryAfter: Double?)
+        case answer(status: Int, body: [UInt8], retryAfter: Double?)
         case neverSent(String)
         case maybeSent(String)
     }
@@ -135,6 +143,12 @@ public final class PersonaClickClient: Sendable {
     /// `shop_id`, and the secret goes in `X-Shop-Secret`. `idempotent`: repeating it is harmless, so network errors and
     /// 5xx are retried.
     public func call(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: [(String, JSONValue)]?, idempotent: Bool) async throws(PersonaClickError) -> JSONValue {
+        try await exchange(method, path, query: query, body: body, idempotent: idempotent, raw: false).json ?? .null
+    }
+
+    /// ``call(_:_:query:body:idempotent:)``'s loop. `raw`: a 2xx answer's bytes are returned as they are (`json` nil),
+    /// for the caller to read; otherwise `json` is the parsed answer.
+    func exchange(_ method: HTTPMethod, _ path: String, query: [(String, String)], body: [(String, JSONValue)]?, idempotent: Bool, raw: Bool) async throws(PersonaClickError) -> (json: JSONValue?, bytes: [UInt8]) {
         if var problem {
             problem.path = path
             throw problem
@@ -157,7 +171,9 @@ public final class PersonaClickClient: Sendable {
                 throw PersonaClickError(.unreachable, "cancelled", path: path)
             }
             switch outcome {
-            case .answer(let status, let json, let retryAfter):
+            case .answer(let status, let bytes, let retryAfter):
+                if raw, (200..<300).contains(status) { return (nil, bytes) }
+                let json = try? JSONParser(maxDepth: 64).parse(bytes)
                 if status == 429 {
                     await metrics.limited()
                     waits += 1
@@ -194,7 +210,7 @@ public final class PersonaClickClient: Sendable {
                 if json["status"]?.stringValue == "error" {
                     throw PersonaClickError(.apiFailure, message ?? "PersonaClick answered an error", httpStatus: status, path: path)
                 }
-                return json
+                return (json, bytes)
             case .neverSent(let reason):
                 if retries < configuration.maxRetries {
                     retries += 1
@@ -263,7 +279,7 @@ public final class PersonaClickClient: Sendable {
             }
             let retryAfter = response.headers.first(name: "Retry-After").flatMap(Double.init)
             logger.debug("response", metadata: ["url": "\(configuration.displayURL + path)", "status": "\(status)"])
-            return .answer(status: status, json: try? JSONParser(maxDepth: 64).parse(Array(buffer: received)), retryAfter: retryAfter)
+            return .answer(status: status, body: Array(buffer: received), retryAfter: retryAfter)
         } catch {
             if Task.isCancelled { throw CancellationError() }
             return Self.classify(error)

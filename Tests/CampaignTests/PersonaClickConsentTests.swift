@@ -107,3 +107,18 @@ extension PersonaClickConsentTests {
         #expect(wanted.member.held == ["email"] && wanted.member.flags.prefix(2) == [nil, nil])
     }
 }
+
+extension PersonaClickConsentTests {
+    @Test func feedPagesAreReadInEveryShapeTheAPIUses() {
+        let item = #"{"campaign_type":"bulk","channel":"unsubscribe_page","contact":"Ana@Example.com","contact_type":"email","datetime":"2026-11-30 09:12:03","event":"unsubscribe","ip":"1.2.3.4","extra":{"x":[1]}}"#
+        for text in ["[\(item)]", #"{"status":"success","changes":["# + item + "]}", #"{"status":"success","payload":["# + item + "]}",
+                     #"{"payload":{"changes":["# + item + #"],"total":1},"status":"success"}"#] {
+            let page = PersonaClickChange.page(Array(text.utf8))
+            #expect(page?.count == 1, "\(text)")
+            #expect(page?.first?.contact == "ana@example.com" && page?.first?.channel == "unsubscribe_page" && page?.first?.date != nil)
+        }
+        #expect(PersonaClickChange.page(Array(#"{"status":"error","message":"shop not found"}"#.utf8)) == nil)
+        #expect(PersonaClickChange.page(Array("[{\"contact\": 1, \"event\": \"unsubscribe\"}]".utf8)) == [])
+        #expect(PersonaClickChange.page(Array("[{".utf8)) == nil)
+    }
+}
