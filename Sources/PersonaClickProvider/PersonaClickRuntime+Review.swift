@@ -18,13 +18,11 @@ extension PersonaClickRuntime {
     public func review(_ resource: DesiredResource, record: StateRecord?, refresh: Bool) async throws(ProviderFailure) -> MemberReview? {
         guard resource.kind == PersonaClickRules.preferences else { return nil }
         let members = resource.members?[PersonaClickBinding.contact] ?? []
+        let recordedMembers = record?.delivered[PersonaClickBinding.contact] ?? []
         // Recorded contacts are decoded only when needed: those held (a `!` after the flags) now, the others below.
-        var recordedText: [Substring: String] = [:]
         var held: Set<String> = []
-        for text in record?.delivered[PersonaClickBinding.contact] ?? [] {
-            let contact = PersonaClickMember.contact(of: text)
-            recordedText[contact] = text
-            if text.utf8.suffix(8).contains(UInt8(ascii: "!")), let member = PersonaClickMember(text), !member.held.isEmpty { held.insert(member.contact) }
+        for text in recordedMembers where text.utf8.suffix(8).contains(UInt8(ascii: "!")) {
+            if let member = PersonaClickMember(text), !member.held.isEmpty { held.insert(member.contact) }
         }
         // The change feed since the last apply.
         var latest: [String: [String: PersonaClickChange]] = [:]
@@ -49,10 +47,10 @@ extension PersonaClickRuntime {
         // The contacts a batch of unknown outcome was sending: checked at the source before they are sent again.
         var inDoubt: Set<String> = []
         if let intent = record?.intent, intent.action == .send { inDoubt = Set(intent.recipients[PersonaClickBinding.contact] ?? []) }
-        let recordedSet = Set(recordedText.values)
         // With --refresh: what the source says of each contact about to be sent a flag set true.
         var checks: [String: PersonaClickCheck] = [:]
         if refresh {
+            let recordedSet = Set(recordedMembers)
             let wanted = members.compactMap { text -> PersonaClickMember? in
                 guard !recordedSet.contains(text), let member = PersonaClickMember(text), member.identity == "email" || member.identity == "phone",
                     member.flags.contains(true) else { return nil }
@@ -62,18 +60,30 @@ extension PersonaClickRuntime {
         }
         // Nothing the source said concerns any contact, and nothing is held or in doubt: planned as the files say.
         if latest.isEmpty, held.isEmpty, checks.isEmpty, inDoubt.isEmpty { return nil }
+        // The contacts of the files the source said something about (looked up without making a string per member).
+        var concerned: [Substring: [String: PersonaClickChange]] = [:]
+        for text in members {
+            let contact = PersonaClickMember.contact(of: text)
+            if let events = latest.isEmpty ? nil : latest[String(contact)] { concerned[contact] = events } else if held.contains(String(contact)) || checks[String(contact)] != nil { concerned[contact] = [:] }
+        }
+        var recordedText: [Substring: String] = [:]
+        if !concerned.isEmpty {
+            for text in recordedMembers {
+                let contact = PersonaClickMember.contact(of: text)
+                if concerned[contact] != nil { recordedText[contact] = text }
+            }
+        }
         var planned: [String] = []
         planned.reserveCapacity(members.count)
         var notes: [PlanNote] = []
         var changed = false
         for text in members {
-            let contact = String(PersonaClickMember.contact(of: text))
-            let events = latest.isEmpty ? [:] : latest[contact] ?? [:]
-            guard !events.isEmpty || held.contains(contact) || checks[contact] != nil, let desired = PersonaClickMember(text) else {
+            let contactText = PersonaClickMember.contact(of: text)
+            guard let events = concerned.isEmpty ? nil : concerned[contactText], let desired = PersonaClickMember(text) else {
                 planned.append(text)
                 continue
             }
-            let before = recordedText[contact[...]].flatMap(PersonaClickMember.init)
+            let before = recordedText[contactText].flatMap(PersonaClickMember.init)
             let decision = PersonaClickConsent.decide(desired: desired, recorded: before, events: events, check: checks[desired.contact])
             let encoded = decision.member.encoded
             if encoded != text { changed = true }
