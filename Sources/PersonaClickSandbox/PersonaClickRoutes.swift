@@ -100,7 +100,7 @@ public enum PersonaClickRoutes {
             body = parsed
         }
         let uri = request.uri.description
-        let configuredSecret = await state.configuration.shopSecret
+        let configuredSecret = state.configuration.shopSecret
         let secretInURL = uri.contains("shop_secret") || uri.contains(configuredSecret)
         let contact = isPost ? (body["email"]?.stringValue ?? body["phone"]?.stringValue ?? body["external_id"]?.stringValue ?? body["loyalty_id"]?.stringValue ?? body["telegram_id"]?.stringValue)
             : (query.get("email") ?? query.get("phone"))

@@ -65,7 +65,7 @@ public actor PersonaClickSandboxState {
     public init(configuration: PersonaClickSandboxConfiguration) {
         self.configuration = configuration
         if let path = configuration.ledgerPath {
-            if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+            if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
             ledgerFile = FileHandle(forWritingAtPath: path)
             _ = try? ledgerFile?.seekToEnd()
         }
