@@ -65,12 +65,24 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The PersonaClick half of the sandbox: per-contact subscription state, the change feed (with changes made "at
+        // the source"), a ledger of every request, a rate limit and faults.
+        .target(
+            name: "PersonaClickSandbox",
+            dependencies: [
+                "JSON",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "CampaignSandbox",
             dependencies: [
                 "CleverTapSandbox",
                 "CleverPushSandbox",
                 "SandboxLedger",
+                "PersonaClickSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
@@ -90,6 +102,20 @@ let package = Package(
         // bounded concurrency and a rate cap; a notification send is never repeated blindly. Its paths are one table.
         .target(
             name: "CleverPushClient",
+            dependencies: [
+                "JSON", "RequestPacing",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // The PersonaClick subscriptions API client: the shop secret in the JSON body of a POST and in `X-Shop-Secret`
+        // of a GET (never in a URL), both error shapes, retries of idempotent calls, 429 waits, bounded concurrency and a
+        // rate cap; a `hard_bounced` callback is never repeated blindly.
+        .target(
+            name: "PersonaClickClient",
             dependencies: [
                 "JSON", "RequestPacing",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -133,6 +159,12 @@ let package = Package(
             name: "CleverPushProvider",
             dependencies: ["CampaignDeploy", "CampaignEngine", "CampaignLanguage", "CampaignModel", "CleverPushClient", "JSON"]
         ),
+        // The PersonaClick provider: binding its resources, its kinds' rules, the consent rule, and the client behind
+        // the runtime.
+        .target(
+            name: "PersonaClickProvider",
+            dependencies: ["CampaignDeploy", "CampaignEngine", "CampaignLanguage", "CampaignModel", "PersonaClickClient", "JSON"]
+        ),
         // `make bench`: drives the client against a running sandbox.
         .executableTarget(
             name: "ClientBench",
@@ -153,6 +185,8 @@ let package = Package(
                 "CleverTapProvider",
                 "CleverPushClient",
                 "CleverPushProvider",
+                "PersonaClickClient",
+                "PersonaClickProvider",
                 "CampaignEngine",
                 "CampaignDeploy",
                 "PostgresState",
@@ -171,6 +205,7 @@ let package = Package(
                 "Diagnostics", "JSON", "YAMLFrontEnd", "Workspace", "CampaignModel", "CampaignLanguage", "CleverTapCompiler",
                 "CampaignCLI", "CampaignCommands", "CleverTapSandbox", "CleverTapClient", "CampaignSandbox", "CampaignEngine", "CampaignDeploy",
                 "CleverTapProvider", "PostgresState", "CleverPushClient", "CleverPushProvider", "CleverPushSandbox", "SandboxLedger",
+                "PersonaClickClient", "PersonaClickProvider", "PersonaClickSandbox",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             exclude: ["Fixtures"]

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: the whole flow against the local sandbox, no account needed:
-# start the sandbox, plan -> apply -> plan (no changes) -> status on campaigns/ (CleverTap and CleverPush resources),
+# start the sandbox, plan -> apply -> plan (no changes) -> status on campaigns/ (CleverTap, CleverPush and PersonaClick
+# resources), then PersonaClick's consent rule (a contact unsubscribes at the source; the plan holds them back),
 # stop the sandbox.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +30,8 @@ echo "== sandbox at $url"
 export CLEVERTAP_API_URL="$url" CLEVERTAP_ACCOUNT_ID=SANDBOX-ACCOUNT CLEVERTAP_PASSCODE=sandbox-passcode
 # The same sandbox serves CleverPush (campaigns/cleverpush: a notification, a tag audience, a subscriber sync).
 export CLEVERPUSH_API_URL="$url" CLEVERPUSH_PRIVATE_KEY=sandbox-private-key
+# And PersonaClick (campaigns/personaclick: subscription preferences and suppressions).
+export PERSONACLICK_API_URL="$url" PERSONACLICK_SHOP_SECRET=sandbox-shop-secret
 export CAMPAIGN_STATE="$work/state.json"
 
 echo; echo "== campaign plan campaigns"
@@ -42,3 +45,17 @@ echo; echo "== campaign status campaigns"
 "$BIN/campaign" status campaigns
 echo; echo "== CleverPush: what the sandbox received"
 curl -s "$url/_sandbox/cleverpush/stats"; echo
+
+echo; echo "== PersonaClick: ana@example.com unsubscribes on the unsubscribe page (at the source, after the apply)"
+sleep 1.1   # state keeps times to the second: the unsubscribe is after the last apply
+curl -s -X POST "$url/_sandbox/personaclick/unsubscribe_page" -H 'Content-Type: application/json' -d '{"email": "ana@example.com"}'; echo
+echo; echo "== campaign plan campaigns/personaclick   (the file still says email_bulk: true; expect '! consent', no resubscription)"
+"$BIN/campaign" plan campaigns/personaclick
+echo; echo "== campaign apply campaigns/personaclick --auto-approve   (the hold is recorded; nothing turns Ana's flags on)"
+"$BIN/campaign" apply campaigns/personaclick --auto-approve
+echo; echo "== PersonaClick: Ana at the source"
+curl -s "$url/_sandbox/personaclick/contact?email=ana@example.com"; echo
+echo; echo "== campaign status campaigns --changes $(date -u +%Y-%m-%d) --format markdown"
+"$BIN/campaign" status campaigns --changes "$(date -u +%Y-%m-%d)" --format markdown
+echo; echo "== PersonaClick: what the sandbox received"
+curl -s "$url/_sandbox/personaclick/stats"; echo

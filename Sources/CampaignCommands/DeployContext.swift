@@ -8,6 +8,8 @@ import CleverTapProvider
 import Diagnostics
 import Foundation
 import Logging
+import PersonaClickClient
+import PersonaClickProvider
 import PostgresState
 import Workspace
 
@@ -32,7 +34,7 @@ public struct DeployContext: Sendable {
     public var timezone: String
 
     /// The rules of every provider this build has.
-    public static let ruleBook = RuleBook([CleverTapRules(), CleverPushRules()])
+    public static let ruleBook = RuleBook([CleverTapRules(), CleverPushRules(), PersonaClickRules()])
 
     /// The default state file, relative to the project's root.
     public static let defaultStatePath = ".campaign/state.json"
@@ -60,6 +62,7 @@ public struct DeployContext: Sendable {
                     + CleverPushBinding.desired(project.cleverPush, timezone: project.context.settings.timezone, project: project.identity) {
                         project.relativePath(of: $0)
                     }
+                    + PersonaClickBinding.desired(project.personaClick, project: project.identity) { project.relativePath(of: $0) }
             },
             rules: ruleBook,
             state: state, stateFromRunner: fromRunner, scope: scope(paths: paths, projects: loaded.projects),
@@ -187,6 +190,15 @@ public struct DeployContext: Sendable {
                     throw ProviderFailure(code: "CP-CONFIG", message: "cannot make a CleverPush client")
                 }
             },
+            PersonaClickRules.name: { () throws(ProviderFailure) -> any ProviderRuntime in
+                do {
+                    return PersonaClickRuntime(client: try context.personaClickClient(environment: environment, logger: logger, allowCustomURL: allowCustomURL))
+                } catch let error as PersonaClickError {
+                    throw ProviderFailure(code: error.code, message: error.message, hint: "see `personaclick:` in docs/LANGUAGE.md")
+                } catch {
+                    throw ProviderFailure(code: "PC-CONFIG", message: "cannot make a PersonaClick client")
+                }
+            },
         ])
     }
 
@@ -218,6 +230,37 @@ public struct DeployContext: Sendable {
         if let text = environment["CAMPAIGN_CLEVERPUSH_RATE"], let value = Double(text), value > 0, value <= 10_000 { configuration.rate = value }
         if let text = environment["CAMPAIGN_CLEVERPUSH_BACKOFF"], let value = Double(text), value >= 0, value <= 10 { configuration.backoff = value }
         return CleverPushClient(configuration: configuration, logger: logger)
+    }
+
+    /// A PersonaClick client: `project.yaml`'s `personaclick:` settings, overridden by the environment's; the shop
+    /// secret from the variable they name (only a `PERSONACLICK_…` one; `PERSONACLICK_SHOP_SECRET` when none is named).
+    /// The API URL is the runner's `PERSONACLICK_API_URL`, or the settings' `api_url` when the runner allows another host.
+    public func personaClickClient(environment: [String: String], logger: Logger, allowCustomURL: Bool = false) throws(PersonaClickError) -> PersonaClickClient {
+        var settings = loaded.projects.first?.context.personaClick ?? [:]
+        if let overrides = environmentSettings?.providers[PersonaClickRules.name] { settings.merge(overrides) { $1 } }
+        guard let shop = settings["shop_id"] else {
+            throw PersonaClickError(.configuration, "no PersonaClick shop: give `personaclick: {shop_id: …}` in project.yaml (or the environment's `personaclick:`)")
+        }
+        let variable = settings["shop_secret_env"] ?? "PERSONACLICK_SHOP_SECRET"
+        guard let secret = environment[variable], !secret.isEmpty else {
+            throw PersonaClickError(.configuration, "the variable `\(variable)` (PersonaClick's shop secret) is not set")
+        }
+        var url = PersonaClickConfiguration.defaultURL
+        if let runner = environment["PERSONACLICK_API_URL"], !runner.isEmpty {
+            url = runner
+        } else if let written = settings["api_url"] {
+            guard allowCustomURL || environment["CAMPAIGN_ALLOW_API_URL"] == "1" || written.hasPrefix(PersonaClickConfiguration.defaultURL) else {
+                throw PersonaClickError(.configuration, "the settings name another PersonaClick API host (`api_url`); the runner must allow it with --allow-api-url or CAMPAIGN_ALLOW_API_URL=1")
+            }
+            url = written
+        }
+        var configuration = PersonaClickConfiguration(baseURL: url, shopID: shop, shopSecret: secret)
+        if let text = settings["concurrency"], let value = Int(text) { configuration.concurrency = value }
+        if let text = settings["rate"], let value = Double(text) { configuration.rate = value }
+        if let text = environment["CAMPAIGN_PERSONACLICK_RATE"], let value = Double(text), value > 0, value <= 10_000 { configuration.rate = value }
+        if let text = environment["CAMPAIGN_PERSONACLICK_CONCURRENCY"], let value = Int(text), value >= 1, value <= 64 { configuration.concurrency = value }
+        if let text = environment["CAMPAIGN_PERSONACLICK_BACKOFF"], let value = Double(text), value >= 0, value <= 10 { configuration.backoff = value }
+        return PersonaClickClient(configuration: configuration, logger: logger)
     }
 
     /// A CleverTap client for the selected environment (or the `CLEVERTAP_*` variables). Repository content is not

@@ -132,7 +132,26 @@ struct PlanCommand: AsyncParsableCommand {
                 throw fail(error, prefix: "reading live data: ")
             }
         }
-        var plan = Planner(now: Date(), rules: context.rules).plan(desired: context.desired, state: state, live: live, scope: context.scope)
+        // Resources their provider reviews against the source first (PersonaClick: consent withdrawn since the last
+        // apply is held back); each is planned as the review returns it, with its notes under its action.
+        var reviewed = context.desired
+        var notes: [String: [PlanNote]] = [:]
+        for index in reviewed.indices where context.rules.reviewsMembers(reviewed[index], record: state.campaigns[reviewed[index].key], refresh: refresh) {
+            let resource = reviewed[index]
+            do {
+                guard let review = try await providers.runtime(resource.provider).review(resource, record: state.campaigns[resource.key], refresh: refresh) else { continue }
+                guard review.resource.key == resource.key, review.resource.provider == resource.provider, review.resource.kind == resource.kind else { continue }
+                reviewed[index] = review.resource
+                if !review.notes.isEmpty { notes[resource.key] = review.notes }
+            } catch {
+                await providers.shutdown()
+                throw fail(error, prefix: "reviewing \(resource.key): ")
+            }
+        }
+        var plan = Planner(now: Date(), rules: context.rules).plan(desired: reviewed, state: state, live: live, scope: context.scope)
+        if !notes.isEmpty {
+            for index in plan.actions.indices { if let found = notes[plan.actions[index].key] { plan.actions[index].notes = found + plan.actions[index].notes } }
+        }
         if !exists {
             plan.notice = "No state at \(context.statePath) yet: every campaign is planned as new. (The first `campaign apply` needs --init-state.)"
         }

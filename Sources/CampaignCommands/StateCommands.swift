@@ -1,4 +1,6 @@
 import ArgumentParser
+import PersonaClickClient
+import PersonaClickProvider
 import CampaignDeploy
 import CampaignEngine
 import Diagnostics
@@ -62,24 +64,41 @@ struct ReconcileCommand: AsyncParsableCommand {
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "A table of every campaign in state with its live status and statistics."
+        abstract: "A table of every campaign in state with its live status and statistics.",
+        discussion: """
+            For PersonaClick: contacts per subscription flag, from state; with --changes SINCE (YYYY-MM-DD) the change \
+            feed since then per day, event and channel. --format json or markdown (with a Mermaid chart of \
+            unsubscribes per day) for reports.
+            """
     )
+
+    /// The formats of `status`.
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case text, json, markdown
+    }
 
     @Argument(help: "Campaign files or folders (for project.yaml's settings; default: campaigns).") var paths: [String] = ["campaigns"]
     @Flag(help: "Do not query the provider; show state only.") var offline = false
+    @Option(help: ArgumentHelp("PersonaClick: summarise the change feed since this day (YYYY-MM-DD).", valueName: "since")) var changes: String?
+    @Option(help: "Output: text, json or markdown.") var format: Format = .text
+    @Option(help: "Colour: auto (only on a terminal, unless NO_COLOR is set), always or never.") var color: ColorMode = .auto
     @OptionGroup var deploy: DeployOptions
-    @OptionGroup var output: DiagnosticOptions
+
+    var printer: DiagnosticPrinter { DiagnosticPrinter(format: format == .json ? .json : .text, color: color) }
 
     func run() async throws {
-        ErrorOutput.use(output.printer)
-        let context = try deploy.context(paths: paths, output: output.printer)
+        ErrorOutput.use(printer)
+        if let changes, PersonaClickChange.parse(changes + "T00:00:00") == nil {
+            throw fail("S070", "--changes wants a day, YYYY-MM-DD, not `\(Quoting.sanitize(changes, limit: 40))`")
+        }
+        let context = try deploy.context(paths: paths, output: printer)
         let backend = try deploy.stateBackend(context)
         let found: EngineState?
         do { found = try await backend.read() } catch { throw fail(error) }
         guard var state = found else { throw fail("S012", "the state \(context.statePath) does not exist", hint: "check --state, --env and CAMPAIGN_STATE") }
         var notes: [String: String] = [:]
+        let providers = deploy.providers(context)
         if !offline, LiveData.isNeeded(for: state, rules: context.rules, refresh: false) {
-            let providers = deploy.providers(context)
             do {
                 let live = try await LiveData.gather(state: state, providers: providers, rules: context.rules, refresh: false)
                 for (key, status) in live {
@@ -92,9 +111,40 @@ struct StatusCommand: AsyncParsableCommand {
                 await providers.shutdown()
                 throw fail(error, prefix: "reading live data: ")
             }
-            await providers.shutdown()
         }
-        printOut(StateTable.render(state, notes: notes))
+        // PersonaClick: counts from state; the feed only when asked for.
+        let hasPersonaClick = state.campaigns.values.contains { $0.provider == PersonaClickRules.name } || !context.loaded.personaClick.isEmpty
+        var rows: [PersonaClickStatus.ChangeRow]?
+        if let changes, !offline {
+            do throws(ProviderFailure) {
+                guard let runtime = try await providers.runtime(PersonaClickRules.name) as? PersonaClickRuntime else { throw ProviderFailure(code: "PC-CONFIG", message: "no PersonaClick runtime") }
+                rows = PersonaClickStatus.summarise(try await runtime.changes(since: changes))
+            } catch {
+                await providers.shutdown()
+                throw fail(error, prefix: "reading PersonaClick's change feed: ")
+            }
+        }
+        await providers.shutdown()
+        let counts = PersonaClickStatus.counts(state)
+        switch format {
+        case .text:
+            printOut(StateTable.render(state, notes: notes))
+            if hasPersonaClick || rows != nil { printOut(PersonaClickStatus.text(counts, changes: rows, since: changes)) }
+        case .json:
+            var fields: [(String, JSONValue)] = [("records", .array(state.campaigns.sorted { $0.key < $1.key }.map { key, record in
+                .object([("key", .string(key)), ("provider", .string(record.provider)), ("kind", .string(record.kind)), ("status", .string(record.status.rawValue)),
+                         ("id", record.id.map(JSONValue.string) ?? .null), ("members", .int(record.deliveredCount)), ("note", notes[key].map(JSONValue.string) ?? .null)])
+            }))]
+            if hasPersonaClick || rows != nil { fields.append(("personaclick", PersonaClickStatus.json(counts, changes: rows, since: changes))) }
+            printOut(JSONWriter(indent: 2).string(.object(fields)) + "\n")
+        case .markdown:
+            var out = "### Campaign status\n\n| key | kind | status | members |\n|---|---|---|---:|\n"
+            for (key, record) in state.campaigns.sorted(by: { $0.key < $1.key }) {
+                out += "| `\(key)` | \(record.kind) | \(record.status.rawValue) | \(record.deliveredCount) |\n"
+            }
+            if hasPersonaClick || rows != nil { out += "\n" + PersonaClickStatus.markdown(counts, changes: rows, since: changes) }
+            printOut(out)
+        }
     }
 }
 

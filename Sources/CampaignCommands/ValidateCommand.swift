@@ -28,7 +28,7 @@ struct ValidateCommand: ParsableCommand {
         let loaded = ProjectLoader.load(paths)
         let failed = output.emit(
             loaded.diagnostics, sources: loaded.sources,
-            summary: "validated \(DiagnosticOptions.count(loaded.campaigns.count + loaded.cleverPush.count, "campaign")) in \(DiagnosticOptions.count(loaded.fileCount, "file"))")
+            summary: "validated \(DiagnosticOptions.count(loaded.campaigns.count + loaded.cleverPush.count + loaded.personaClick.count, "campaign")) in \(DiagnosticOptions.count(loaded.fileCount, "file"))")
         // Like a compiler's -disable-free: the process ends here, so skip tearing down 10,000 campaigns.
         withExtendedLifetime(loaded) { ExitStatus.exitWithoutCleanup(failed ? ExitStatus.failure : ExitStatus.success) }
     }

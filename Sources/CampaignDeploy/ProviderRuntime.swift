@@ -26,6 +26,10 @@ public protocol ProviderRuntime: ProviderRules {
     /// Before a plan proposes `request` (a create its rules check, ``ProviderRules/checksBeforeCreate(_:)``): nil
     /// when it can be made, else why not (the plan refuses it).
     func checkBeforeCreate(_ request: ProviderRequest) async throws(ProviderFailure) -> String?
+    /// Before a plan is made for `resource` (one its rules review, ``ProviderRules/reviewsMembers(_:record:refresh:)``):
+    /// the resource as the source allows it now (members held back or changed, for example for consent withdrawn
+    /// since `record` was applied) and the notes that say why; nil to plan it as the files say.
+    func review(_ resource: DesiredResource, record: StateRecord?, refresh: Bool) async throws(ProviderFailure) -> MemberReview?
 }
 
 extension ProviderRuntime {
@@ -34,6 +38,19 @@ extension ProviderRuntime {
     }
 
     public func checkBeforeCreate(_ request: ProviderRequest) async throws(ProviderFailure) -> String? { nil }
+    public func review(_ resource: DesiredResource, record: StateRecord?, refresh: Bool) async throws(ProviderFailure) -> MemberReview? { nil }
+}
+
+/// What a provider's review made of a resource before planning: the resource to plan instead (same key, provider
+/// and kind), and the notes shown under its action.
+public struct MemberReview: Sendable {
+    public var resource: DesiredResource
+    public var notes: [PlanNote]
+
+    public init(resource: DesiredResource, notes: [PlanNote]) {
+        self.resource = resource
+        self.notes = notes
+    }
 }
 
 /// The providers of a run, made when first needed (a provider's credentials are read only when it is asked

@@ -39,6 +39,14 @@ public struct KindRules: Sendable, Hashable {
     /// How many of a sync's added and removed members a plan names after their counts (0: counts only). A plan's JSON
     /// carries every member in its requests' bodies when the provider puts them there.
     public var shownMembers = 0
+    /// Member kinds whose delivery must never be repeated blindly even when ``retriesUnknownDelivery`` is set (their
+    /// requests are not reversible: a hard bounce removes an email for good). A delivery batch of unknown outcome
+    /// holding any of them leaves the key refused until it is reconciled or resolved.
+    public var unretriedMemberKinds: Set<String> = []
+    /// For `.sync` members written `identity<separator>version` (a contact and the flags last sent): an added member
+    /// whose identity matches a removed one is the same member changed, and a plan counts it as `~N changed` instead
+    /// of once added and once removed. Explanation only: the requests are the same. Nil: members are compared whole.
+    public var memberVersionSeparator: String?
 
     public init(change: Change, members: Members = .none, deliverAction: ActionKind = .send) {
         self.change = change
@@ -87,11 +95,20 @@ public protocol ProviderRules: Sendable {
     /// Whether a plan asks the provider about `request` (a create) before proposing it: names it must resolve, for
     /// example. Pure, so that credentials are read only when something is to be asked.
     func checksBeforeCreate(_ request: ProviderRequest) -> Bool
+    /// Whether a plan asks the provider to review `resource`'s members against the source before planning (for
+    /// example, to hold back what people withdrew consent for since `record` was applied). Pure, so that
+    /// credentials are read only when something is to be asked.
+    func reviewsMembers(_ resource: DesiredResource, record: StateRecord?, refresh: Bool) -> Bool
+    /// Notes a plan shows under the action that adds `members` to `resource` (a sync or a delivery), for example that
+    /// some of them cannot be undone. Pure; explanation only.
+    func memberNotes(_ resource: DesiredResource, adding members: [String: [String]]) -> [PlanNote]
 }
 
 extension ProviderRules {
     public func summary(of record: StateRecord) -> String? { nil }
     public func checksBeforeCreate(_ request: ProviderRequest) -> Bool { false }
+    public func reviewsMembers(_ resource: DesiredResource, record: StateRecord?, refresh: Bool) -> Bool { false }
+    public func memberNotes(_ resource: DesiredResource, adding members: [String: [String]]) -> [PlanNote] { [] }
 }
 
 /// The rules of every provider in a run, by name.
@@ -119,6 +136,16 @@ public struct RuleBook: Sendable {
 
     /// Whether `provider` asks about `request` before a plan proposes creating it.
     public func checksBeforeCreate(provider name: String, _ request: ProviderRequest) -> Bool { provider(name)?.checksBeforeCreate(request) ?? false }
+
+    /// Whether `resource`'s provider reviews its members before a plan (never for an unknown provider).
+    public func reviewsMembers(_ resource: DesiredResource, record: StateRecord?, refresh: Bool) -> Bool {
+        provider(resource.provider)?.reviewsMembers(resource, record: record, refresh: refresh) ?? false
+    }
+
+    /// The notes `resource`'s provider shows about `members` an action adds.
+    public func memberNotes(_ resource: DesiredResource, adding members: [String: [String]]) -> [PlanNote] {
+        members.isEmpty ? [] : provider(resource.provider)?.memberNotes(resource, adding: members) ?? []
+    }
 
     /// Whether live facts are read for `record` (never for an unknown provider).
     public func isQueried(_ record: StateRecord, refresh: Bool) -> Bool { provider(record.provider)?.isQueried(record, refresh: refresh) ?? false }

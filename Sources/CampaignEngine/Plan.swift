@@ -40,6 +40,9 @@ public struct PlanAction: Sendable {
     /// For a resource whose content changed (a replace, an update, or a refusal of the change): how its request
     /// differs from the one last applied, field by field. Explanation only: nil for every other action.
     public var changes: FieldDiff?
+    /// Lines the provider adds under the action about its members (``PlanNote``: a contact held back for consent).
+    /// Explanation only; empty for every action of a provider that reviews nothing.
+    public var notes: [PlanNote] = []
     /// What state records once the action is applied (nil for forget and removals).
     public var facts: RecordFacts? {
         get { recordedFacts ?? desired.map(RecordFacts.init) }
@@ -160,6 +163,10 @@ public struct Plan: Sendable {
         if count(.kept) > 0 { parts.append("\(count(.kept)) kept") }
         parts.append("\(count(.refused)) refused")
         if notInScope > 0 { parts.append("\(notInScope) not in scope") }
+        // Notes by mark and word, only when there are any (`2 ! consent`).
+        var noted: [String: Int] = [:]
+        for action in actions { for note in action.notes { noted[note.mark + " " + note.word, default: 0] += 1 } }
+        for (word, count) in noted.sorted(by: { $0.key < $1.key }) { parts.append("\(count) \(word)") }
         return "Plan: " + parts.joined(separator: ", ")
     }
 }

@@ -4,7 +4,8 @@ import JSON
 public enum PlanRenderer {
     /// Format version of `--format json` plans.
     /// 2: ids are strings (every provider's ids are opaque text). Keys added since without a new version (readers
-    /// ignore keys they do not know): `changes_recorded` and `changes` on actions whose content changed.
+    /// ignore keys they do not know): `changes_recorded` and `changes` on actions whose content changed; `notes`
+    /// (`[{"mark", "word", "text"}]`) on actions a provider explained (a consent hold).
     public static let jsonFormatVersion = 2
     /// Markdown comments are kept under this many characters (GitHub's limit is 65,536).
     public static let markdownLimit = 60_000
@@ -69,6 +70,7 @@ public enum PlanRenderer {
             if colors { out.append(contentsOf: "\u{1B}[0m".utf8) }
             out.append(0x0A)
             if let changes = plan.actions[index].changes { appendChanges(changes, colors: colors, into: &out) }
+            for note in plan.actions[index].notes { appendNote(note, colors: colors, into: &out) }
         }
         out.append(contentsOf: (colors ? "\u{1B}[1m\(plan.summary)\u{1B}[0m" : plan.summary).utf8)
         out.append(0x0A)
@@ -97,6 +99,18 @@ public enum PlanRenderer {
             for change in changes { line(changeLine(change), color: change.old == nil ? "32" : change.new == nil ? "31" : "33") }
         }
     }
+
+    /// `    ! consent: …` (bold red with colours on): a provider's note under an action.
+    static func appendNote(_ note: PlanNote, colors: Bool, into out: inout [UInt8]) {
+        out.append(contentsOf: changeIndent.utf8)
+        if colors { out.append(contentsOf: "\u{1B}[1;31m".utf8) }
+        out.append(contentsOf: noteLine(note).utf8)
+        if colors { out.append(contentsOf: "\u{1B}[0m".utf8) }
+        out.append(0x0A)
+    }
+
+    /// `! consent: text`, on one line.
+    static func noteLine(_ note: PlanNote) -> String { printable(note.mark) + " " + printable(note.word) + ": " + printable(note.text) }
 
     /// `~ path: old → new`, `+ path: new` or `- path: old`, on one line (control characters shown as `?`).
     static func changeLine(_ change: FieldChange) -> String {
@@ -175,6 +189,7 @@ public enum PlanRenderer {
         var rows: [String] = []
         for action in plan.actions {
             rows.append("| \(symbol(action.kind)) | `\(escape(action.key))` | \(action.kind.rawValue) | \(escape(action.reason)) |\n")
+            for note in action.notes { rows.append("| \(escape(note.mark)) | `\(escape(action.key))` | \(escape(note.word)) | \(escape(printable(note.text))) |\n") }
         }
         var details: [String] = []
         for action in plan.actions where !action.requests.isEmpty || action.changes != nil {
@@ -225,6 +240,7 @@ public enum PlanRenderer {
                     members.append(("changes_recorded", .bool(changes != .notRecorded)))
                     members.append(("changes", changesJSON(changes)))
                 }
+                if !action.notes.isEmpty { members.append(("notes", .array(action.notes.map(\.json)))) }
                 members.append(("requests", .array(action.requests.map(\.json))))
                 return .object(members)
             })),

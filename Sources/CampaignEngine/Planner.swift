@@ -184,7 +184,8 @@ public struct Planner: Sendable {
             return PlanAction(key: key, kind: .refused, reason: "no provider `\(resource.provider)` with a kind `\(resource.kind)` in this build")
         }
         if let record, record.status == .unknown || record.intent != nil,
-            !(kindRules.retriesUnknownDelivery && kindRules.members == .sync && record.intent?.action == .send && record.provider == resource.provider && record.kind == resource.kind) {
+            !(kindRules.retriesUnknownDelivery && kindRules.members == .sync && record.intent?.action == .send && record.provider == resource.provider && record.kind == resource.kind
+                && !(record.intent?.recipients.keys.contains(where: kindRules.unretriedMemberKinds.contains) ?? false)) {
             return unknownRefusal(key, record)
         }
         if let record, record.provider != resource.provider || record.kind != resource.kind {
@@ -244,14 +245,18 @@ public struct Planner: Sendable {
             let requests = resource.requests(members: members)
             let count = members.values.reduce(0) { $0 + $1.count }
             let inRequests = "in \(requests.count) request\(requests.count == 1 ? "" : "s")"
+            var action: PlanAction
             if kindRules.members == .sync {
                 // Said as what happens to them (`+3 tag`, `-3 untag`).
                 let words = resource.memberWords ?? MemberWords(addWord: kindRules.addWord, removeWord: kindRules.removeWord)
-                return PlanAction(key: key, kind: verb, reason: "new \(resource.kind): \(words.addSign)\(count) \(words.addWord)\(Self.firstMembers(members, kindRules.shownMembers)) \(inRequests)",
-                                  requests: requests, desired: resource)
+                action = PlanAction(key: key, kind: verb, reason: "new \(resource.kind): \(words.addSign)\(count) \(words.addWord)\(Self.firstMembers(members, kindRules.shownMembers)) \(inRequests)",
+                                    requests: requests, desired: resource)
+            } else {
+                action = PlanAction(key: key, kind: verb, reason: "new \(resource.kind): \(count) recipients \(inRequests)",
+                                    requests: requests, desired: resource)
             }
-            return PlanAction(key: key, kind: verb, reason: "new \(resource.kind): \(count) recipients \(inRequests)",
-                              requests: requests, desired: resource)
+            action.notes = rules.memberNotes(resource, adding: members)
+            return action
         }
         if record.hash != resource.hash, kindRules.change != .inPlace {
             return PlanAction(key: key, kind: .refused, reason: "changed after it was sent: a delivered \(resource.kind) is immutable; give it a new `key`")
@@ -282,15 +287,40 @@ public struct Planner: Sendable {
             // Only the content changed (no member joined or left): its requests for no members.
             if requests.isEmpty, record.hash != resource.hash { requests = resource.requests(members: [:]) }
             let words = resource.memberWords ?? MemberWords(addWord: kindRules.addWord, removeWord: kindRules.removeWord)
-            var action = PlanAction(key: key, kind: .update,
-                                    reason: "\(words.addSign)\(addedCount) \(words.addWord)\(Self.firstMembers(added, kindRules.shownMembers)), \(words.removeSign)\(removedCount) \(words.removeWord)\(Self.firstMembers(removed, kindRules.shownMembers)), \(record.deliveredCount - removedCount) unchanged",
-                                    id: record.id, requests: requests, desired: resource)
+            var reason = "\(words.addSign)\(addedCount) \(words.addWord)\(Self.firstMembers(added, kindRules.shownMembers)), \(words.removeSign)\(removedCount) \(words.removeWord)\(Self.firstMembers(removed, kindRules.shownMembers)), \(record.deliveredCount - removedCount) unchanged"
+            if let separator = kindRules.memberVersionSeparator {
+                reason = Self.versionedReason(added: added, removed: removed, unchanged: record.deliveredCount - removedCount, separator: separator, rules: kindRules)
+            }
+            var action = PlanAction(key: key, kind: .update, reason: reason, id: record.id, requests: requests, desired: resource)
             action.removals = removed
+            action.notes = rules.memberNotes(resource, adding: added)
             return action
         }
         let requests = resource.requests(members: added)
         return PlanAction(key: key, kind: verb, reason: "\(addedCount) new recipients in \(requests.count) request\(requests.count == 1 ? "" : "s") (the \(record.deliveredCount) already sent to are skipped)",
                           requests: requests, desired: resource)
+    }
+
+    /// `+2 manage (…), ~1 changed (…), -1 release (…), 7 unchanged`: a sync of members written
+    /// `identity<separator>version`, where an identity both added and removed is one member changed.
+    static func versionedReason(added: [String: [String]], removed: [String: [String]], unchanged: Int, separator: String, rules: KindRules) -> String {
+        func identity(_ member: String) -> Substring {
+            guard let range = member.range(of: separator, options: .backwards) else { return member[...] }
+            return member[..<range.lowerBound]
+        }
+        let removedIdentities = Set(removed.values.joined().map(identity))
+        let addedIdentities = Set(added.values.joined().map(identity))
+        var fresh: [String: [String]] = [:], changed: [String: [String]] = [:], gone: [String: [String]] = [:]
+        for (kind, list) in added {
+            for member in list {
+                if removedIdentities.contains(identity(member)) { changed[kind, default: []].append(String(identity(member))) } else { fresh[kind, default: []].append(member) }
+            }
+        }
+        for (kind, list) in removed { for member in list where !addedIdentities.contains(identity(member)) { gone[kind, default: []].append(member) } }
+        func count(_ lists: [String: [String]]) -> Int { lists.values.reduce(0) { $0 + $1.count } }
+        let changedCount = count(changed)
+        return "+\(count(fresh)) \(rules.addWord)\(firstMembers(fresh, rules.shownMembers)), ~\(changedCount) changed\(firstMembers(changed, rules.shownMembers)), "
+            + "-\(count(gone)) \(rules.removeWord)\(firstMembers(gone, rules.shownMembers)), \(unchanged) unchanged"
     }
 
     /// ` (a, b, c, …)`: the first `count` members of `lists` (by kind, in kind order), or nothing.

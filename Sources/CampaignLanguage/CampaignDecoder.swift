@@ -7,6 +7,8 @@ public struct CampaignFileResult: Sendable {
     public var campaigns: [Campaign]
     /// `provider: cleverpush` resources.
     public var cleverPush: [CleverPushResource] = []
+    /// `provider: personaclick` resources.
+    public var personaClick: [PersonaClickResource] = []
     public var diagnostics: [Diagnostic]
     /// Files the campaigns referred to (recipient CSVs), for showing diagnostics in them.
     public var resources: [SourceFile]
@@ -44,6 +46,8 @@ public enum CampaignDecoder {
             let provider = document.root.mapping != nil ? (document.root["provider"]?.scalar?.value ?? context.settings.provider) : nil
             if provider == CleverPushFields.provider {
                 if let resource = decoder.cleverPush(document) { result.cleverPush.append(resource) }
+            } else if provider == PersonaClickFields.provider {
+                if let resource = decoder.personaClick(document) { result.personaClick.append(resource) }
             } else if let campaign = decoder.decode(document) {
                 result.campaigns.append(campaign)
             }

@@ -49,9 +49,9 @@ enum CampaignFields {
     static let delivery = ["times", "timezone", "when_passed", "do_not_disturb", "cutoff"]
     /// A profile condition in the operator form.
     static let condition = ["operator", "value"]
-    static let project = ["provider", "timezone", "region", "defaults", "environments", "cleverpush"]
+    static let project = ["provider", "timezone", "region", "defaults", "environments", "cleverpush", "personaclick"]
     /// The providers this build has, by the name resources give in `provider:`.
-    public static let providers = ["clevertap", "cleverpush"]
+    public static let providers = ["clevertap", "cleverpush", "personaclick"]
     /// An environment's settings per provider (`environments.NAME.clevertap`), and in the older flat form.
     static let cleverTapEnvironment = ["region", "api_url", "account_id_env", "passcode_env"]
     static let regions = ["eu1", "in1", "sg1", "us1", "aps3", "mec1"]

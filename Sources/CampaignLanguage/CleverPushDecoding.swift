@@ -263,7 +263,7 @@ extension DocumentDecoder {
 
     /// The column index of each name in the header; nil (after errors) when a required one is missing, a name repeats,
     /// or (with `allowed`) a column is unknown.
-    private mutating func header(_ table: NamedTable, required: [String], allowed: [String]?) -> [String: Int]? {
+    mutating func header(_ table: NamedTable, required: [String], allowed: [String]?) -> [String: Int]? {
         var result: [String: Int] = [:]
         var failed = false
         for (index, cell) in table.row(0).enumerated() {
@@ -288,7 +288,7 @@ extension DocumentDecoder {
         return failed ? nil : result
     }
 
-    private func cell(_ row: [CSVTable.Cell], _ index: Int?) -> String {
+    func cell(_ row: [CSVTable.Cell], _ index: Int?) -> String {
         guard let index, index < row.count else { return "" }
         return row[index].text.trimmingWhitespace()
     }
@@ -306,7 +306,7 @@ extension DocumentDecoder {
     }
 
     /// Reads the CSV named by `node` (relative to the resource's file, inside the project).
-    private mutating func cleverPushCSV(_ node: YAMLNode, field: String) -> NamedTable? {
+    mutating func cleverPushCSV(_ node: YAMLNode, field: String) -> NamedTable? {
         guard let relative = checker.string(node, field: field) else { return nil }
         let inside = "files must be inside the project folder (the folder holding project.yaml)"
         if relative.hasPrefix("/") || Self.climbsOut(relative, from: relativePath) {

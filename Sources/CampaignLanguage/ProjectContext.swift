@@ -18,6 +18,9 @@ public struct ProjectContext: Sendable {
     /// `project.yaml`'s `cleverpush:` settings (`channel_id`, `private_key_env`, `api_url`, `concurrency`, `rate`), as
     /// text; an environment's `cleverpush:` overrides them.
     public var cleverPush: [String: String] = [:]
+    /// `project.yaml`'s `personaclick:` settings (`shop_id`, `shop_secret_env`, `api_url`, `concurrency`, `rate`), as
+    /// text; an environment's `personaclick:` overrides them.
+    public var personaClick: [String: String] = [:]
 
     public init(settings: ProjectSettings = ProjectSettings(), defaults: YAMLNode? = nil, environments: [String: EnvironmentSettings] = [:]) {
         self.settings = settings

@@ -64,6 +64,9 @@ public enum ProjectDecoder {
         if let node = fields["cleverpush"] {
             context.cleverPush = cleverPushSettings(node, what: "`cleverpush`", checker: &checker) ?? [:]
         }
+        if let node = fields["personaclick"] {
+            context.personaClick = personaClickSettings(node, what: "`personaclick`", checker: &checker) ?? [:]
+        }
         if let node = fields["environments"] {
             context.environments = environments(node, checker: &checker)
         }
@@ -98,10 +101,18 @@ public enum ProjectDecoder {
                 cleverPush = cleverPushSettings(node, what: "environment \(Quoting.code(entry.name))'s `cleverpush`", checker: &checker)
                 if cleverPush == nil { continue }
             }
-            // An environment for CleverPush alone need not give CleverTap's credentials.
-            if cleverPush != nil, outer["clevertap"] == nil, !CampaignFields.cleverTapEnvironment.contains(where: { outer[$0] != nil }) {
+            var personaClick: [String: String]?
+            if let node = outer["personaclick"] {
+                personaClick = personaClickSettings(node, what: "environment \(Quoting.code(entry.name))'s `personaclick`", checker: &checker)
+                if personaClick == nil { continue }
+            }
+            // An environment for CleverPush or PersonaClick alone need not give CleverTap's credentials.
+            if cleverPush != nil || personaClick != nil, outer["clevertap"] == nil, !CampaignFields.cleverTapEnvironment.contains(where: { outer[$0] != nil }) {
                 let state = outer["state"].flatMap { checker.string($0, field: "state") }
-                result[entry.name] = EnvironmentSettings(statePath: state, providers: [CleverPushFields.provider: cleverPush ?? [:]])
+                var providers: [String: [String: String]] = [:]
+                if let cleverPush { providers[CleverPushFields.provider] = cleverPush }
+                if let personaClick { providers[PersonaClickFields.provider] = personaClick }
+                result[entry.name] = EnvironmentSettings(statePath: state, providers: providers)
                 continue
             }
             if let nested = outer["clevertap"] {
@@ -169,6 +180,7 @@ public enum ProjectDecoder {
                 if let apiURL { clevertap["api_url"] = apiURL }
                 var providers = ["clevertap": clevertap]
                 if let cleverPush { providers[CleverPushFields.provider] = cleverPush }
+                if let personaClick { providers[PersonaClickFields.provider] = personaClick }
                 result[entry.name] = EnvironmentSettings(statePath: state, providers: providers)
             }
         }
@@ -213,6 +225,50 @@ public enum ProjectDecoder {
         if let node = fields["rate"], let text = checker.string(node, field: "rate") {
             if let rate = Double(text), rate.isFinite, rate > 0, rate <= 10_000 { result["rate"] = text } else {
                 checker.error(CleverPushDiagnosticCode.settings, "`rate` must be requests per second, above 0 and at most 10000", at: node)
+                failed = true
+            }
+        }
+        return failed ? nil : result
+    }
+
+    /// A `personaclick:` mapping: the shop id, the *name* of the variable holding the shop secret (only a
+    /// `PERSONACLICK_…` one), an API URL, the concurrency and a rate cap. Nil after an error.
+    static func personaClickSettings(_ node: YAMLNode, what: String, checker: inout Checker) -> [String: String]? {
+        guard let fields = checker.fields(node, what: what, allowed: PersonaClickFields.settings) else { return nil }
+        var result: [String: String] = [:]
+        var failed = false
+        if let node = fields["shop_id"], let value = checker.string(node, field: "shop_id") {
+            if value.count <= 128, value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) { result["shop_id"] = value } else {
+                checker.error(PersonaClickDiagnosticCode.settings, "`shop_id` must be a PersonaClick shop id (letters, digits, `-`, `_`)", at: node)
+                failed = true
+            }
+        }
+        if let node = fields["shop_secret_env"], let value = checker.string(node, field: "shop_secret_env") {
+            let valid = value.hasPrefix("PERSONACLICK_") && value.count > "PERSONACLICK_".count
+                && value.allSatisfy { $0 == "_" || ($0.isASCII && ($0.isUppercase || $0.isNumber)) }
+            if valid { result["shop_secret_env"] = value } else {
+                checker.error(PersonaClickDiagnosticCode.settings, "`shop_secret_env` must name a variable starting with `PERSONACLICK_`", at: node,
+                              hint: "the *name* of the variable holding the shop secret, never the secret; a repository may name only PersonaClick's variables, so that a pull request cannot send another secret (see docs/SECURITY.md)")
+                failed = true
+            }
+        }
+        if let node = fields["api_url"], let value = checker.string(node, field: "api_url") {
+            if let url = URL(string: value), url.scheme == "http" || url.scheme == "https", url.host != nil, url.user == nil, url.password == nil, url.query == nil { result["api_url"] = value } else {
+                checker.error(PersonaClickDiagnosticCode.settings, "`api_url` must be an http(s) URL without credentials or query", at: node)
+                failed = true
+            }
+        }
+        if let node = fields["concurrency"], let value = checker.count(node, field: "concurrency", maximum: 64) {
+            if value == "0" {
+                checker.error(PersonaClickDiagnosticCode.settings, "`concurrency` must be 1 or more", at: node)
+                failed = true
+            } else {
+                result["concurrency"] = value
+            }
+        }
+        if let node = fields["rate"], let text = checker.string(node, field: "rate") {
+            if let rate = Double(text), rate.isFinite, rate > 0, rate <= 10_000 { result["rate"] = text } else {
+                checker.error(PersonaClickDiagnosticCode.settings, "`rate` must be requests per second, above 0 and at most 10000", at: node)
                 failed = true
             }
         }

@@ -133,4 +133,30 @@ public enum ProjectRules {
         }
         return diagnostics
     }
+
+    /// Problems of `resources` (PersonaClick's, in file order): keys and names used twice among them, and keys a
+    /// CleverTap campaign or a CleverPush resource of the project uses.
+    public static func checkPersonaClick(_ resources: [PersonaClickResource], campaigns: [Campaign], cleverPush: [CleverPushResource]) -> [Diagnostic] {
+        guard !resources.isEmpty else { return [] }
+        var diagnostics: [Diagnostic] = []
+        var keys: [String: SourceLocation] = [:]
+        var names: [String: SourceLocation] = [:]
+        for campaign in campaigns { keys[campaign.key] = campaign.origin.key }
+        for resource in cleverPush { keys[resource.key] = resource.keyLocation }
+        for resource in resources.sorted(by: { $0.document < $1.document }) {
+            if let first = keys[resource.key] {
+                diagnostics.append(duplicate(CampaignDiagnosticCode.duplicateKey, what: "key", value: resource.key, at: resource.keyLocation, first: first,
+                                             hint: "keys identify resources in state; give one of them another `key:`"))
+            } else {
+                keys[resource.key] = resource.keyLocation
+            }
+            if let first = names[resource.name] {
+                diagnostics.append(duplicate(CampaignDiagnosticCode.duplicateName, what: "PersonaClick resource name", value: resource.name, at: resource.document, first: first,
+                                             hint: "names identify resources in plans; make them unique"))
+            } else {
+                names[resource.name] = resource.document
+            }
+        }
+        return diagnostics
+    }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CleverPushSandbox
 import CleverTapSandbox
+import PersonaClickSandbox
 import Dispatch
 import Foundation
 import Hummingbird
@@ -51,6 +52,16 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "CleverPush: requests accepted per second; one more is answered 429 with Retry-After.") var cleverpushRate = 1000
     @Option(help: ArgumentHelp("CleverPush: a tag of the channel, ID:NAME (repeatable; replaces the defaults).", valueName: "tag")) var cleverpushTag: [String] = []
     @Option(help: ArgumentHelp("CleverPush: a custom attribute the channel defines (repeatable; replaces the defaults).", valueName: "name")) var cleverpushAttribute: [String] = []
+
+    @Option(help: "PersonaClick: the shop id served.") var personaclickShopId = "SANDBOX-SHOP"
+    @Option(help: "PersonaClick: the shop secret accepted (in a POST's body, or a GET's X-Shop-Secret).") var personaclickShopSecret = "sandbox-shop-secret"
+    @Option(help: "PersonaClick: requests accepted per second; one more is answered 429 with Retry-After.") var personaclickRate = 1000
+    @Flag(help: "PersonaClick: double opt-in off (`confirm_email` answers 400).") var personaclickNoDoubleOptIn = false
+
+    var personaClickConfiguration: PersonaClickSandboxConfiguration {
+        PersonaClickSandboxConfiguration(shopID: personaclickShopId, shopSecret: personaclickShopSecret, rate: personaclickRate,
+                                         doubleOptIn: !personaclickNoDoubleOptIn, ledgerPath: ledger.map { $0 + ".personaclick" })
+    }
 
     var cleverPushConfiguration: CleverPushSandboxConfiguration {
         var configuration = CleverPushSandboxConfiguration(channelID: cleverpushChannel, privateKey: cleverpushKey, rate: cleverpushRate)
@@ -105,9 +116,13 @@ struct SandboxCommand: AsyncParsableCommand {
         }
         var logger = Logger(label: "campaign-sandbox")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .warning
-        // One ledger for both providers: one sequence, one `--ledger` file, one `--data` snapshot of it.
+        // One ledger for every provider: one sequence, one `--ledger` file, one `--data` snapshot of it.
         let pushState = CleverPushSandboxState(configuration: cleverPushConfiguration, ledger: state.ledger)
-        let app = SandboxServer.application(state: state, configuration: configuration, logger: logger, mount: { CleverPushRoutes.mount(on: $0, state: pushState) }) { port in
+        let clickState = PersonaClickSandboxState(configuration: personaClickConfiguration)
+        let app = SandboxServer.application(state: state, configuration: configuration, logger: logger, mount: {
+            CleverPushRoutes.mount(on: $0, state: pushState)
+            PersonaClickRoutes.mount(on: $0, state: clickState)
+        }) { port in
             FileHandle.standardOutput.write(Data("listening on http://127.0.0.1:\(port)\n".utf8))
         }
         // Not the graceful shutdown of `runService`: that waits for every request in flight, and one sleeping in a

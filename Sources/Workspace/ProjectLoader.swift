@@ -10,6 +10,8 @@ public struct LoadedCampaigns: Sendable {
     public var campaigns: [Campaign]
     /// Valid `provider: cleverpush` resources of every project.
     public var cleverPush: [CleverPushResource] = []
+    /// Valid `provider: personaclick` resources of every project.
+    public var personaClick: [PersonaClickResource] = []
     /// Every problem found, in no particular order.
     public var diagnostics: [Diagnostic]
     /// Text of the files that have diagnostics.
@@ -32,6 +34,8 @@ public struct LoadedProject: Sendable {
     public var campaigns: [Campaign]
     /// Its `provider: cleverpush` resources.
     public var cleverPush: [CleverPushResource] = []
+    /// Its `provider: personaclick` resources.
+    public var personaClick: [PersonaClickResource] = []
 
     /// `file` (a campaign's file as discovered) relative to the project's root.
     public func relativePath(of file: String) -> String {
@@ -154,6 +158,7 @@ public enum ProjectLoader {
                         let decoded = CampaignDecoder.decode(file, relativePath: relative, context: projectContext, resources: reader, limits: limits)
                         slice.campaigns += decoded.campaigns
                         slice.cleverPush += decoded.cleverPush
+                        slice.personaClick += decoded.personaClick
                         if !decoded.diagnostics.isEmpty {
                             slice.problems.append(FileProblems(path: path, diagnostics: decoded.diagnostics, bytes: bytes, resources: decoded.resources))
                         }
@@ -163,10 +168,12 @@ public enum ProjectLoader {
             }
             var campaigns: [Campaign] = []
             var cleverPush: [CleverPushResource] = []
+            var personaClick: [PersonaClickResource] = []
             campaigns.reserveCapacity(files.count)
             for slice in slices {
                 campaigns += slice.campaigns
                 cleverPush += slice.cleverPush
+                personaClick += slice.personaClick
                 for problem in slice.problems {
                     result.diagnostics += problem.diagnostics
                     if let bytes = problem.bytes { result.sources.add(path: problem.path, bytes: bytes) }
@@ -206,10 +213,24 @@ public enum ProjectLoader {
                     }
                 }
             }
+            // PersonaClick resources: keys and names unique among them and against the others'.
+            let clickRules = ProjectRules.checkPersonaClick(personaClick, campaigns: campaigns, cleverPush: cleverPush)
+            if !clickRules.isEmpty {
+                result.diagnostics += clickRules
+                let conflicted = Set(clickRules.compactMap(\.location))
+                personaClick.removeAll { conflicted.contains($0.keyLocation) || conflicted.contains($0.document) }
+                for diagnostic in clickRules {
+                    for location in [diagnostic.location].compactMap({ $0 }) + diagnostic.related.map(\.location) where !result.sourcesHas(location.file) {
+                        if case .success(let bytes) = FileReader.read(location.file, limit: limits.maxFileSize) { result.sources.add(path: location.file, bytes: bytes) }
+                    }
+                }
+            }
             if result.campaigns.isEmpty { result.campaigns = campaigns } else { result.campaigns += campaigns }
             result.cleverPush += cleverPush
+            result.personaClick += personaClick
             var project = LoadedProject(root: displayRoot, identity: ProjectRoot.identity(of: root), projectFile: projectFiles[root], context: context, campaigns: campaigns)
             project.cleverPush = cleverPush
+            project.personaClick = personaClick
             result.projects.append(project)
         }
         // Keys are unique across the projects of a run (they share its state), whatever the provider; a resource whose
@@ -278,6 +299,7 @@ public enum ProjectLoader {
 private struct LoadedSlice: Sendable {
     var campaigns: [Campaign] = []
     var cleverPush: [CleverPushResource] = []
+    var personaClick: [PersonaClickResource] = []
     var problems: [FileProblems] = []
 }
 

@@ -1,4 +1,5 @@
 import CleverPushSandbox
+import PersonaClickSandbox
 import CleverTapSandbox
 import Foundation
 import JSON
@@ -146,6 +147,7 @@ struct CIWorld {
     static let account = "CI-ACCOUNT"
     static let passcode = "ci-passcode-77aa19"
     static let cleverPushKey = "ci-cleverpush-key-5521"
+    static let personaClickSecret = "ci-personaclick-secret-7731"
 
     let sandbox: RunningSandbox
     /// The checked-out repository: `campaigns/` copied from this repository.
@@ -159,9 +161,13 @@ struct CIWorld {
         // same server serves CleverPush (campaigns/cleverpush), as `campaign-sandbox` does.
         let ledger = SandboxLedger()
         let push = CleverPushSandboxState(configuration: CleverPushSandboxConfiguration(privateKey: cleverPushKey), ledger: ledger)
+        let click = PersonaClickSandboxState(configuration: PersonaClickSandboxConfiguration(shopSecret: personaClickSecret))
         let sandbox = try await RunningSandbox.start(SandboxConfiguration(
             accountID: account, passcode: passcode, timeScale: 60, timezone: "Europe/Berlin", completionDelay: 1,
-            createRate: 0, targetsLatency: 0, providers: ["email": ["SendGrid"], "sms": ["Twilio"]]), ledger: ledger, mount: { CleverPushRoutes.mount(on: $0, state: push) })
+            createRate: 0, targetsLatency: 0, providers: ["email": ["SendGrid"], "sms": ["Twilio"]]), ledger: ledger, mount: {
+            CleverPushRoutes.mount(on: $0, state: push)
+            PersonaClickRoutes.mount(on: $0, state: click)
+        })
         let scratch = try TestSupport.temporaryFolder()
         let workspace = scratch + "/repository"
         try FileManager.default.createDirectory(atPath: workspace, withIntermediateDirectories: true)
@@ -206,6 +212,9 @@ struct CIWorld {
         // The runner's CleverPush host (the key comes from the release's secrets only; campaigns/project.yaml names
         // its variable).
         env["CLEVERPUSH_API_URL"] = sandbox.baseURL
+        // PersonaClick's host and secret (campaigns/personaclick).
+        env["PERSONACLICK_API_URL"] = sandbox.baseURL
+        env["PERSONACLICK_SHOP_SECRET"] = Self.personaClickSecret
         env["CAMPAIGN_CREATE_RATE"] = "100"
         env["RUNNER_TEMP"] = scratch + "/runner-temp"
         env["RUNNER_TOOL_CACHE"] = scratch + "/tool-cache"

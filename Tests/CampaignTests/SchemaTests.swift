@@ -50,7 +50,21 @@ struct SchemaTests {
             if path.hasSuffix("/project.yaml") { return false }
             return try String(contentsOfFile: path, encoding: .utf8).contains("\nprovider: cleverpush\n")
         }
-        let campaignFiles = files.filter { !$0.hasSuffix("/project.yaml") && !pushFiles.contains($0) }
+        let clickFiles = try files.filter { path in
+            if path.hasSuffix("/project.yaml") { return false }
+            return try String(contentsOfFile: path, encoding: .utf8).contains("\nprovider: personaclick\n")
+        }
+        let campaignFiles = files.filter { !$0.hasSuffix("/project.yaml") && !pushFiles.contains($0) && !clickFiles.contains($0) }
+        // PersonaClick's: a schema per type too.
+        #expect(clickFiles.count == 3)
+        for (type, schema) in [("subscription_preferences", "personaclick-subscription-preferences"), ("suppressions", "personaclick-suppressions")] {
+            let typed = try clickFiles.filter { try String(contentsOfFile: $0, encoding: .utf8).contains("type: \(type)\n") }
+            #expect(!typed.isEmpty, "\(type)")
+            let results = try check(try documents(typed), against: schema + ".schema.json")
+            for (name, errors) in results { #expect(errors.isEmpty, "\(name): \(errors)") }
+            let others = try check(try documents(clickFiles.filter { !typed.contains($0) }), against: schema + ".schema.json")
+            for (name, errors) in others { #expect(!errors.isEmpty, "\(name) passes \(schema)") }
+        }
         #expect(pushFiles.count == 3)
         for (type, schema) in [("notification", "cleverpush-notification"), ("tag_audience", "cleverpush-tag-audience"), ("subscribers", "cleverpush-subscribers")] {
             let typed = try pushFiles.filter { try String(contentsOfFile: $0, encoding: .utf8).contains("type: \(type)\n") }
@@ -84,7 +98,8 @@ struct SchemaTests {
     }
 
     @Test func everyPropertyHasADescription() throws {
-        for schema in ["campaign.schema.json", "project.schema.json", "cleverpush-notification.schema.json", "cleverpush-tag-audience.schema.json", "cleverpush-subscribers.schema.json"] {
+        for schema in ["campaign.schema.json", "project.schema.json", "cleverpush-notification.schema.json", "cleverpush-tag-audience.schema.json", "cleverpush-subscribers.schema.json",
+                       "personaclick-subscription-preferences.schema.json", "personaclick-suppressions.schema.json"] {
             let data = try Data(contentsOf: URL(fileURLWithPath: Self.schemas + "/" + schema))
             let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
             var missing: [String] = []
