@@ -219,7 +219,7 @@ public struct DeployContext: Sendable {
         if let runner = environment["CLEVERPUSH_API_URL"], !runner.isEmpty {
             url = runner
         } else if let written = settings["api_url"] {
-            guard allowCustomURL || environment["CAMPAIGN_ALLOW_API_URL"] == "1" || written.hasPrefix(CleverPushConfiguration.defaultURL) else {
+            guard allowCustomURL || environment["CAMPAIGN_ALLOW_API_URL"] == "1" || ProviderHost.isOwn(written, official: CleverPushConfiguration.defaultURL) else {
                 throw CleverPushError(.configuration, "the settings name another CleverPush API host (`api_url`); the runner must allow it with --allow-api-url or CAMPAIGN_ALLOW_API_URL=1")
             }
             url = written
@@ -249,7 +249,7 @@ public struct DeployContext: Sendable {
         if let runner = environment["PERSONACLICK_API_URL"], !runner.isEmpty {
             url = runner
         } else if let written = settings["api_url"] {
-            guard allowCustomURL || environment["CAMPAIGN_ALLOW_API_URL"] == "1" || written.hasPrefix(PersonaClickConfiguration.defaultURL) else {
+            guard allowCustomURL || environment["CAMPAIGN_ALLOW_API_URL"] == "1" || ProviderHost.isOwn(written, official: PersonaClickConfiguration.defaultURL) else {
                 throw PersonaClickError(.configuration, "the settings name another PersonaClick API host (`api_url`); the runner must allow it with --allow-api-url or CAMPAIGN_ALLOW_API_URL=1")
             }
             url = written
