@@ -256,7 +256,8 @@ public enum ApplyMachine {
         case .ambiguous, .cannotTell:
             return (record, false)
         case .redo:
-            guard record.intent != nil else { return (record, false) }
+            // Only a delivery or an in-place update may simply be made again; a create or a stop never is.
+            guard let action = record.intent?.action, action == .send || action == .update else { return (record, false) }
             record.intent = nil
             record.status = .sent
             record.updatedAt = time
@@ -317,7 +318,8 @@ public enum ApplyMachine {
             return (r, "`\(key)` adopted campaign \(id)")
         case .notCreated where delivering:
             r.intent = nil
-            if r.batchesSent == 0 { return (nil, "`\(key)`: the unknown batch counts as not sent; the next plan sends to those recipients") }
+            // Nothing of it delivered: no record, the next plan starts over. Members reconcile found done stay.
+            if r.batchesSent == 0 && r.delivered.isEmpty { return (nil, "`\(key)`: the unknown batch counts as not sent; the next plan sends to those recipients") }
             r.status = .sent
             return (r, "`\(key)`: the unknown batch counts as not sent; the next plan sends to those recipients")
         case .notCreated:

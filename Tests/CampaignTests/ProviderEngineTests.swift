@@ -226,12 +226,32 @@ struct ProviderEngineTests {
         #expect(ApplyMachine.finish(batch1, outcome: .failed(failure, neverSent: true), record: first, before: nil, facts: sendFacts, at: "t").record == nil)
     }
 
+    /// Reconcile found part of a first batch done (u1) and left the rest unknown (u2): "not sent" then means u2 was
+    /// not, and u1 stays delivered. Dropping the record (as for a first batch with nothing delivered) would send to
+    /// u1 again.
+    @Test func notSentAfterAPartlyFoundFirstBatchKeepsWhatWasFound() throws {
+        let sendFacts = RecordFacts(provider: "p", kind: "send", name: "S", file: "s.yaml", hash: "c")
+        let batch1 = ApplyStep.deliver(ProviderRequest(path: "/sync", body: .object([]), batch: 1, recipients: ["row": ["u1", "u2"]]))
+        let begun = try #require(ApplyMachine.begin(batch1, record: nil, facts: sendFacts, at: "t"))
+        let partly = ApplyMachine.settle(begun, found: .delivered(["row": ["u1"]], unsettled: "u2 differs"), at: "t2")
+        #expect(!partly.settled)
+        let open = try #require(partly.record)
+        #expect(open.delivered == ["row": ["u1"]] && open.intent?.recipients == ["row": ["u2"]] && open.batchesSent == 0)
+        let notSent = try ApplyMachine.resolve(open, .notCreated, key: "s", at: "t3")
+        #expect(notSent.record?.delivered == ["row": ["u1"]] && notSent.record?.intent == nil && notSent.record?.status == .sent)
+        let sent = try ApplyMachine.resolve(open, .sent, key: "s", at: "t3")
+        #expect(sent.record?.delivered == ["row": ["u1", "u2"]] && sent.record?.intent == nil)
+    }
+
     @Test func reconcileSettlesWhatTheProviderFinds() throws {
         let begun = try #require(ApplyMachine.begin(create, record: nil, facts: facts, at: "t1"))
         let found = ApplyMachine.settle(begun, found: .found(id: "42", status: .scheduled, facts: []), at: "t2")
         #expect(found.settled && found.record?.id == "42" && found.record?.intent == nil)
         #expect(!ApplyMachine.settle(begun, found: .absent, at: "t2").settled)
         #expect(!ApplyMachine.settle(begun, found: .ambiguous(["1", "2"]), at: "t2").settled)
+        // A create in flight is never simply made again, whatever a provider answers.
+        let redone = ApplyMachine.settle(begun, found: .redo, at: "t2")
+        #expect(!redone.settled && redone.record?.intent != nil)
         var stopping = begun
         stopping.intent = Intent(action: .stop, startedAt: "t")
         let absentStop = ApplyMachine.settle(stopping, found: .absent, at: "t2")
