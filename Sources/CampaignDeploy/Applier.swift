@@ -194,7 +194,7 @@ public struct Applier: Sendable {
             // A delivery done adds exactly its batch to the delivered lists: the journal line carries only those.
             var added: [String: [String]] = [:]
             if case .done = outcome, case .deliver(let request) = step, !request.removes { added = request.recipients }
-            if case .partial(let succeeded, let failures, _) = outcome, case .deliver(let request) = step {
+            if case .partial(let succeeded, let failures, _, _) = outcome, case .deliver(let request) = step {
                 if !request.removes { added = succeeded }
                 memberFailures += failures.map { (action.key, $0) }
             }

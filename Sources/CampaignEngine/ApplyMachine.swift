@@ -54,7 +54,21 @@ public enum StepOutcome: Sendable, Hashable {
     /// A delivery done member by member: `succeeded` took effect, each of `failures` certainly did not (a refusal
     /// for that member). Only the members that succeeded are recorded, with the facts learned; the next plan does the
     /// others again.
-    case partial(succeeded: [String: [String]], failures: [MemberFailure], facts: [Fact] = [])
+    /// `unknown`: members whose outcome is not known (a lost answer); they stay the intent, of unknown outcome, until
+    /// reconciled or resolved, while what is certain (`succeeded`, `failures`) is recorded and reported.
+    case partial(succeeded: [String: [String]], failures: [MemberFailure], facts: [Fact] = [], unknown: UnknownMembers? = nil)
+}
+
+/// Members of a delivery whose outcome is not known, and why.
+public struct UnknownMembers: Sendable, Hashable {
+    /// By kind of member, as in ``ProviderRequest/recipients``.
+    public var members: [String: [String]]
+    public var failure: ProviderFailure
+
+    public init(members: [String: [String]], failure: ProviderFailure) {
+        self.members = members
+        self.failure = failure
+    }
 }
 
 /// One member of a delivery that the provider refused, and why.
@@ -138,14 +152,19 @@ public enum ApplyMachine {
         _ step: ApplyStep, outcome: StepOutcome, record: consuming StateRecord?, before: StateRecord?, facts: RecordFacts?, at time: String
     ) -> (record: StateRecord?, next: Next) {
         switch outcome {
-        case .partial(let succeeded, _, let learned):
+        case .partial(let succeeded, _, let learned, let unknown):
             // Recorded as a delivery done for exactly the members that succeeded.
             var narrowed = step
             if case .deliver(var request) = step {
                 request.recipients = succeeded
                 narrowed = .deliver(request)
             }
-            return finish(narrowed, outcome: .done(id: nil, facts: learned), record: record, before: before, facts: facts, at: time)
+            let done = finish(narrowed, outcome: .done(id: nil, facts: learned), record: record, before: before, facts: facts, at: time)
+            // The members of unknown outcome stay in flight: the intent, narrowed to them.
+            guard let unknown, !unknown.members.isEmpty, case .deliver(let request) = step, var open = done.record else { return done }
+            open.intent = Intent(action: .send, startedAt: time, batch: request.batch, recipients: unknown.members)
+            open.status = .unknown
+            return (open, .unknown(unknown.failure))
         case .unknown(let failure), .failed(let failure, neverSent: false):
             var record = consume record
             record?.updatedAt = time

@@ -65,10 +65,15 @@ extension CleverPushRuntime {
             case .unknown(let error): unknown.append((index, error))
             }
         }
+        var inDoubt: UnknownMembers?
         if let (_, first) = unknown.first {
             let shown = unknown.prefix(5).map { Self.shown(members[$0.0]) }.joined(separator: ", ") + (unknown.count > 5 ? ", …" : "")
-            return .unknown(ProviderFailure(
-                code: first.code, message: "\(unknown.count) row\(unknown.count == 1 ? "" : "s") of unknown outcome (\(shown)): \(first.description); `campaign reconcile` looks them up"))
+            let failure = ProviderFailure(
+                code: first.code, message: "\(unknown.count) row\(unknown.count == 1 ? "" : "s") of unknown outcome (\(shown)): \(first.description); `campaign reconcile` looks them up")
+            // A removal's members are not recorded as an intent of their own (an intent adds when resolved as sent):
+            // a removal batch with a row in doubt stays in doubt whole, as it is idempotent and planned again.
+            if request.removes { return .unknown(failure) }
+            inDoubt = UnknownMembers(members: [kind: unknown.map { members[$0.0] }], failure: failure)
         }
         var facts: [Fact] = []
         if confirmations > 0 {
@@ -77,16 +82,16 @@ extension CleverPushRuntime {
         }
         if !learned.isEmpty { facts.append(cache.adding(learned)) }
         // No id: a tag audience is not a resource at CleverPush (several may keep one tag), the tag id is a fact.
-        if failures.isEmpty { return .done(id: nil, facts: facts) }
-        if failures.count == members.count, let first = failures.first?.1, Self.isGlobal(first) {
+        if failures.isEmpty && inDoubt == nil { return .done(id: nil, facts: facts) }
+        if inDoubt == nil, failures.count == members.count, let first = failures.first?.1, Self.isGlobal(first) {
             return .failed(Self.failure(first), neverSent: true)
         }
-        let failed = Set(failures.map { $0.0 })
-        let succeeded = members.indices.filter { !failed.contains($0) }.map { members[$0] }
+        let notDone = Set(failures.map { $0.0 } + unknown.map { $0.0 })
+        let succeeded = members.indices.filter { !notDone.contains($0) }.map { members[$0] }
         return .partial(
             succeeded: succeeded.isEmpty ? [:] : [kind: succeeded],
             failures: failures.map { MemberFailure(kind: kind, member: Self.shown(members[$0.0]), failure: Self.failure($0.1)) },
-            facts: facts)
+            facts: facts, unknown: inDoubt)
     }
 
     /// `work(i)` for every i in 0..<count, at most `workers` at once; the results in order.

@@ -524,3 +524,30 @@ struct CleverPushApplyTests {
         await h.stop()
     }
 }
+
+@Suite("CleverPush: a batch with rows of unknown outcome keeps what is certain")
+struct CleverPushUnknownRowTests {
+    /// u2 names a topic the channel lacks (certainly not sent: A003), one of u1/u3 loses its answer (unknown), the
+    /// other succeeds. The success is recorded, the refusal reported and left for the next plan, and only the
+    /// unknown row stays in doubt: "sent" records it, and never the refused row.
+    @Test func certainRowsAreRecordedAndReportedBesideAnUnknownOne() async throws {
+        let h = try await PushHarness.start()
+        try h.write("customers.yaml", PushHarness.subscribers())
+        try h.write("customers.csv", "user_id,email,topics\nu1,a@example.com,sport\nu2,b@example.com,sports\nu3,c@example.com,sport\n")
+        await h.fault("/subscription/sync/{id}", "commit-then-drop")
+        let applied = try await h.apply()
+        #expect(applied.status == 1, "\(applied.stdout)\(applied.stderr)")
+        #expect(applied.stderr.contains("A003") && applied.stderr.contains("row u2"), "\(applied.stderr)")
+        #expect(applied.stderr.contains("unknown outcome"), "\(applied.stderr)")
+        let record = try #require(try await h.record("customers"))
+        let delivered = record.delivered.values.joined().map { $0.split(separator: " ").first.map(String.init) ?? $0 }
+        let inDoubt = (record.intent?.recipients ?? [:]).values.joined().map { $0.split(separator: " ").first.map(String.init) ?? $0 }
+        #expect(delivered.count == 1 && inDoubt.count == 1 && Set(delivered + inDoubt) == ["u1", "u3"], "\(delivered) \(inDoubt)")
+        #expect(try await h.campaign(["state", "resolve", "customers", "--sent"]).status == 0)
+        let resolved = try #require(try await h.record("customers"))
+        #expect(resolved.deliveredCount == 2 && resolved.intent == nil)
+        // u2 is still to do (and still refused for its topic).
+        #expect(try await h.plan().line("customers")?.contains("+1") == true)
+        await h.stop()
+    }
+}
