@@ -72,19 +72,22 @@ struct StatusCommand: AsyncParsableCommand {
             """
     )
 
-    /// The formats of `status`.
+    /// The formats of `status`. `github` (kept from when `--format` named only the diagnostics' format) is the text
+    /// table with problems as GitHub Actions annotations.
     enum Format: String, ExpressibleByArgument, CaseIterable {
-        case text, json, markdown
+        case text, json, markdown, github
     }
 
     @Argument(help: "Campaign files or folders (for project.yaml's settings; default: campaigns).") var paths: [String] = ["campaigns"]
     @Flag(help: "Do not query the provider; show state only.") var offline = false
     @Option(help: ArgumentHelp("PersonaClick: summarise the change feed since this day (YYYY-MM-DD).", valueName: "since")) var changes: String?
-    @Option(help: "Output: text, json or markdown.") var format: Format = .text
+    @Option(help: "Output: text, json, markdown, or github (text, problems as GitHub Actions annotations).") var format: Format = .text
     @Option(help: "Colour: auto (only on a terminal, unless NO_COLOR is set), always or never.") var color: ColorMode = .auto
     @OptionGroup var deploy: DeployOptions
 
-    var printer: DiagnosticPrinter { DiagnosticPrinter(format: format == .json ? .json : .text, color: color) }
+    var printer: DiagnosticPrinter {
+        DiagnosticPrinter(format: format == .json ? .json : format == .github ? .github : .text, color: color)
+    }
 
     func run() async throws {
         ErrorOutput.use(printer)
@@ -127,7 +130,7 @@ struct StatusCommand: AsyncParsableCommand {
         await providers.shutdown()
         let counts = PersonaClickStatus.counts(state)
         switch format {
-        case .text:
+        case .text, .github:
             printOut(StateTable.render(state, notes: notes))
             if hasPersonaClick || rows != nil { printOut(PersonaClickStatus.text(counts, changes: rows, since: changes)) }
         case .json:

@@ -306,6 +306,12 @@ struct PersonaClickApplyTests {
         #expect(markdown.stdout.contains("| `email_bulk` | 2 | 1 | 0 |"))
         let bad = try await h.campaign(["status", "campaigns", "--changes", "yesterday"])
         #expect(bad.status != 0 && bad.stderr.contains("YYYY-MM-DD"))
+        // `--format github` (accepted before markdown was added) still means: the table as text, problems as
+        // GitHub annotations.
+        let github = try await h.campaign(["status", "campaigns", "--format", "github"])
+        #expect(github.status == 0 && github.stdout == text.stdout, "\(github.stderr)")
+        let badGithub = try await h.campaign(["status", "campaigns", "--format", "github", "--changes", "yesterday"])
+        #expect(badGithub.status != 0 && badGithub.stderr.hasPrefix("::error"), "\(badGithub.stderr)")
         await h.stop()
     }
 
