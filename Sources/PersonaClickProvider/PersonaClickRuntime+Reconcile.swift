@@ -15,18 +15,21 @@ extension PersonaClickRuntime {
             // (contacts checked first, so none is sent twice).
             return .found(id: record.id ?? record.kind, status: .sent, facts: [])
         }
-        // `hard_bounced` callbacks: settled only when the source says every one of those emails bounced.
+        // `hard_bounced` callbacks (a batch of their own): those whose email the source shows bounced took effect and
+        // are recorded as delivered, so they are never sent again; the others stay in doubt for the user.
+        var bounced: [String] = []
         var notYet: [String] = []
         for member in permanent {
             let email = PersonaClickBinding.split(member).email
             do {
                 let found = try await client.check(identity: "email", value: email)
-                if !found.emailBounced { notYet.append(email) }
+                if found.emailBounced { bounced.append(member) } else { notYet.append(email) }
             } catch {
                 throw Self.failure(error)
             }
         }
-        if notYet.isEmpty { return .found(id: record.id ?? record.kind, status: .sent, facts: []) }
-        return .cannotTell("\(notYet.count) of \(permanent.count) hard-bounce callbacks are not bounced at the source (\(notYet.prefix(3).joined(separator: ", "))\(notYet.count > 3 ? ", …" : "")); if they never arrived, `campaign state resolve KEY --not-created` plans them again")
+        return .delivered(
+            bounced.isEmpty ? [:] : [PersonaClickBinding.permanent: bounced],
+            unsettled: "\(notYet.count) of \(permanent.count) hard-bounce callbacks are not bounced at the source (\(notYet.prefix(3).joined(separator: ", "))\(notYet.count > 3 ? ", …" : "")); if they never arrived, `campaign state resolve KEY --not-created` plans them again")
     }
 }

@@ -197,6 +197,10 @@ struct PersonaClickApplyTests {
         let reconciled = try await h.campaign(["reconcile", "campaigns"])
         #expect(reconciled.status == 0, "\(reconciled.stdout)\(reconciled.stderr)")
         #expect(await h.sandbox.state.contact("email", "bo@example.com")?.bounced == true)
+        // Settled as delivered: the next apply has nothing to do, and Bo's callback went out once in all.
+        #expect(try await h.plan(["--detailed-exitcode"]).status == 0)
+        #expect(try await h.apply().status == 0)
+        #expect(await h.accepted("/subscriptions/callback", contact: "bo@example.com").count == 1)
         await h.stop()
     }
 
