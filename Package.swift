@@ -70,6 +70,7 @@ let package = Package(
         .target(
             name: "PersonaClickSandbox",
             dependencies: [
+                "SandboxLedger",
                 "JSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

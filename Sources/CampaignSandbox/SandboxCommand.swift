@@ -60,7 +60,7 @@ struct SandboxCommand: AsyncParsableCommand {
 
     var personaClickConfiguration: PersonaClickSandboxConfiguration {
         PersonaClickSandboxConfiguration(shopID: personaclickShopId, shopSecret: personaclickShopSecret, rate: personaclickRate,
-                                         doubleOptIn: !personaclickNoDoubleOptIn, ledgerPath: ledger.map { $0 + ".personaclick" })
+                                         doubleOptIn: !personaclickNoDoubleOptIn)
     }
 
     var cleverPushConfiguration: CleverPushSandboxConfiguration {
@@ -118,7 +118,7 @@ struct SandboxCommand: AsyncParsableCommand {
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .warning
         // One ledger for every provider: one sequence, one `--ledger` file, one `--data` snapshot of it.
         let pushState = CleverPushSandboxState(configuration: cleverPushConfiguration, ledger: state.ledger)
-        let clickState = PersonaClickSandboxState(configuration: personaClickConfiguration)
+        let clickState = PersonaClickSandboxState(configuration: personaClickConfiguration, ledger: state.ledger)
         let app = SandboxServer.application(state: state, configuration: configuration, logger: logger, mount: {
             CleverPushRoutes.mount(on: $0, state: pushState)
             PersonaClickRoutes.mount(on: $0, state: clickState)

@@ -1,4 +1,5 @@
 import Foundation
+import SandboxLedger
 import JSON
 
 /// The PersonaClick half of the sandbox: per-contact flags and email status, the change feed (appended to by every
@@ -49,7 +50,9 @@ public actor PersonaClickSandboxState {
 
     private var contacts: [String: Contact] = [:]
     private var feed: [Change] = []
-    private var ledger: [JSONValue] = []
+    /// The sandbox's ledger, shared with the other providers' halves (PersonaClick's entries: every request, with
+    /// `"provider": "personaclick"`).
+    public nonisolated let ledger: SandboxLedger
     private var faults: [Fault] = []
     /// Contacts answered with an error (status and shape), for per-contact failures.
     private var refused: [String: (status: Int, shape: String)] = [:]
@@ -60,28 +63,23 @@ public actor PersonaClickSandboxState {
     /// Flags that arrived as the strings `"true"`/`"false"` (accepted, as the API does; counted, so tests can prove
     /// the client sends real JSON booleans).
     private var stringBooleans = 0
-    private var ledgerFile: FileHandle?
 
-    public init(configuration: PersonaClickSandboxConfiguration) {
+    /// The shop `configuration` describes; its requests go to `ledger` (the sandbox's, shared with the other
+    /// providers' halves; by default one of its own, appending to ``PersonaClickSandboxConfiguration/ledgerPath``).
+    public init(configuration: PersonaClickSandboxConfiguration, ledger: SandboxLedger? = nil) {
         self.configuration = configuration
-        if let path = configuration.ledgerPath {
-            if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
-            ledgerFile = FileHandle(forWritingAtPath: path)
-            _ = try? ledgerFile?.seekToEnd()
-        }
+        self.ledger = ledger ?? SandboxLedger(path: configuration.ledgerPath)
     }
 
     // MARK: the ledger
 
     /// Appends one ledger line, `{"provider": "personaclick", …}`; the one place ledger lines are written.
     func record(_ entry: [(String, JSONValue)]) {
-        let line = JSONValue.object([("provider", .string("personaclick"))] + entry)
-        ledger.append(line)
-        if let ledgerFile { try? ledgerFile.write(contentsOf: JSONWriter(indent: nil).bytes(line) + [UInt8(ascii: "\n")]) }
+        ledger.append(provider: "personaclick", fields: entry)
     }
 
-    /// `{"entries": [...]}`.
-    public func ledgerJSON() -> JSONValue { .object([("entries", .array(ledger))]) }
+    /// `{"entries": [...]}`: PersonaClick's entries of the sandbox's ledger.
+    public nonisolated func ledgerJSON() -> JSONValue { .object([("entries", .array(ledger.entries(provider: "personaclick")))]) }
 
     /// Requests per route, 429s, contacts and feed length.
     public func statsJSON() -> JSONValue {

@@ -161,7 +161,7 @@ struct CIWorld {
         // same server serves CleverPush (campaigns/cleverpush), as `campaign-sandbox` does.
         let ledger = SandboxLedger()
         let push = CleverPushSandboxState(configuration: CleverPushSandboxConfiguration(privateKey: cleverPushKey), ledger: ledger)
-        let click = PersonaClickSandboxState(configuration: PersonaClickSandboxConfiguration(shopSecret: personaClickSecret))
+        let click = PersonaClickSandboxState(configuration: PersonaClickSandboxConfiguration(shopSecret: personaClickSecret), ledger: ledger)
         let sandbox = try await RunningSandbox.start(SandboxConfiguration(
             accountID: account, passcode: passcode, timeScale: 60, timezone: "Europe/Berlin", completionDelay: 1,
             createRate: 0, targetsLatency: 0, providers: ["email": ["SendGrid"], "sms": ["Twilio"]]), ledger: ledger, mount: {

@@ -83,12 +83,15 @@ struct SandboxBinaryTests {
         let tagged = try await SandboxHarness.rawPost(
             first.baseURL + "/subscription/tag", body: #"{"channelId":"SANDBOXCHANNEL","subscriptionId":"s1","tagId":"tag-vip"}"#, headers: [("Authorization", "CPK")])
         #expect(tagged.status == 200)
+        let managed = try await SandboxHarness.rawPost(
+            first.baseURL + "/subscriptions/manage", body: #"{"shop_id":"SANDBOX-SHOP","shop_secret":"sandbox-shop-secret","email":"ana@example.com","email_bulk":true}"#, headers: [])
+        #expect(managed.status == 200)
         let sent = try await SandboxHarness.rawPost(first.baseURL + "/1/send/push.json", body: Bodies.push().compactText, account: "ACC", passcode: "PASS")
         #expect(sent.status == 200)
         // One sequence across providers, each entry naming its provider; CleverTap's fields as before.
         let entries = try #require(try await SandboxHarness.rawGet(first.baseURL + "/_sandbox/ledger")?["entries"]?.arrayValue)
-        #expect(entries.map { $0["seq"]?.intValue } == [1, 2, 3])
-        #expect(entries.map { $0["provider"]?.stringValue } == ["clevertap", "cleverpush", "clevertap"])
+        #expect(entries.map { $0["seq"]?.intValue } == [1, 2, 3, 4])
+        #expect(entries.map { $0["provider"]?.stringValue } == ["clevertap", "cleverpush", "personaclick", "clevertap"])
         #expect(entries[0].objectValue?.map(\.0) == ["seq", "provider", "time", "endpoint", "id", "body"])
         #expect(entries[1]["action"]?.stringValue == "tag" && entries[1]["subscriptionId"]?.stringValue == "s1")
         // CleverPush's view is the same entries, filtered.
@@ -98,7 +101,7 @@ struct SandboxBinaryTests {
         // One file, in the same order; no second file.
         let lines = try String(contentsOfFile: ledger, encoding: .utf8).split(separator: "\n").map { try JSONParser().parse(String($0)) }
         #expect(lines == entries)
-        #expect(!FileManager.default.fileExists(atPath: ledger + ".cleverpush"))
+        #expect(!FileManager.default.fileExists(atPath: ledger + ".cleverpush") && !FileManager.default.fileExists(atPath: ledger + ".personaclick"))
         // Restarted on the same data file, the ledger is kept and its sequence continues.
         let second = try SandboxProcess(arguments)
         let again = try await SandboxHarness.rawPost(
@@ -106,8 +109,8 @@ struct SandboxBinaryTests {
         #expect(again.status == 200)
         let kept = try #require(try await SandboxHarness.rawGet(second.baseURL + "/_sandbox/ledger")?["entries"]?.arrayValue)
         second.stop()
-        #expect(Array(kept.prefix(3)) == entries)
-        #expect(kept.last?["seq"]?.intValue == 4 && kept.last?["provider"]?.stringValue == "cleverpush")
+        #expect(Array(kept.prefix(4)) == entries)
+        #expect(kept.last?["seq"]?.intValue == 5 && kept.last?["provider"]?.stringValue == "cleverpush")
     }
 
     @Test func theLedgerTakesAnyProvidersObjects() throws {
