@@ -2,6 +2,7 @@ import ArgumentParser
 import CampaignDeploy
 import CampaignEngine
 import Foundation
+import PostgresState
 
 /// `campaign state init`: creates the state (a database's tables and the environment's workspace, or the file).
 struct StateInitCommand: AsyncParsableCommand {
@@ -16,6 +17,8 @@ struct StateInitCommand: AsyncParsableCommand {
         let backend = try options.backend()
         do {
             let lease = try await backend.lease(command: "campaign state init")
+            // Tables made before their columns' compression was part of the schema get it now.
+            if let postgres = backend as? PostgresStateBackend { try await postgres.tuneStorage() }
             if let state = try await lease.read() {
                 await lease.release()
                 printOut("The state \(backend.shown) exists (lineage \(state.lineage), serial \(state.serial), \(state.campaigns.count) records); nothing to do.\n")

@@ -54,17 +54,17 @@ public struct PostgresStateBackend: StateBackend {
         return PostgresStateLease(connection: connection, names: names, workspace: workspace, shown: shown, logger: connector.logger)
     }
 
-    /// Creates or migrates the tables (`campaign state init`; also done by the first run that writes).
-    public func initialize() async throws(DeployError) -> Int {
+    /// Sets the large columns' compression (``PostgresSchema/compression(_:)``) on tables that exist: `campaign state
+    /// init` does, for tables made before it was part of migration 1. Idempotent.
+    public func tuneStorage() async throws(DeployError) {
         let connection = try await connector.connect()
         do {
-            try await PostgresSchema.migrate(connection, names, logger: connector.logger)
-            await Self.close(connection)
-            return PostgresSchema.currentVersion
+            try await connection.run(PostgresQuery(unsafeSQL: PostgresSchema.compression(names)), logger: connector.logger)
         } catch {
             await Self.close(connection)
-            throw error
+            throw PostgresConnector.failure(error, doing: "setting the compression of the state tables in schema \(names.schema)")
         }
+        await Self.close(connection)
     }
 
     /// The advisory lock of the workspace, taken at once or refused naming the holder (from the `locks` row the
