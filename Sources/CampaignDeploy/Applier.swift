@@ -132,8 +132,27 @@ public struct Applier: Sendable {
         }
     }
 
-    /// The steps of `action`, one after the other, each recorded before and after its request.
+    /// The steps of `action`, then the provider's own memory, once.
+    ///
+    /// A provider's internal facts (``Fact/isInternal``: CleverPush's cache of looked-up subscription ids) are kept
+    /// out of the per-step writes, handed to the provider with the record at each step, and recorded once when the
+    /// action ends: written with every batch, a memory that grows with each batch made a 100,000-member audience write
+    /// O(n²) bytes of state. A crash loses only that memory (the provider learns it again).
     private func run(_ action: PlanAction, memberFailures: inout [(key: String, failure: MemberFailure)]) async throws(DeployError) -> Outcome {
+        var memory: [Fact] = []
+        let outcome = try await runSteps(action, memberFailures: &memberFailures, memory: &memory)
+        if !memory.isEmpty {
+            try await journal.update(action.key) { record in
+                guard var kept = record else { return }
+                kept.facts = kept.facts.merging(memory)
+                record = kept
+            }
+        }
+        return outcome
+    }
+
+    /// The steps of `action`, one after the other, each recorded before and after its request.
+    private func runSteps(_ action: PlanAction, memberFailures: inout [(key: String, failure: MemberFailure)], memory: inout [Fact]) async throws(DeployError) -> Outcome {
         let recorded = await journal.state.campaigns[action.key]?.provider
         let provider = action.facts?.provider ?? recorded ?? ""
         let runtime: any ProviderRuntime
@@ -182,13 +201,16 @@ public struct Applier: Sendable {
                 Failpoint.hit(.afterIntent)
             }
             begun = false
-            // The provider needs the record's id and facts, not its delivered lists.
+            // The provider needs the record's id and facts (with its memory so far), not its delivered lists.
+            let known = memory
             let record = await journal.state.campaigns[action.key].map { record -> StateRecord in
                 var light = record
                 light.delivered = [:]
+                if !known.isEmpty { light.facts = light.facts.merging(known) }
                 return light
             }
-            let outcome = await runtime.perform(step, record: record)
+            let (outcome, learned) = await runtime.perform(step, record: record).separatingInternalFacts()
+            memory = memory.merging(learned)
             Failpoint.hit(.afterSend)
             var next = ApplyMachine.Next.proceed
             // A delivery done adds exactly its batch to the delivered lists: the journal line carries only those.

@@ -59,6 +59,20 @@ public enum StepOutcome: Sendable, Hashable {
     case partial(succeeded: [String: [String]], failures: [MemberFailure], facts: [Fact] = [], unknown: UnknownMembers? = nil)
 }
 
+extension StepOutcome {
+    /// The outcome without the provider's own memory (``Fact/isInternal`` facts), and those facts.
+    public func separatingInternalFacts() -> (outcome: StepOutcome, internal: [Fact]) {
+        switch self {
+        case .done(let id, let facts):
+            return (.done(id: id, facts: facts.filter { !$0.isInternal }), facts.filter(\.isInternal))
+        case .partial(let succeeded, let failures, let facts, let unknown):
+            return (.partial(succeeded: succeeded, failures: failures, facts: facts.filter { !$0.isInternal }, unknown: unknown), facts.filter(\.isInternal))
+        case .failed, .unknown:
+            return (self, [])
+        }
+    }
+}
+
 /// Members of a delivery whose outcome is not known, and why.
 public struct UnknownMembers: Sendable, Hashable {
     /// By kind of member, as in ``ProviderRequest/recipients``.

@@ -70,6 +70,28 @@ struct ToyRuntime: ProviderRuntime {
     func shutdown() async {}
 }
 
+/// A toy runtime that remembers every member it delivered to, as an internal fact (a provider's own memory) that it
+/// reads back from the record each time, as CleverPush's cache of looked-up subscription ids does.
+struct RememberingRuntime: ProviderRuntime {
+    static let fact = "_seen"
+    let inner: ToyRuntime
+    var name: String { inner.name }
+    var account: String { inner.account }
+    func rules(for kind: String) -> KindRules? { inner.rules(for: kind) }
+    func isQueried(_ record: StateRecord, refresh: Bool) -> Bool { false }
+    func live(_ records: [String: StateRecord], refresh: Bool) async throws(ProviderFailure) -> [String: LiveStatus] { [:] }
+    func checkBeforeReplace(_ record: StateRecord) async -> (failure: ProviderFailure, observed: LiveStatus?)? { nil }
+    func perform(_ step: ApplyStep, record: StateRecord?) async -> StepOutcome {
+        let outcome = await inner.perform(step, record: record)
+        guard case .done(let id, let facts) = outcome, case .deliver(let request) = step else { return outcome }
+        let known = record?.facts[fact: Self.fact].map { $0.split(separator: ",").map(String.init) } ?? []
+        return .done(id: id, facts: facts + [Fact(Self.fact, (known + (request.recipients["member"] ?? [])).joined(separator: ","))])
+    }
+    func locate(_ record: StateRecord, among others: [String: StateRecord]) async throws(ProviderFailure) -> ApplyMachine.Finding { .cannotTell("ask the toy") }
+    func estimate(_ request: ProviderRequest) async throws(ProviderFailure) -> [(String, Int)] { [] }
+    func shutdown() async {}
+}
+
 /// An audience of `members`, titled `title`.
 func toyAudience(_ key: String, members: [String], title: String = "T") -> DesiredResource {
     let hash = ContentHash.sha256(Array(title.utf8))
@@ -142,10 +164,13 @@ struct ProviderEngineTests {
         }
     }
 
-    /// Bytes written to state while delivering `count` members.
-    func bytesToDeliver(_ count: Int) async throws -> Int {
+    /// Bytes written to state while delivering `count` members; `remembering`: the runtime keeps a provider's own
+    /// memory of every member it saw (an internal fact that grows with each batch, as a cache of looked-up ids does).
+    func bytesToDeliver(_ count: Int, remembering: Bool = false) async throws -> Int {
         let service = ToyService()
-        let providers = ProviderSet(["toy": { () throws(ProviderFailure) -> any ProviderRuntime in ToyRuntime(service: service) }])
+        let providers = ProviderSet(["toy": { () throws(ProviderFailure) -> any ProviderRuntime in
+            remembering ? RememberingRuntime(inner: ToyRuntime(service: service)) : ToyRuntime(service: service)
+        }])
         let store = try store()
         var state = EngineState()
         try store.save(&state)
@@ -153,8 +178,19 @@ struct ProviderEngineTests {
         let plan = Planner(now: Date(), rules: RuleBook([ToyRules()])).plan(desired: [blast(count)], state: state, live: [:])
         #expect(await Applier(providers: providers, journal: journal).apply(plan).succeeded)
         try await journal.finish()
-        #expect(try store.load().campaigns["blast"]?.deliveredCount == count)
+        let record = try store.load().campaigns["blast"]
+        #expect(record?.deliveredCount == count)
+        // The memory is recorded, whole: each batch saw what the batches before it learned.
+        if remembering { #expect(record?.facts[fact: RememberingRuntime.fact]?.split(separator: ",").count == count) }
         return await journal.bytesWritten
+    }
+
+    @Test func aProvidersGrowingMemoryIsWrittenOncePerActionNotWithEveryBatch() async throws {
+        // Written with every batch, a memory of every member seen would make 4× the members cost ~16× the bytes.
+        let small = try await bytesToDeliver(5_000, remembering: true)
+        let large = try await bytesToDeliver(20_000, remembering: true)
+        let ratio = Double(large) / Double(small)
+        #expect(ratio > 3 && ratio < 5, "\(small) → \(large) bytes: × \(ratio)")
     }
 
     @Test func aSendsStateBytesGrowLinearlyWithItsRecipients() async throws {
