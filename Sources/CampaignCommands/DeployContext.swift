@@ -194,7 +194,7 @@ public struct DeployContext: Sendable {
                 do {
                     return PersonaClickRuntime(client: try context.personaClickClient(environment: environment, logger: logger, allowCustomURL: allowCustomURL))
                 } catch let error as PersonaClickError {
-                    throw ProviderFailure(code: error.code, message: error.message, hint: "see `personaclick:` in docs/LANGUAGE.md")
+                    throw ProviderFailure(code: error.code, message: error.message, hint: "see `personaclick:` in docs/LANGUAGE.md", credentialsMissing: error.kind == .missingSecret)
                 } catch {
                     throw ProviderFailure(code: "PC-CONFIG", message: "cannot make a PersonaClick client")
                 }
@@ -243,7 +243,7 @@ public struct DeployContext: Sendable {
         }
         let variable = settings["shop_secret_env"] ?? "PERSONACLICK_SHOP_SECRET"
         guard let secret = environment[variable], !secret.isEmpty else {
-            throw PersonaClickError(.configuration, "the variable `\(variable)` (PersonaClick's shop secret) is not set")
+            throw PersonaClickError(.missingSecret, "the variable `\(variable)` (PersonaClick's shop secret) is not set")
         }
         var url = PersonaClickConfiguration.defaultURL
         if let runner = environment["PERSONACLICK_API_URL"], !runner.isEmpty {

@@ -139,7 +139,15 @@ struct PlanCommand: AsyncParsableCommand {
         for index in reviewed.indices where context.rules.reviewsMembers(reviewed[index], record: state.campaigns[reviewed[index].key], refresh: refresh) {
             let resource = reviewed[index]
             do {
-                guard let review = try await providers.runtime(resource.provider).review(resource, record: state.campaigns[resource.key], refresh: refresh) else { continue }
+                let runtime: any ProviderRuntime
+                do {
+                    runtime = try await providers.runtime(resource.provider)
+                } catch where error.credentialsMissing && note != nil {
+                    // A plan that is only shown: planned from state alone, and reviewed when applied (apply plans again).
+                    unasked[resource.provider] = error
+                    continue
+                }
+                guard let review = try await runtime.review(resource, record: state.campaigns[resource.key], refresh: refresh) else { continue }
                 guard review.resource.key == resource.key, review.resource.provider == resource.provider, review.resource.kind == resource.kind else { continue }
                 reviewed[index] = review.resource
                 if !review.notes.isEmpty { notes[resource.key] = review.notes }

@@ -3,6 +3,8 @@ public struct PersonaClickError: Error, Sendable, Hashable, CustomStringConverti
     public enum Kind: String, Sendable, Hashable {
         /// Missing or invalid settings or credentials; nothing was sent.
         case configuration
+        /// The shop secret's variable is not set in this run (a pull request's plan gets none); nothing was sent.
+        case missingSecret
         /// HTTP 400: for `manage`, nothing to change; for a callback, a missing or wrong `event`; for
         /// `confirm_email`, double opt-in off, the email unknown or already confirmed.
         case nothingToChange
@@ -40,7 +42,7 @@ public struct PersonaClickError: Error, Sendable, Hashable, CustomStringConverti
     /// `PC400`, `PC-NET`…
     public var code: String {
         switch kind {
-        case .configuration: "PC-CONFIG"
+        case .configuration, .missingSecret: "PC-CONFIG"
         case .nothingToChange: "PC400"
         case .refused: "PC403"
         case .missingParameter: "PC404"

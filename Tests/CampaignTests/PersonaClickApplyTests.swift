@@ -333,3 +333,25 @@ struct PersonaClickApplyTests {
         await h.stop()
     }
 }
+
+@Suite("PersonaClick: a pull request's plan without the shop secret")
+struct PersonaClickNoSecretTests {
+    /// A plan that is only shown goes on without PersonaClick when this run has no secret (a pull request's), and
+    /// says so; a plan to be saved, and apply, still need it: consent is always reviewed before anything is sent.
+    @Test func aShownPlanGoesOnWithoutTheSecretAndSaysSo() async throws {
+        let h = try await ClickHarness.start()
+        try h.write("prefs.yaml", ClickHarness.preferences())
+        try h.write("contacts.csv", "email,email_bulk\nana@example.com,true\n")
+        #expect(try await h.apply().status == 0)
+        try h.write("contacts.csv", "email,email_bulk\nana@example.com,true\nbo@example.com,true\n")
+        let shown = try await h.plan([], environment: ["PERSONACLICK_TEST_SECRET": ""])
+        #expect(shown.status == 0, "\(shown.stdout)\(shown.stderr)")
+        #expect(shown.stdout.contains("personaclick was not asked"), "\(shown.stdout)")
+        let saved = try await h.plan(["--out", h.root + "/plan.json"], environment: ["PERSONACLICK_TEST_SECRET": ""])
+        #expect(saved.status == 1 && saved.stderr.contains("PERSONACLICK_TEST_SECRET"), "\(saved.stdout)\(saved.stderr)")
+        let applied = try await h.apply([], environment: ["PERSONACLICK_TEST_SECRET": ""])
+        #expect(applied.status == 1, "\(applied.stdout)\(applied.stderr)")
+        #expect(await h.accepted("/subscriptions/manage", contact: "bo@example.com").isEmpty)
+        await h.stop()
+    }
+}
