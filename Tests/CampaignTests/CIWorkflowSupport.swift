@@ -187,6 +187,7 @@ struct CIWorld {
     var githubSecrets: [String: String] {
         [
             "CLEVERTAP_ACCOUNT_ID": Self.account, "CLEVERTAP_PASSCODE": Self.passcode, "CLEVERPUSH_PRIVATE_KEY": Self.cleverPushKey,
+            "PERSONACLICK_SHOP_SECRET": Self.personaClickSecret,
             "CAMPAIGN_STATE_URL": state.url, "CAMPAIGN_PGPASSWORD": state.password,
             "CAMPAIGN_PLAN_STATE_URL": state.url, "CAMPAIGN_PLAN_PGPASSWORD": state.password,
         ]
@@ -197,7 +198,8 @@ struct CIWorld {
     var gitlabVariables: [String: String] {
         [
             "CAMPAIGN_CLEVERTAP_ACCOUNT_ID": Self.account, "CAMPAIGN_CLEVERTAP_PASSCODE": Self.passcode,
-            "CAMPAIGN_CLEVERPUSH_PRIVATE_KEY": Self.cleverPushKey, "CAMPAIGN_STATE_URL": state.url, "CAMPAIGN_PGPASSWORD": state.password,
+            "CAMPAIGN_CLEVERPUSH_PRIVATE_KEY": Self.cleverPushKey, "CAMPAIGN_PERSONACLICK_SHOP_SECRET": Self.personaClickSecret,
+            "CAMPAIGN_STATE_URL": state.url, "CAMPAIGN_PGPASSWORD": state.password,
             "CAMPAIGN_PLAN_CLEVERTAP_ACCOUNT_ID": Self.account, "CAMPAIGN_PLAN_CLEVERTAP_PASSCODE": Self.passcode,
             "CAMPAIGN_PLAN_STATE_URL": state.url, "CAMPAIGN_PLAN_PGPASSWORD": state.password,
         ]
@@ -212,9 +214,8 @@ struct CIWorld {
         // The runner's CleverPush host (the key comes from the release's secrets only; campaigns/project.yaml names
         // its variable).
         env["CLEVERPUSH_API_URL"] = sandbox.baseURL
-        // PersonaClick's host and secret (campaigns/personaclick).
+        // PersonaClick's host (its secret, like CleverPush's key, comes from the release's secrets only).
         env["PERSONACLICK_API_URL"] = sandbox.baseURL
-        env["PERSONACLICK_SHOP_SECRET"] = Self.personaClickSecret
         env["CAMPAIGN_CREATE_RATE"] = "100"
         env["RUNNER_TEMP"] = scratch + "/runner-temp"
         env["RUNNER_TOOL_CACHE"] = scratch + "/tool-cache"

@@ -163,16 +163,21 @@ struct CIWorkflowTests {
         let pullRequest = try #require(workflows.first { $0.events.contains("pull_request") })
         let job = try #require(release.jobs.first?.value)
         #expect(job["env"]?["CLEVERPUSH_PRIVATE_KEY"]?.text == "${{ secrets.CLEVERPUSH_PRIVATE_KEY }}")
+        #expect(job["env"]?["PERSONACLICK_SHOP_SECRET"]?.text == "${{ secrets.PERSONACLICK_SHOP_SECRET }}")
         let code = try String(contentsOfFile: pullRequest.path, encoding: .utf8).split(separator: "\n")
             .filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("#") }.joined(separator: "\n")
-        #expect(!code.contains("CLEVERPUSH"), "the pull-request workflow names no CleverPush secret")
+        #expect(!code.contains("CLEVERPUSH") && !code.contains("PERSONACLICK"), "the pull-request workflow names no CleverPush or PersonaClick secret")
         let gitlab = try GitLabPipeline()
         #expect(gitlab.root["release"]?["variables"]?["CLEVERPUSH_PRIVATE_KEY"]?.text == "$CAMPAIGN_CLEVERPUSH_PRIVATE_KEY")
+        #expect(gitlab.root["release"]?["variables"]?["PERSONACLICK_SHOP_SECRET"]?.text == "$CAMPAIGN_PERSONACLICK_SHOP_SECRET")
         for (name, job) in gitlab.jobs where name != "release" {
-            #expect(!(job["variables"]?.pairs ?? []).contains { $0.key.contains("CLEVERPUSH") || ($0.value.text ?? "").contains("CLEVERPUSH") }, "job \(name)")
+            #expect(!(job["variables"]?.pairs ?? []).contains { pair in
+                ["CLEVERPUSH", "PERSONACLICK"].contains { pair.key.contains($0) || (pair.value.text ?? "").contains($0) }
+            }, "job \(name)")
         }
         let docs = try String(contentsOfFile: CIFiles.root + "/docs/CI.md", encoding: .utf8)
         #expect(docs.contains("`CLEVERPUSH_PRIVATE_KEY`") && docs.contains("`CAMPAIGN_CLEVERPUSH_PRIVATE_KEY`"))
+        #expect(docs.contains("`PERSONACLICK_SHOP_SECRET`") && docs.contains("`CAMPAIGN_PERSONACLICK_SHOP_SECRET`"))
     }
 
     @Test func noExpressionInsideAnyScript() throws {
@@ -604,10 +609,10 @@ struct CIWorkflowTests {
         }(), step: GitHubCampaignStep(file: "test", job: "test", index: 0, name: "test", command: "plan campaigns", viaAction: true, role: nil))
         #expect(hosts.run.status == 1 && hosts.run.stderr.contains("CAMPAIGN_STATE_HOSTS is refused"), "\(hosts.run.stderr)")
         // CleverPush's key never reaches a pull-request job, whatever the variable is called; a release may have it.
-        for name in ["CLEVERPUSH_PRIVATE_KEY", "CLEVERPUSH_PROD_KEY"] {
+        for name in ["CLEVERPUSH_PRIVATE_KEY", "CLEVERPUSH_PROD_KEY", "PERSONACLICK_SHOP_SECRET"] {
             var env = world.runnerEnvironment
             env["GITHUB_EVENT_NAME"] = "pull_request"
-            env[name] = CIWorld.cleverPushKey
+            env[name] = name.hasPrefix("PERSONACLICK") ? CIWorld.personaClickSecret : CIWorld.cleverPushKey
             let keyed = try await runner.runAction(["command": "plan campaigns"], environment: env,
                                                    step: GitHubCampaignStep(file: "test", job: "test", index: 0, name: "test", command: "plan campaigns", viaAction: true, role: nil))
             #expect(keyed.run.status == 1 && keyed.run.stderr.contains("\(name) is set in a pull-request job"), "\(keyed.run.stderr)")

@@ -36,12 +36,13 @@ case "${GITHUB_EVENT_NAME:-}" in
     if [ -n "${PGPASSWORD:-}" ] && [ -z "${CAMPAIGN_STATE:-}" ]; then
       fail "PGPASSWORD is set but CAMPAIGN_STATE is empty: in a pull-request job the state location must come from the runner, not from project.yaml"
     fi
-    # CleverPush's private key can write (there is no read-only one): only release jobs get it. Any CLEVERPUSH_*
-    # variable but the runner's API host is taken for a key.
+    # CleverPush's private key and PersonaClick's shop secret can write (neither has a read-only one): only release
+    # jobs get them. Any CLEVERPUSH_* or PERSONACLICK_* variable but the runner's API host is taken for one.
     for name in $(compgen -e); do
       case "$name" in
-        CLEVERPUSH_API_URL) ;;
+        CLEVERPUSH_API_URL|PERSONACLICK_API_URL) ;;
         CLEVERPUSH_*) [ -n "${!name}" ] && fail "$name is set in a pull-request job: CleverPush's private key belongs to release jobs only (docs/CI.md)" ;;
+        PERSONACLICK_*) [ -n "${!name}" ] && fail "$name is set in a pull-request job: PersonaClick's shop secret belongs to release jobs only (docs/CI.md)" ;;
       esac
     done
     ;;
