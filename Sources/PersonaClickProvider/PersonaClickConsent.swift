@@ -12,7 +12,9 @@ import PersonaClickClient
 ///   that type's flag, any other opt-out every flag of the channel);
 /// - state records the channel as held (an opt-out seen by an earlier plan and applied);
 /// - with `--refresh`, `/subscriptions/check` says the email bounced, is blacklisted or suppressed (email), or that
-///   a flag the files set true and the last apply sent true is false at the source now.
+///   a flag the files set true and the last apply sent true is false at the source now;
+/// - the contact cannot be asked about at the source (`external_id`, `loyalty_id`, `telegram_id`) and the files
+///   turn on a flag the last apply sent false.
 ///
 /// A held channel's `true` flags are not sent (the API leaves an omitted flag as it is), nor is the email confirmed;
 /// `false` flags are still sent. The hold is recorded with the contact and stays until the contact's row is removed,
@@ -33,7 +35,13 @@ public enum PersonaClickConsent {
         case recorded
         /// What `/subscriptions/check` said (`email_bounced`, or a flag off at the source).
         case check(String)
+        /// A flag the last apply sent false would be turned on for a contact the source cannot be asked about (given by
+        /// `external_id`, `loyalty_id` or `telegram_id`: the feed and `check` name only emails and phones).
+        case unverifiable
     }
+
+    /// Whether the feed and `check` can name the contact.
+    public static func isCheckable(_ member: PersonaClickMember) -> Bool { member.identity == "email" || member.identity == "phone" }
 
     /// The member to plan, and per channel why it is held (or, for a confirmed resubscription, why it was).
     public struct Decision: Sendable, Hashable {
@@ -96,6 +104,10 @@ public enum PersonaClickConsent {
                         }
                     }
                 }
+            }
+            if reason == nil, !isCheckable(desired), let recorded,
+                PersonaClickMember.positions(of: channel).contains(where: { desired.flags[$0] == true && recorded.flags[$0] == false }) {
+                reason = .unverifiable
             }
             guard let reason else { continue }
             // A new confirmation (not in the row last applied) clears what came before it.

@@ -58,13 +58,20 @@ extension PersonaClickRuntime {
             }
             checks = try await check(wanted)
         }
+        // Contacts the source cannot be asked about (not an email or a phone) are decided too: a flag turned on needs a
+        // confirmation (``PersonaClickConsent/Reason/unverifiable``).
+        let uncheckable = members.contains { !Self.isCheckableText($0) }
         // Nothing the source said concerns any contact, and nothing is held or in doubt: planned as the files say.
-        if latest.isEmpty, held.isEmpty, checks.isEmpty, inDoubt.isEmpty { return nil }
+        if latest.isEmpty, held.isEmpty, checks.isEmpty, inDoubt.isEmpty, !uncheckable { return nil }
         // The contacts of the files the source said something about (looked up without making a string per member).
         var concerned: [Substring: [String: PersonaClickChange]] = [:]
         for text in members {
             let contact = PersonaClickMember.contact(of: text)
-            if let events = latest.isEmpty ? nil : latest[String(contact)] { concerned[contact] = events } else if held.contains(String(contact)) || checks[String(contact)] != nil { concerned[contact] = [:] }
+            if let events = latest.isEmpty ? nil : latest[String(contact)] {
+                concerned[contact] = events
+            } else if held.contains(String(contact)) || checks[String(contact)] != nil || !Self.isCheckableText(text) {
+                concerned[contact] = [:]
+            }
         }
         var recordedText: [Substring: String] = [:]
         if !concerned.isEmpty {
@@ -101,6 +108,9 @@ extension PersonaClickRuntime {
             notes: notes)
     }
 
+    /// Whether a member's text names an email or a phone (what the feed and `check` can name).
+    static func isCheckableText(_ text: String) -> Bool { text.hasPrefix("email:") || text.hasPrefix("phone:") }
+
     /// `ana@example.com: unsubscribe through unsubscribe_page at 2026-11-30T09:12:03.000 (email): email_bulk stays as the source has it — not resubscribed; …`
     static func heldText(_ desired: PersonaClickMember, channel: String, reason: PersonaClickConsent.Reason) -> String {
         let flags = desired.trueFlags(of: channel)
@@ -116,6 +126,8 @@ extension PersonaClickRuntime {
             "opted out at the source before the last apply (held since, recorded in state)"
         case .check(let what):
             "the source says \(what) (check)"
+        case .unverifiable:
+            "a flag the last apply sent false, for a contact the source cannot be asked about (the feed and check name only emails and phones)"
         }
     }
 

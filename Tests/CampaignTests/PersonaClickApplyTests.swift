@@ -355,3 +355,25 @@ struct PersonaClickNoSecretTests {
         await h.stop()
     }
 }
+
+@Suite("PersonaClick: contacts the source cannot be asked about")
+struct PersonaClickUncheckableTests {
+    /// C-7 is given by `external_id`: the change feed cannot say whether the person opted out since, so a flag the
+    /// last apply sent false is not turned on until the row says `resubscribe: confirmed`.
+    @Test func aFlagTurnedOnForAnExternalIDWaitsForAConfirmation() async throws {
+        let h = try await ClickHarness.start()
+        try h.write("prefs.yaml", ClickHarness.preferences())
+        try h.write("contacts.csv", "external_id,email_bulk\nC-7,false\n")
+        #expect(try await h.apply().status == 0)
+        try await Task.sleep(for: .milliseconds(1_100))
+        try h.write("contacts.csv", "external_id,email_bulk\nC-7,true\n")
+        let plan = try await h.plan()
+        #expect(plan.stdout.contains("! consent") && plan.stdout.contains("C-7: a flag the last apply sent false"), "\(plan.stdout)")
+        #expect(try await h.apply().status == 0)
+        #expect(await h.accepted("/subscriptions/manage", contact: "C-7").count == 1, "only the first apply's `false`")
+        try h.write("contacts.csv", "external_id,email_bulk,resubscribe\nC-7,true,confirmed\n")
+        #expect(try await h.apply().status == 0)
+        #expect(await h.accepted("/subscriptions/manage", contact: "C-7").count == 2)
+        await h.stop()
+    }
+}

@@ -27,6 +27,28 @@ struct PersonaClickConsentTests {
         #expect(PersonaClickMember.contact(of: text) == "email:ana@example.com")
     }
 
+    /// A contact given by `external_id` cannot be looked up in the feed or checked: a flag the last apply sent false
+    /// is not turned on (the person may have opted out meanwhile), unless a new `resubscribe: confirmed` says so.
+    /// Flags already on, and contacts never applied, go as the files say.
+    @Test func aFlagOfAnUncheckableContactIsNotTurnedOnWithoutAConfirmation() {
+        func byID(_ flags: String, resubscribe: Bool = false) -> PersonaClickMember {
+            PersonaClickMember(identity: "external_id", value: "C-7", flags: flags.map { $0 == "1" ? true : $0 == "0" ? false : nil }, resubscribe: resubscribe)
+        }
+        let turnedOn = PersonaClickConsent.decide(desired: byID("11----------"), recorded: byID("01----------"), events: [:], check: nil)
+        #expect(turnedOn.member.flags.prefix(2) == [nil, nil] && turnedOn.member.held == ["email"])
+        if case .unverifiable? = turnedOn.held.first?.reason {} else { Issue.record("not unverifiable: \(turnedOn.held)") }
+        let confirmed = PersonaClickConsent.decide(desired: byID("11----------", resubscribe: true), recorded: byID("01----------"), events: [:], check: nil)
+        #expect(confirmed.member.flags.prefix(2) == [true, true] && confirmed.held.isEmpty && confirmed.resubscribed.count == 1)
+        let kept = PersonaClickConsent.decide(desired: byID("1-1---------"), recorded: byID("1-0---------"), events: [:], check: nil)
+        #expect(kept.held.count == 1)
+        let unchanged = PersonaClickConsent.decide(desired: byID("10----------"), recorded: byID("11----------"), events: [:], check: nil)
+        #expect(unchanged.held.isEmpty && unchanged.member.flags.prefix(2) == [true, false])
+        let fresh = PersonaClickConsent.decide(desired: byID("11----------"), recorded: nil, events: [:], check: nil)
+        #expect(fresh.held.isEmpty)
+        // An email is checked through the feed instead: no such hold without an event.
+        #expect(PersonaClickConsent.decide(desired: Self.member("11----------"), recorded: Self.member("01----------"), events: [:], check: nil).held.isEmpty)
+    }
+
     @Test func anOptOutAtTheSourceHoldsTheChannelsTrueFlagsAndTheConfirmation() {
         let desired = Self.member("110" + "1--" + "------", confirm: true)
         let decision = PersonaClickConsent.decide(desired: desired, recorded: Self.member("11-1--------"), events: ["email": Self.unsubscribe()], check: nil)
