@@ -92,7 +92,7 @@ let package = Package(
         .target(
             name: "CleverTapClient",
             dependencies: [
-                "JSON", "RequestPacing",
+                "HTTPExchange", "JSON", "RequestPacing",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -104,7 +104,7 @@ let package = Package(
         .target(
             name: "CleverPushClient",
             dependencies: [
-                "JSON", "RequestPacing",
+                "HTTPExchange", "JSON", "RequestPacing",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -118,7 +118,7 @@ let package = Package(
         .target(
             name: "PersonaClickClient",
             dependencies: [
-                "JSON", "RequestPacing",
+                "HTTPExchange", "JSON", "RequestPacing",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -128,6 +128,16 @@ let package = Package(
         ),
         // Pacing shared by the API clients: evenly spaced request starts and a bounded number in flight.
         .target(name: "RequestPacing"),
+        // What a failed HTTP exchange means for its request (never sent, refused locally, maybe sent), and the retry
+        // backoff: one meaning for every API client.
+        .target(
+            name: "HTTPExchange",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         // Plan/apply core, provider-neutral and pure: state model, planner, the apply state machine, plan rendering.
         .target(name: "CampaignEngine", dependencies: ["JSON", "Parallel"]),
         // The neutral deploy edge: state files, locks and the journal, saved plans, applying and reconciling through
@@ -206,7 +216,7 @@ let package = Package(
                 "Diagnostics", "JSON", "YAMLFrontEnd", "Workspace", "CampaignModel", "CampaignLanguage", "CleverTapCompiler",
                 "CampaignCLI", "CampaignCommands", "CleverTapSandbox", "CleverTapClient", "CampaignSandbox", "CampaignEngine", "CampaignDeploy",
                 "CleverTapProvider", "PostgresState", "CleverPushClient", "CleverPushProvider", "CleverPushSandbox", "SandboxLedger",
-                "PersonaClickClient", "PersonaClickProvider", "PersonaClickSandbox",
+                "PersonaClickClient", "PersonaClickProvider", "PersonaClickSandbox", "HTTPExchange",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             exclude: ["Fixtures"]

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import HTTPExchange
 import JSON
 import Logging
 import NIOCore
@@ -263,27 +264,17 @@ public final class CleverPushClient: Sendable {
         }
     }
 
-    /// Errors that prove the request never left, versus those that leave it unknown; fixed texts only (a library's
-    /// description may quote a header, the key).
+    /// What became of a request an error interrupted (``ExchangeFailure/classify(_:)``, shared by every client); a
+    /// request the HTTP library refused to send was never sent.
     static func classify(_ error: any Error) -> Outcome {
-        if let error = error as? HTTPClientError {
-            switch error {
-            case .connectTimeout: return .neverSent("connect timeout")
-            case .getConnectionFromPoolTimeout: return .neverSent("no connection became free in time")
-            case .alreadyShutdown: return .neverSent("the client was shut down")
-            case .readTimeout, .deadlineExceeded: return .maybeSent("timed out waiting for the answer")
-            case .remoteConnectionClosed: return .maybeSent("the server closed the connection")
-            default: return .maybeSent("the HTTP exchange failed")
-            }
+        switch ExchangeFailure.classify(error) {
+        case .neverSent(let reason), .refusedLocally(let reason): .neverSent(reason)
+        case .maybeSent(let reason): .maybeSent(reason)
         }
-        if error is NIOConnectionError { return .neverSent("connection failed") }
-        if let error = error as? IOError, [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH, EADDRNOTAVAIL].contains(error.errnoCode) { return .neverSent("connection refused") }
-        if let error = error as? ChannelError, case .connectTimeout = error { return .neverSent("connect timeout") }
-        return .maybeSent("the exchange failed")
     }
 
     private func backoff(_ retry: Int, path: String) async throws(CleverPushError) {
-        try await sleep(configuration.backoff * pow(2, Double(retry - 1)) * Double.random(in: 0.5...1.5), path: path)
+        try await sleep(ExchangeFailure.backoff(first: configuration.backoff, retry: retry), path: path)
     }
 
     private func sleep(_ seconds: Double, path: String) async throws(CleverPushError) {

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import HTTPExchange
 import JSON
 import Logging
 import NIOCore
@@ -318,40 +319,17 @@ public final class CleverTapClient: Sendable {
         }
     }
 
-    /// Errors that prove the request never left this machine, versus those that leave it unknown — each with a
-    /// fixed text. A library's own description is never used: async-http-client's quotes the offending header values
-    /// (`invalidHeaderFieldValues(["<passcode>\n"])`), and others may quote the URL.
+    /// What became of a request an error interrupted (``ExchangeFailure/classify(_:)``, shared by every client).
     static func classify(_ error: any Error) -> Outcome {
-        if let error = error as? HTTPClientError {
-            switch error {
-            case .connectTimeout: return .neverSent("connect timeout")
-            case .getConnectionFromPoolTimeout: return .neverSent("no connection became free in time")
-            case .tlsHandshakeTimeout: return .neverSent("TLS handshake timeout")
-            case .socksHandshakeTimeout, .httpProxyHandshakeTimeout: return .neverSent("proxy handshake timeout")
-            case .alreadyShutdown: return .neverSent("the client was shut down")
-            case .invalidURL, .emptyHost, .emptyScheme: return .refusedLocally("the HTTP library refused the API URL; nothing was sent")
-            case .readTimeout, .deadlineExceeded: return .maybeSent("timed out waiting for the answer")
-            case .remoteConnectionClosed: return .maybeSent("the server closed the connection")
-            default:
-                // The two header errors carry the values (so they cannot be matched by value); their case name is
-                // looked at only to classify, and never shown.
-                if String(describing: error).hasPrefix("HTTPClientError.invalidHeaderField") {
-                    return .refusedLocally("the HTTP library refused a header (an account id or passcode it cannot send); nothing was sent")
-                }
-                return .maybeSent("the HTTP exchange failed (HTTPClientError)")
-            }
+        switch ExchangeFailure.classify(error) {
+        case .neverSent(let reason): .neverSent(reason)
+        case .refusedLocally(let reason): .refusedLocally(reason)
+        case .maybeSent(let reason): .maybeSent(reason)
         }
-        if error is NIOConnectionError { return .neverSent("connection failed") }
-        if let error = error as? IOError, [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH, EADDRNOTAVAIL].contains(error.errnoCode) {
-            return .neverSent("connection refused")
-        }
-        if let error = error as? ChannelError, case .connectTimeout = error { return .neverSent("connect timeout") }
-        return .maybeSent("the exchange failed (\(String(describing: type(of: error))))")
     }
 
     private func backoff(_ attempt: Int, path: String) async throws(CleverTapError) {
-        let base = configuration.backoff * pow(2, Double(attempt - 1))
-        try await sleep(seconds: base * Double.random(in: 0.5...1.5), path: path)
+        try await sleep(seconds: ExchangeFailure.backoff(first: configuration.backoff, retry: attempt), path: path)
     }
 
     private func sleep(seconds: Double, path: String) async throws(CleverTapError) {

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 @testable import CleverTapClient
 import CleverTapSandbox
 import Foundation
+import HTTPExchange
 import JSON
 import Logging
 import Synchronization
@@ -208,6 +209,25 @@ struct ClientSecretLeakTests {
         }
         // A header the library refused was never sent.
         #expect(CleverTapClient.classify(HTTPClientError.invalidHeaderFieldValues([secret])).provablyNotSent)
+        // One meaning for every client: what certainly never left, and what may have acted.
+        let never: [any Error] = [HTTPClientError.connectTimeout, HTTPClientError.tlsHandshakeTimeout, HTTPClientError.getConnectionFromPoolTimeout, HTTPClientError.invalidHeaderFieldValues([secret])]
+        for error in never {
+            let failure = ExchangeFailure.classify(error)
+            if case .maybeSent = failure { Issue.record("\(error) counted as maybe sent") }
+            #expect(!failure.reason.contains(marker))
+        }
+        let maybe: [any Error] = [HTTPClientError.readTimeout, HTTPClientError.remoteConnectionClosed, CustomError(text: secret)]
+        for error in maybe {
+            let failure = ExchangeFailure.classify(error)
+            if case .maybeSent = failure {} else { Issue.record("\(error) counted as never sent") }
+            #expect(!failure.reason.contains(marker))
+        }
+        // The backoff doubles per retry, with jitter within ×0.5…1.5.
+        for retry in 1...4 {
+            let wait = ExchangeFailure.backoff(first: 0.2, retry: retry)
+            let base = 0.2 * Double(1 << (retry - 1))
+            #expect(wait >= base * 0.5 && wait <= base * 1.5)
+        }
     }
 
     struct CustomError: Error, CustomStringConvertible {
