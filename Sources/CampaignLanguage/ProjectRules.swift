@@ -112,37 +112,30 @@ public enum ProjectRules {
     /// Problems of `resources` (CleverPush's, in file order): keys and names used twice among them, and keys a
     /// CleverTap campaign of the project uses (one state names one resource per key).
     public static func checkCleverPush(_ resources: [CleverPushResource], campaigns: [Campaign]) -> [Diagnostic] {
-        guard !resources.isEmpty else { return [] }
-        var diagnostics: [Diagnostic] = []
-        var keys: [String: SourceLocation] = [:]
-        var names: [String: SourceLocation] = [:]
-        for campaign in campaigns { keys[campaign.key] = campaign.origin.key }
-        for resource in resources.sorted(by: { $0.document < $1.document }) {
-            if let first = keys[resource.key] {
-                diagnostics.append(duplicate(CampaignDiagnosticCode.duplicateKey, what: "key", value: resource.key, at: resource.keyLocation, first: first,
-                                             hint: "keys identify resources in state; give one of them another `key:`"))
-            } else {
-                keys[resource.key] = resource.keyLocation
-            }
-            if let first = names[resource.name] {
-                diagnostics.append(duplicate(CampaignDiagnosticCode.duplicateName, what: "CleverPush resource name", value: resource.name, at: resource.document, first: first,
-                                             hint: "names identify resources in plans; make them unique"))
-            } else {
-                names[resource.name] = resource.document
-            }
-        }
-        return diagnostics
+        checkProviderResources(
+            resources.map { ($0.key, $0.keyLocation, $0.name, $0.document) }, provider: "CleverPush",
+            taken: campaigns.map { ($0.key, $0.origin.key) })
     }
 
     /// Problems of `resources` (PersonaClick's, in file order): keys and names used twice among them, and keys a
     /// CleverTap campaign or a CleverPush resource of the project uses.
     public static func checkPersonaClick(_ resources: [PersonaClickResource], campaigns: [Campaign], cleverPush: [CleverPushResource]) -> [Diagnostic] {
+        checkProviderResources(
+            resources.map { ($0.key, $0.keyLocation, $0.name, $0.document) }, provider: "PersonaClick",
+            taken: campaigns.map { ($0.key, $0.origin.key) } + cleverPush.map { ($0.key, $0.keyLocation) })
+    }
+
+    /// One provider's resources: a key used twice, or already `taken` by another provider's resource, and a name used
+    /// twice among them; checked in file order.
+    private static func checkProviderResources(
+        _ resources: [(key: String, keyLocation: SourceLocation, name: String, document: SourceLocation)], provider: String,
+        taken: [(key: String, location: SourceLocation)]
+    ) -> [Diagnostic] {
         guard !resources.isEmpty else { return [] }
         var diagnostics: [Diagnostic] = []
         var keys: [String: SourceLocation] = [:]
         var names: [String: SourceLocation] = [:]
-        for campaign in campaigns { keys[campaign.key] = campaign.origin.key }
-        for resource in cleverPush { keys[resource.key] = resource.keyLocation }
+        for (key, location) in taken { keys[key] = location }
         for resource in resources.sorted(by: { $0.document < $1.document }) {
             if let first = keys[resource.key] {
                 diagnostics.append(duplicate(CampaignDiagnosticCode.duplicateKey, what: "key", value: resource.key, at: resource.keyLocation, first: first,
@@ -151,7 +144,7 @@ public enum ProjectRules {
                 keys[resource.key] = resource.keyLocation
             }
             if let first = names[resource.name] {
-                diagnostics.append(duplicate(CampaignDiagnosticCode.duplicateName, what: "PersonaClick resource name", value: resource.name, at: resource.document, first: first,
+                diagnostics.append(duplicate(CampaignDiagnosticCode.duplicateName, what: "\(provider) resource name", value: resource.name, at: resource.document, first: first,
                                              hint: "names identify resources in plans; make them unique"))
             } else {
                 names[resource.name] = resource.document
