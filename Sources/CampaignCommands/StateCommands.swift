@@ -234,17 +234,18 @@ struct StateShowCommand: AsyncParsableCommand {
 struct StateResolveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resolve",
-        abstract: "Settle an unknown campaign by hand: --id N (it was created as N), --not-created, or --sent (a send batch went out)."
+        abstract: "Settle an unknown campaign by hand: --id N (it was created as N), --not-created, --sent (a send batch went out) or --first-sent (of two send batches, the first went out and the second did not)."
     )
     @Argument(help: "The campaign key.") var key: String
     @Option(help: "The provider's id the campaign was created with.") var id: String?
-    @Flag(help: "The request did not take effect.") var notCreated = false
-    @Flag(help: "The send batch went out.") var sent = false
+    @Flag(help: "The request did not take effect (no batch of unknown outcome went out).") var notCreated = false
+    @Flag(help: "The send batch went out (both, when two are of unknown outcome).") var sent = false
+    @Flag(help: "Of two send batches of unknown outcome, the first went out and the second did not.") var firstSent = false
     @OptionGroup var options: StateOptions
 
     func validate() throws {
-        if [id != nil, notCreated, sent].filter({ $0 }).count != 1 {
-            throw ValidationError("Give exactly one of --id N, --not-created, --sent.")
+        if [id != nil, notCreated, sent, firstSent].filter({ $0 }).count != 1 {
+            throw ValidationError("Give exactly one of --id N, --not-created, --sent, --first-sent.")
         }
         if let id, id.isEmpty || id.utf8.count > 200 || id.unicodeScalars.contains(where: { $0.value < 0x20 }) {
             throw ValidationError("--id takes the provider's id of the campaign.")
@@ -252,7 +253,7 @@ struct StateResolveCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let resolution: ApplyMachine.Resolution = id.map { .id($0) } ?? (sent ? .sent : .notCreated)
+        let resolution: ApplyMachine.Resolution = id.map { .id($0) } ?? (sent ? .sent : firstSent ? .firstSent : .notCreated)
         let message = try await options.change(command: "campaign state resolve") { [key] _, journal in
             try await Reconciler.resolve(key, resolution, journal: journal)
         }
@@ -293,7 +294,7 @@ enum StateTable {
         for (key, r) in state.campaigns.sorted(by: { $0.key < $1.key }) {
             let sent = r.batchesSent > 0 || !r.delivered.isEmpty ? String(r.deliveredCount) : r.facts[fact: "sent"] ?? "-"
             var note = notes[key] ?? ""
-            if let intent = r.intent { note = "unknown outcome of \(intent.action.rawValue)" }
+            if let intent = r.intent { note = "unknown outcome of \(intent.action.rawValue)" + (intent.batches > 1 ? " (\(intent.batches) batches)" : "") }
             let type = r.kind == "scheduled" ? "segment" : r.kind
             rows.append([key, type, r.status.rawValue, r.id ?? "-", r.schedule ?? "-", sent, r.facts[fact: "clicked"] ?? "-", note])
         }

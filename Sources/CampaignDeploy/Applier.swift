@@ -187,6 +187,15 @@ public struct Applier: Sendable {
         let deliveries = steps.filter { if case .deliver = $0 { true } else { false } }.count
         var delivered = 0
         var summary: [String] = []
+        let requests = steps.compactMap { if case .deliver(let request) = $0 { request } else { nil } }
+        let recordedKind = await journal.state.campaigns[action.key]?.kind
+        let kind = facts?.kind ?? recordedKind
+        if requests.count > 1, requests.count == steps.count, let kind, runtime.rules(for: kind)?.overlapsBatches == true {
+            if let ended = try await deliverOverlapped(action, requests: requests, runtime: runtime, facts: facts, memberFailures: &memberFailures, memory: &memory) {
+                return ended
+            }
+            return .done(await deliverySummary(action, deliveries: deliveries, facts: facts).joined(separator: ", "))
+        }
         // Whether the step's intent was written already, with the previous delivery's outcome.
         var begun = false
         for (index, step) in steps.enumerated() {
@@ -258,11 +267,18 @@ public struct Applier: Sendable {
                 return .unknown(failure.message)
             }
         }
-        if deliveries > 0 { summary.append("sent \(deliveries) request\(deliveries == 1 ? "" : "s")") }
-        // Facts the provider learned while delivering (CleverPush: `email_confirmation_needed 3`).
-        if deliveries > 0, let learned = await journal.state.campaigns[action.key]?.facts.filter({ !$0.isInternal && !(facts?.facts.contains($0) ?? false) }), !learned.isEmpty {
+        summary += await deliverySummary(action, deliveries: deliveries, facts: facts)
+        return .done(summary.joined(separator: ", "))
+    }
+
+    /// `sent N requests`, and the facts the provider learned while delivering (CleverPush:
+    /// `email_confirmation_needed 3`); nothing without deliveries.
+    private func deliverySummary(_ action: PlanAction, deliveries: Int, facts: RecordFacts?) async -> [String] {
+        guard deliveries > 0 else { return [] }
+        var summary = ["sent \(deliveries) request\(deliveries == 1 ? "" : "s")"]
+        if let learned = await journal.state.campaigns[action.key]?.facts.filter({ !$0.isInternal && !(facts?.facts.contains($0) ?? false) }), !learned.isEmpty {
             summary.append(learned.shown)
         }
-        return .done(summary.joined(separator: ", "))
+        return summary
     }
 }

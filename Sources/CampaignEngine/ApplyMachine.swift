@@ -129,7 +129,11 @@ public enum ApplyMachine {
 
     /// The record to save before `step` is sent: it carries the intent, and its status is `unknown` until the
     /// outcome is known. `facts` are the desired resource's (for records the step creates).
-    public static func begin(_ step: ApplyStep, record: StateRecord?, facts: RecordFacts?, at time: String) -> StateRecord? {
+    ///
+    /// `next`: for a delivery whose kind overlaps its batches (``KindRules/overlapsBatches``), the batch that may leave
+    /// before this one's outcome is written. The intent then covers both (``Intent/batches`` 2): after a crash, both
+    /// are of unknown outcome, since nothing on disk says whether the second one left.
+    public static func begin(_ step: ApplyStep, record: StateRecord?, facts: RecordFacts?, at time: String, announcing next: ProviderRequest? = nil) -> StateRecord? {
         var record = record
         switch step {
         case .create(let request):
@@ -152,7 +156,14 @@ public enum ApplyMachine {
                 record?.file = facts.file
                 record?.project = facts.project
             }
-            record?.intent = Intent(action: .send, startedAt: time, batch: request.batch, recipients: request.recipients)
+            var intent = Intent(action: .send, startedAt: time, batch: request.batch, recipients: request.recipients)
+            if let next {
+                for (kind, ids) in next.recipients where !ids.isEmpty {
+                    intent.recipients[kind, default: []] += ids
+                    intent.announced[kind] = ids.count
+                }
+            }
+            record?.intent = intent
             record?.status = .unknown
             record?.updatedAt = time
             return record
@@ -181,6 +192,10 @@ public enum ApplyMachine {
             return (open, .unknown(unknown.failure))
         case .unknown(let failure), .failed(let failure, neverSent: false):
             var record = consume record
+            // An intent that also announced the next batch narrows to this one: the next never left.
+            if case .deliver(let request) = step, let intent = record?.intent, !intent.announced.isEmpty {
+                record?.intent = Intent(action: .send, startedAt: intent.startedAt, batch: request.batch, recipients: request.recipients)
+            }
             record?.updatedAt = time
             return (record, .unknown(failure))
         case .failed(let failure, neverSent: true):
@@ -298,21 +313,27 @@ public enum ApplyMachine {
         case .delivered(let found, _):
             guard var intent = record.intent, intent.action == .send else { return (record, false) }
             var open: [String: [String]] = [:]
+            var announced: [String: Int] = [:]
             for (kind, ids) in intent.recipients {
                 let done = Set(found[kind] ?? [])
                 let took = ids.filter { done.contains($0) }
                 if !took.isEmpty { record.delivered[kind, default: []] += took }
                 let left = ids.filter { !done.contains($0) }
                 if !left.isEmpty { open[kind] = left }
+                // The announced members left stay at the end of the list, counted.
+                let tail = ids.count - (intent.announced[kind] ?? 0)
+                let announcedLeft = ids[tail...].filter { !done.contains($0) }.count
+                if announcedLeft > 0 { announced[kind] = announcedLeft }
             }
             record.updatedAt = time
             guard open.isEmpty else {
                 intent.recipients = open
+                intent.announced = announced
                 record.intent = intent
                 return (record, false)
             }
             record.intent = nil
-            record.batchesSent += 1
+            record.batchesSent += intent.batches
             record.status = .sent
             return (record, true)
         }
@@ -324,8 +345,11 @@ public enum ApplyMachine {
         case id(String)
         /// The request took no effect.
         case notCreated
-        /// The delivery batch went out.
+        /// The delivery batch went out (both, for an intent that announced the next one).
         case sent
+        /// Of an intent that announced the next batch (``Intent/announced``): the first batch went out, the next did
+        /// not.
+        case firstSent
     }
 
     /// Why a resolution does not fit a record.
@@ -352,9 +376,12 @@ public enum ApplyMachine {
         case .notCreated where delivering:
             r.intent = nil
             // Nothing of it delivered: no record, the next plan starts over. Members reconcile found done stay.
-            if r.batchesSent == 0 && r.delivered.isEmpty { return (nil, "`\(key)`: the unknown batch counts as not sent; the next plan sends to those recipients") }
+            let message = (record.intent?.batches ?? 1) > 1
+                ? "`\(key)`: the \(record.intent?.batches ?? 1) unknown batches count as not sent; the next plan sends to those recipients"
+                : "`\(key)`: the unknown batch counts as not sent; the next plan sends to those recipients"
+            if r.batchesSent == 0 && r.delivered.isEmpty { return (nil, message) }
             r.status = .sent
-            return (r, "`\(key)`: the unknown batch counts as not sent; the next plan sends to those recipients")
+            return (r, message)
         case .notCreated:
             if record.intent?.action == .stop || record.intent?.action == .update {
                 r.intent = nil
@@ -364,11 +391,21 @@ public enum ApplyMachine {
             return (nil, "`\(key)` forgotten: the next plan creates it")
         case .sent:
             guard delivering else { throw Refusal(code: "S022", message: "`\(key)` is a scheduled campaign; use --id N or --not-created") }
+            let batches = r.intent?.batches ?? 1
             for (kind, ids) in r.intent?.recipients ?? [:] { r.delivered[kind, default: []] += ids }
+            r.batchesSent += batches
+            r.intent = nil
+            r.status = .sent
+            return (r, batches > 1 ? "`\(key)`: the \(batches) unknown batches count as sent" : "`\(key)`: the unknown batch counts as sent")
+        case .firstSent:
+            guard delivering, let intent = r.intent, !intent.announced.isEmpty else {
+                throw Refusal(code: "S022", message: "`\(key)` has no second batch of unknown outcome; use --sent or --not-created")
+            }
+            for (kind, ids) in intent.firstBatch { r.delivered[kind, default: []] += ids }
             r.batchesSent += 1
             r.intent = nil
             r.status = .sent
-            return (r, "`\(key)`: the unknown batch counts as sent")
+            return (r, "`\(key)`: the first unknown batch counts as sent, the second as not sent; the next plan sends to its recipients")
         }
     }
 

@@ -50,19 +50,38 @@ public struct Intent: Sendable, Hashable {
     public enum Action: String, Sendable { case create, stop, send, update }
     public var action: Action
     public var startedAt: String
-    /// For member deliveries: the batch.
+    /// For member deliveries: the batch (the first, when ``batches`` is more than one).
     public var batch: Int?
-    /// For member deliveries: the members of that batch.
+    /// For member deliveries: the members of that batch (of every batch it covers).
     public var recipients: [String: [String]]
+    /// For member deliveries of a kind whose batches overlap their records (``KindRules/overlapsBatches``): the
+    /// members of the next batch, announced with the one in flight because it may leave before that one's outcome is
+    /// written. Counted by kind: they are the last ones of that kind's list in ``recipients``. Empty otherwise.
+    public var announced: [String: Int]
     /// For creates: the hash being created.
     public var requestHash: String?
 
-    public init(action: Action, startedAt: String, batch: Int? = nil, recipients: [String: [String]] = [:], requestHash: String? = nil) {
+    public init(action: Action, startedAt: String, batch: Int? = nil, recipients: [String: [String]] = [:], announced: [String: Int] = [:], requestHash: String? = nil) {
         self.action = action
         self.startedAt = startedAt
         self.batch = batch
         self.recipients = recipients
+        self.announced = announced
         self.requestHash = requestHash
+    }
+
+    /// How many delivery batches the intent covers: two when it announced the next one.
+    public var batches: Int { announced.isEmpty ? 1 : 2 }
+
+    /// The members of the first batch the intent covers (``recipients`` without the announced ones).
+    public var firstBatch: [String: [String]] {
+        guard !announced.isEmpty else { return recipients }
+        var first: [String: [String]] = [:]
+        for (kind, ids) in recipients {
+            let kept = Array(ids.dropLast(announced[kind] ?? 0))
+            if !kept.isEmpty { first[kind] = kept }
+        }
+        return first
     }
 }
 

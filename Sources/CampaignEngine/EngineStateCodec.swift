@@ -299,6 +299,13 @@ extension StateRecord {
             e.member("action", intent.action.rawValue)
             e.member("started_at", intent.startedAt)
             if let batch = intent.batch { e.member("batch", batch) }
+            // Written only when a next batch is announced, so that an intent of one batch reads as it always did.
+            if !intent.announced.isEmpty {
+                e.key("announced")
+                e.beginObject()
+                for (kind, count) in intent.announced.sorted(by: { $0.key < $1.key }) { e.member(kind, count) }
+                e.endObject()
+            }
             if let hash = intent.requestHash { e.member("request_sha256", hash) }
             if !intent.recipients.isEmpty {
                 e.key("recipients")
@@ -412,9 +419,20 @@ extension StateRecord {
                 batch = number
             }
             let recipients = try intent["recipients"].map { try EngineState.members($0, "campaigns.\(named).intent.recipients") } ?? [:]
+            var announced: [String: Int] = [:]
+            if let value = intent["announced"] {
+                // Counts of the members at the end of each kind's list: what a resolution splits by, so never guessed.
+                guard let members = value.objectValue else { throw StateFileError("campaign `\(named)`: the intent's `announced` must be an object of counts") }
+                for (kind, count) in members {
+                    guard let number = count.intValue, number >= 1, number <= (recipients[kind]?.count ?? 0) else {
+                        throw StateFileError("campaign `\(named)`: the intent's `announced.\(EngineState.shown(kind))` must count some of its recipients of that kind")
+                    }
+                    announced[kind] = number
+                }
+            }
             self.intent = Intent(
                 action: action, startedAt: intent["started_at"]?.stringValue ?? "", batch: batch,
-                recipients: recipients, requestHash: intent["request_sha256"]?.stringValue)
+                recipients: recipients, announced: announced, requestHash: intent["request_sha256"]?.stringValue)
         }
     }
 

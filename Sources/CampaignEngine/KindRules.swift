@@ -47,6 +47,13 @@ public struct KindRules: Sendable, Hashable {
     /// whose identity matches a removed one is the same member changed, and a plan counts it as `~N changed` instead
     /// of once added and once removed. Explanation only: the requests are the same. Nil: members are compared whole.
     public var memberVersionSeparator: String?
+    /// Whether a delivery's next batch may leave while the previous batch's outcome is still being written: each
+    /// batch's intent then announces the next one too (``Intent/batches``), so the write overlaps a request instead of
+    /// waiting between two. For kinds whose batch is one quick request, where that write would otherwise be a
+    /// measurable share of each batch (a commit to a database across a network). The price: after a crash, up to two
+    /// batches are of unknown outcome instead of one. Not for kinds whose batches are many requests each (the write is
+    /// a negligible share of them) or whose unknown members cost the user a decision each.
+    public var overlapsBatches = false
 
     public init(change: Change, members: Members = .none, deliverAction: ActionKind = .send) {
         self.change = change

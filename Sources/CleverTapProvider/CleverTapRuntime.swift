@@ -132,6 +132,9 @@ public struct CleverTapRuntime: ProviderRuntime {
         let pending = record.intent?.action ?? (record.kind == CleverTapRules.scheduled ? .create : .send)
         switch pending {
         case .send, .update:
+            if record.intent?.batches ?? 1 > 1 {
+                return .cannotTell("the outcome of two send batches cannot be looked up (the second left only if the first was answered); use `campaign state resolve KEY --sent` (both went out), `--first-sent` or `--not-created`")
+            }
             return .cannotTell("a send batch's outcome cannot be looked up; use `campaign state resolve KEY --sent` or `--not-created`")
         case .create, .stop:
             let day = Self.listedDay(record)

@@ -10,9 +10,14 @@ struct ToyRules: ProviderRules {
     var name: String { "toy" }
     func rules(for kind: String) -> KindRules? {
         switch kind {
-        case "audience": KindRules(change: .inPlace, members: .sync, deliverAction: .update)
-        case "blast": KindRules(change: .refusedOnceCreated, members: .appendOnly)
-        default: nil
+        case "audience": return KindRules(change: .inPlace, members: .sync, deliverAction: .update)
+        case "blast": return KindRules(change: .refusedOnceCreated, members: .appendOnly)
+        case "stream":
+            // A blast whose batches overlap their records, as CleverTap's identity sends do.
+            var stream = KindRules(change: .refusedOnceCreated, members: .appendOnly)
+            stream.overlapsBatches = true
+            return stream
+        default: return nil
         }
     }
     func isQueried(_ record: StateRecord, refresh: Bool) -> Bool { false }
@@ -153,10 +158,10 @@ struct ProviderEngineTests {
         #expect(text.contains("\"id\": \"aud-1\"") && text.contains("\"provider\": \"toy\""))
     }
 
-    /// A blast of `count` members in batches of 1000.
-    func blast(_ count: Int) -> DesiredResource {
+    /// A blast of `count` members in batches of 1000 (`kind` "stream": one whose batches overlap their records).
+    func blast(_ count: Int, kind: String = "blast") -> DesiredResource {
         let members = (0..<count).map { "member-\($0)" }
-        return DesiredResource(key: "blast", name: "Blast", file: "blast.yaml", provider: "toy", kind: "blast", hash: "b", members: ["member": members]) { subset in
+        return DesiredResource(key: "blast", name: "Blast", file: "blast.yaml", provider: "toy", kind: kind, hash: "b", members: ["member": members]) { subset in
             let all = subset?["member"] ?? members
             return stride(from: 0, to: all.count, by: 1000).enumerated().map { index, start in
                 ProviderRequest(path: "/blast", body: .object([]), batch: index + 1, recipients: ["member": Array(all[start..<min(start + 1000, all.count)])])
