@@ -51,9 +51,16 @@ extension Applier {
                     try await previous.value
                 } catch {
                     let failure = error as? DeployError ?? DeployError("S062", String(describing: error))
+                    // What this process knows, for the user to settle the two with once the state can be written.
+                    var answer = ""
+                    switch outcome {
+                    case .done: answer = "; once the state can be written, `campaign state resolve \(EngineState.shown(key)) --sent` records both"
+                    case .failed(_, neverSent: true): answer = "; once the state can be written, `campaign state resolve \(EngineState.shown(key)) --first-sent` records the first"
+                    default: break
+                    }
                     return .stateFailed(
                         "state \(failure.code): \(failure.description); batches \(index) and \(index + 1) of \(requests.count) are left of unknown outcome "
-                            + "in state (batch \(index) was sent; batch \(index + 1) \(Self.shown(outcome))); nothing more was sent")
+                            + "in state (batch \(index) was sent; batch \(index + 1) \(Self.shown(outcome)))\(answer); nothing more was sent")
                 }
             }
             var added: [String: [String]] = [:]

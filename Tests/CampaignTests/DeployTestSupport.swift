@@ -18,6 +18,8 @@ struct DeployHarness {
     let root: String
     var environment: [String: String]
     var kind: StateKind = .file
+    /// The PostgreSQL cluster of a test that started one of its own (nil: the shared one).
+    var server: PostgresTestServer?
     /// `CAMPAIGN_STATE`: the state file, or the database URL.
     var stateURL: String { environment["CAMPAIGN_STATE"] ?? "" }
 
@@ -78,8 +80,14 @@ struct DeployHarness {
     func exists() async throws -> Bool {
         switch kind {
         case .file: FileManager.default.fileExists(atPath: root + "/state.json")
-        case .postgres: try await PostgresTestServer.shared.state(stateURL) != nil
+        case .postgres: try await postgres().state(stateURL) != nil
         }
+    }
+
+    /// The cluster the state is in.
+    func postgres() async throws -> PostgresTestServer {
+        if let server { return server }
+        return try await PostgresTestServer.shared
     }
 
     /// `campaign apply campaigns --auto-approve` started in the background, for tests that signal it.
@@ -104,7 +112,7 @@ struct DeployHarness {
     func state() async throws -> JSONValue {
         switch kind {
         case .file: return try StateStore(path: root + "/state.json").load().json
-        case .postgres: return try await PostgresTestServer.shared.state(stateURL)?.json ?? EngineState().json
+        case .postgres: return try await postgres().state(stateURL)?.json ?? EngineState().json
         }
     }
 

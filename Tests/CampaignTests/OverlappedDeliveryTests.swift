@@ -212,7 +212,7 @@ struct OverlappedDeliveryTests {
         let report = await Applier(providers: providers, journal: writer).apply(plan)
         #expect(report.stopped && !report.succeeded)
         let message = report.failed.first?.message ?? ""
-        #expect(message.contains("S062") && message.contains("batches 2 and 3 of 5 are left of unknown outcome") && message.contains("batch 3 was sent"), "\(message)")
+        #expect(message.contains("S062") && message.contains("batches 2 and 3 of 5 are left of unknown outcome") && message.contains("batch 3 was sent") && message.contains("`campaign state resolve blast --sent` records both"), "\(message)")
         // Batch 3 was out when the write failed; nothing after it left.
         #expect(await service.calls.count == 3)
         let durable = try #require(await writer.durable.campaigns["blast"])

@@ -2,10 +2,10 @@ import Foundation
 import JSON
 import Testing
 
-/// kill -9 during a CleverTap identity send of three batches, whose batches overlap their records: what state says
+/// A CleverTap identity send (whose batches overlap their records) cut short: what state says
 /// afterwards always matches what the sandbox received, and settling it as the sandbox says sends to every
 /// recipient exactly once.
-@Suite("Apply: kill -9 during an identity send", .serialized)
+@Suite("Apply: an identity send cut short (kill -9, a lost database, Ctrl-C)", .serialized)
 struct SendCrashTests {
     static let identities = (0..<2_500).map { "user-\($0)" }
 
@@ -24,6 +24,60 @@ struct SendCrashTests {
         try h.write("big.yaml", DeployHarness.send("Big", identities: Self.identities))
         let killed = try await h.apply(environment: ["CAMPAIGN_FAILPOINT": failpoint])
         #expect(killed.status == 9, "expected SIGKILL, got \(killed.status): \(killed.stderr)")
+        let answer = try await Self.settleAsTheSandboxShows(h)
+        // Killed with the intent {1, 2} on disk: before batch 1 left, or once it was answered (batch 2 not yet out).
+        if failpoint == "after-intent" { #expect(answer == "--not-created") }
+        if failpoint == "after-send" { #expect(answer == "--first-sent") }
+        try await Self.finishAndCheckEachOnce(h, count: Self.identities.count)
+        await h.stop()
+    }
+
+    @Test func theDatabaseStoppedMidSendStopsTheRunAndTheRightResolutionSendsEachOnce() async throws {
+        // A cluster of its own: stopping the shared one would break the other tests.
+        let server = try await PostgresTestServer.startAsync()
+        var h = try await DeployHarness.start(state: .postgres) { $0.faults = [.init(endpoint: "/1/send/push.json", mode: .delay, count: 100, delay: 0.4)] }
+        h.environment["CAMPAIGN_STATE"] = server.url()
+        h.environment.merge(server.environment) { $1 }
+        h.server = server
+        let identities = (0..<6_000).map { "user-\($0)" }
+        try h.write("big.yaml", DeployHarness.send("Big", identities: identities))
+        let env = h.environment
+        let root = h.root
+        async let run = TestSupport.runAsync(["apply", "campaigns", "--auto-approve", "--init-state", "--color", "never"], environment: env, currentDirectory: root)
+        for _ in 0..<300 where await h.ledger("/1/send/push.json").count < 2 { try await Task.sleep(for: .milliseconds(50)) }
+        try await server.halt()
+        let stopped = try await run
+        #expect(stopped.status == 1, "\(stopped.stdout)\(stopped.stderr)")
+        #expect(stopped.stderr.contains("S062") && stopped.stderr.contains("are left of unknown outcome in state"), "\(stopped.stderr)")
+        #expect(await h.ledger("/1/send/push.json").count < 6, "the run went on without its state")
+        try await server.restart()
+        _ = try await Self.settleAsTheSandboxShows(h)
+        try await Self.finishAndCheckEachOnce(h, count: identities.count)
+        await h.stop()
+    }
+
+    @Test func ctrlCFinishesTheBatchInFlightAndTheAnnouncedOneNeverLeaves() async throws {
+        let h = try await DeployHarness.start { $0.faults = [.init(endpoint: "/1/send/push.json", mode: .delay, count: 100, delay: 0.5)] }
+        let identities = (0..<5_000).map { "user-\($0)" }
+        try h.write("big.yaml", DeployHarness.send("Big", identities: identities))
+        let process = try await h.startApply()
+        for _ in 0..<300 where await h.ledger("/1/send/push.json").count < 1 { try await Task.sleep(for: .milliseconds(20)) }
+        kill(process.processIdentifier, SIGINT)
+        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(process.terminationStatus == 130)
+        // Nothing in doubt: the batch in flight was answered and recorded, the one its intent announced never left.
+        let sent = await Self.received(h)
+        let record = try #require(try await h.record("big"))
+        #expect(record["intent"] == nil, "\(record["intent"].map { "\($0)" } ?? "")")
+        #expect(Set(record["delivered"]?["identity"]?.arrayValue?.compactMap(\.stringValue) ?? []) == Set(sent.keys))
+        #expect(sent.count < 5_000 && sent.count % 1_000 == 0)
+        try await Self.finishAndCheckEachOnce(h, count: identities.count)
+        await h.stop()
+    }
+
+    /// Checks that state matches what the sandbox received (nothing recorded that did not go, nothing gone without an
+    /// intent naming it), then answers `state resolve` as the sandbox shows; the answer given.
+    static func settleAsTheSandboxShows(_ h: DeployHarness) async throws -> String {
         // A request the process wrote before it died is still taken in by the sandbox.
         try await Task.sleep(for: .milliseconds(300))
         let sent = await Self.received(h)
@@ -54,17 +108,18 @@ struct SendCrashTests {
             #expect(first.isSubset(of: went) && second.isDisjoint(with: went), "a mix no answer fits")
             answer = "--first-sent"
         }
-        // Killed with the intent {1, 2} on disk: before batch 1 left, or once it was answered (batch 2 not yet out).
-        if failpoint == "after-intent" { #expect(answer == "--not-created") }
-        if failpoint == "after-send" { #expect(answer == "--first-sent") }
         let resolved = try await h.campaign(["state", "resolve", "big", answer])
         #expect(resolved.status == 0, "\(resolved.stdout)\(resolved.stderr)")
+        return answer
+    }
+
+    /// A plain apply finishes the send: each of `count` recipients received exactly one send in all.
+    static func finishAndCheckEachOnce(_ h: DeployHarness, count: Int) async throws {
         let finished = try await h.apply()
         #expect(finished.status == 0, "\(finished.stdout)\(finished.stderr)")
         let after = await Self.received(h)
-        #expect(after.count == 2_500 && after.values.allSatisfy { $0 == 1 }, "\(after.filter { $0.value != 1 }.count) sent twice")
-        #expect(try await h.record("big")?["delivered"]?["identity"]?.arrayValue?.count == 2_500)
+        #expect(after.count == count && after.values.allSatisfy { $0 == 1 }, "\(after.filter { $0.value != 1 }.count) sent twice")
+        #expect(try await h.record("big")?["delivered"]?["identity"]?.arrayValue?.count == count)
         #expect(try await h.plan(["--detailed-exitcode"]).status == 0)
-        await h.stop()
     }
 }
