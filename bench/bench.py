@@ -464,7 +464,7 @@ def apply_send_run(project, recipients, backend="file"):
 
 def apply_sends(recipients, runs):
     """The same 1000/s send driven through `campaign apply` (CSV -> plan -> intent/request/outcome per batch, each
-    written durably) with the state in a file and in PostgreSQL, side by side with the client alone (the same number
+    written durably; a batch's write overlaps the next batch's request, whose intent it announced) with the state in a file and in PostgreSQL, side by side with the client alone (the same number
     of recipients), alternating; a fresh sandbox each."""
     project = send_project(recipients)
     print(f"apply sends: `campaign apply` of one identity push to {recipients:,} recipients from a CSV "
