@@ -18,16 +18,10 @@ actor DurableWatch {
 
 /// A toy runtime that reads the state file (with its journal) from disk before performing each delivery: what a
 /// crash at that moment would leave.
-struct WatchingRuntime: ProviderRuntime {
+struct WatchingRuntime: ToyWrapper {
     let inner: ToyRuntime
     let store: StateStore
     let watch: DurableWatch
-    var name: String { inner.name }
-    var account: String { inner.account }
-    func rules(for kind: String) -> KindRules? { inner.rules(for: kind) }
-    func isQueried(_ record: StateRecord, refresh: Bool) -> Bool { false }
-    func live(_ records: [String: StateRecord], refresh: Bool) async throws(ProviderFailure) -> [String: LiveStatus] { [:] }
-    func checkBeforeReplace(_ record: StateRecord) async -> (failure: ProviderFailure, observed: LiveStatus?)? { nil }
     func perform(_ step: ApplyStep, record: StateRecord?) async -> StepOutcome {
         if case .deliver(let request) = step {
             let durable = (try? store.load())?.campaigns["blast"]
@@ -37,9 +31,6 @@ struct WatchingRuntime: ProviderRuntime {
         }
         return await inner.perform(step, record: record)
     }
-    func locate(_ record: StateRecord, among others: [String: StateRecord]) async throws(ProviderFailure) -> ApplyMachine.Finding { .cannotTell("ask the toy") }
-    func estimate(_ request: ProviderRequest) async throws(ProviderFailure) -> [(String, Int)] { [] }
-    func shutdown() async {}
 }
 
 /// A writer that keeps the state in memory, counts its writes and fails the one numbered `failing` (1-based); what

@@ -75,26 +75,34 @@ struct ToyRuntime: ProviderRuntime {
     func shutdown() async {}
 }
 
-/// A toy runtime that remembers every member it delivered to, as an internal fact (a provider's own memory) that it
-/// reads back from the record each time, as CleverPush's cache of looked-up subscription ids does.
-struct RememberingRuntime: ProviderRuntime {
-    static let fact = "_seen"
-    let inner: ToyRuntime
+/// A toy runtime around another that changes only how it performs a step.
+protocol ToyWrapper: ProviderRuntime {
+    var inner: ToyRuntime { get }
+}
+
+extension ToyWrapper {
     var name: String { inner.name }
     var account: String { inner.account }
     func rules(for kind: String) -> KindRules? { inner.rules(for: kind) }
     func isQueried(_ record: StateRecord, refresh: Bool) -> Bool { false }
     func live(_ records: [String: StateRecord], refresh: Bool) async throws(ProviderFailure) -> [String: LiveStatus] { [:] }
     func checkBeforeReplace(_ record: StateRecord) async -> (failure: ProviderFailure, observed: LiveStatus?)? { nil }
+    func locate(_ record: StateRecord, among others: [String: StateRecord]) async throws(ProviderFailure) -> ApplyMachine.Finding { .cannotTell("ask the toy") }
+    func estimate(_ request: ProviderRequest) async throws(ProviderFailure) -> [(String, Int)] { [] }
+    func shutdown() async {}
+}
+
+/// A toy runtime that remembers every member it delivered to, as an internal fact (a provider's own memory) that it
+/// reads back from the record each time, as CleverPush's cache of looked-up subscription ids does.
+struct RememberingRuntime: ToyWrapper {
+    static let fact = "_seen"
+    let inner: ToyRuntime
     func perform(_ step: ApplyStep, record: StateRecord?) async -> StepOutcome {
         let outcome = await inner.perform(step, record: record)
         guard case .done(let id, let facts) = outcome, case .deliver(let request) = step else { return outcome }
         let known = record?.facts[fact: Self.fact].map { $0.split(separator: ",").map(String.init) } ?? []
         return .done(id: id, facts: facts + [Fact(Self.fact, (known + (request.recipients["member"] ?? [])).joined(separator: ","))])
     }
-    func locate(_ record: StateRecord, among others: [String: StateRecord]) async throws(ProviderFailure) -> ApplyMachine.Finding { .cannotTell("ask the toy") }
-    func estimate(_ request: ProviderRequest) async throws(ProviderFailure) -> [(String, Int)] { [] }
-    func shutdown() async {}
 }
 
 /// An audience of `members`, titled `title`.
