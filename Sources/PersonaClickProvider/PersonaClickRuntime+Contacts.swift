@@ -44,23 +44,29 @@ extension PersonaClickRuntime {
             case .unknown(let error): unknown.append((index, error))
             }
         }
+        var doubt: UnknownMembers?
         if let first = unknown.first {
-            // Irreversible calls that may have acted: the whole batch stays in doubt until reconciled.
+            // Calls that may have acted stay in doubt, alone, until reconciled; what certainly took effect is recorded
+            // (never sent again) and what was refused is reported.
             let who = unknown.prefix(3).map { Self.shown(members[$0.0]) }.joined(separator: ", ") + (unknown.count > 3 ? ", …" : "")
-            return .unknown(ProviderFailure(code: first.1.code, message: "\(unknown.count) irreversible call\(unknown.count == 1 ? "" : "s") may or may not have acted (\(who)): \(first.1.description)",
-                                            hint: "run `campaign reconcile`: it checks each email at the source"))
+            let calls = (kind == PersonaClickBinding.permanent ? "irreversible call" : "call") + (unknown.count == 1 ? "" : "s")
+            doubt = UnknownMembers(
+                members: [kind: unknown.map { members[$0.0] }],
+                failure: ProviderFailure(code: first.1.code, message: "\(unknown.count) \(calls) may or may not have acted (\(who)): \(first.1.description)",
+                                         hint: "run `campaign reconcile`: it checks each email at the source"))
         }
-        if failures.isEmpty { return .done(id: nil, facts: []) }
+        if failures.isEmpty && doubt == nil { return .done(id: nil, facts: []) }
         // Every member refused the same way: the run's problem (credentials, settings), not the contacts'.
         if failures.count == members.count, let first = failures.first?.1, [.refused, .configuration].contains(first.kind),
             failures.allSatisfy({ $0.1.kind == first.kind && $0.1.message == first.message }) {
             return .failed(Self.failure(first), neverSent: true)
         }
-        let failed = Set(failures.map(\.0))
-        let succeeded = members.indices.filter { !failed.contains($0) }.map { members[$0] }
+        let settled = Set(failures.map(\.0) + unknown.map(\.0))
+        let succeeded = members.indices.filter { !settled.contains($0) }.map { members[$0] }
         return .partial(
             succeeded: succeeded.isEmpty ? [:] : [kind: succeeded],
-            failures: failures.map { MemberFailure(kind: kind, member: Self.shown(members[$0.0]), failure: Self.failure($0.1)) })
+            failures: failures.map { MemberFailure(kind: kind, member: Self.shown(members[$0.0]), failure: Self.failure($0.1)) },
+            unknown: doubt)
     }
 
     /// A member as a person reads it: the contact (`ana@example.com`), or the email and event of a callback.

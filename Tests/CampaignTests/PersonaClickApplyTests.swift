@@ -1,6 +1,7 @@
 import CampaignEngine
 import Foundation
 import JSON
+import PersonaClickProvider
 import PersonaClickSandbox
 import Testing
 
@@ -201,6 +202,30 @@ struct PersonaClickApplyTests {
         #expect(try await h.plan(["--detailed-exitcode"]).status == 0)
         #expect(try await h.apply().status == 0)
         #expect(await h.accepted("/subscriptions/callback", contact: "bo@example.com").count == 1)
+        await h.stop()
+    }
+
+    /// One lost answer in a batch leaves that member alone in doubt: the others that took effect are recorded (and
+    /// never sent again), and only the one is checked at the source.
+    @Test func aLostAnswerLeavesOnlyThatMemberInDoubt() async throws {
+        let h = try await ClickHarness.start()
+        try h.write("s.yaml", ClickHarness.suppressions())
+        let emails = ["bo@example.com", "cy@example.com", "dee@example.com"]
+        try h.write("suppressions.csv", "email,event,permanent\n" + emails.map { "\($0),hard_bounced,true\n" }.joined())
+        await h.sandbox.state.addFault(.init(path: "/subscriptions/callback", mode: "commit-then-drop", remaining: 1))
+        let applied = try await h.apply()
+        #expect(applied.status == 1 && applied.stderr.contains("1 irreversible call may or may not have acted"), "\(applied.stderr)")
+        let dropped = try #require(await h.ledger().first { $0["dropped"]?.boolValue == true }?["contact"]?.stringValue)
+        let record = try #require(try h.record("s"))
+        let delivered = record.delivered[PersonaClickBinding.permanent] ?? []
+        let doubt = record.intent?.recipients[PersonaClickBinding.permanent] ?? []
+        #expect(delivered.count == 2 && !delivered.contains { $0.contains(dropped) }, "\(delivered)")
+        #expect(doubt.count == 1 && doubt.first?.contains(dropped) == true, "\(doubt)")
+        // Reconcile checks only that one at the source, finds it bounced, and settles the key.
+        let reconciled = try await h.campaign(["reconcile", "campaigns"])
+        #expect(reconciled.status == 0 && reconciled.stdout.contains("the 1 members in flight were found done"), "\(reconciled.stdout)\(reconciled.stderr)")
+        #expect(try await h.plan(["--detailed-exitcode"]).status == 0)
+        for email in emails { #expect(await h.accepted("/subscriptions/callback", contact: email).count == 1, "\(email)") }
         await h.stop()
     }
 
