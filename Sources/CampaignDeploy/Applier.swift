@@ -141,6 +141,8 @@ public struct Applier: Sendable {
     private func run(_ action: PlanAction, memberFailures: inout [(key: String, failure: MemberFailure)]) async throws(DeployError) -> Outcome {
         var memory: [Fact] = []
         let outcome = try await runSteps(action, memberFailures: &memberFailures, memory: &memory)
+        // Not after a failed write: nothing more is written then (it could land the record the failed write left).
+        if case .stateFailed = outcome { return outcome }
         if !memory.isEmpty {
             try await journal.update(action.key) { record in
                 guard var kept = record else { return }
@@ -232,8 +234,8 @@ public struct Applier: Sendable {
             // Between the batches of a delivery, the next batch's intent is recorded in the same durable write as this
             // batch's outcome: one write per batch instead of two, and still every intent is durable before its
             // request leaves (measured on 1,000 batches with PostgreSQL, where each write is a commit: the send
-            // phase from 2.2x to 1.6x the client alone's time). Not after a failure, and not once the run is asked to
-            // stop.
+            // phase from 2.2x to 1.6x the client alone's time; kinds that overlap their batches go further, in
+            // ``deliverOverlapped``). Not after a failure, and not once the run is asked to stop.
             var chained: ApplyStep?
             if case .deliver = step, index + 1 < steps.count, case .deliver = steps[index + 1], !isCancelled() { chained = steps[index + 1] }
             let now = StateJournal.timestamp()

@@ -24,19 +24,22 @@ extension Applier {
         _ action: PlanAction, requests: [ProviderRequest], runtime: any ProviderRuntime, facts: RecordFacts?,
         memberFailures: inout [(key: String, failure: MemberFailure)], memory: inout [Fact]
     ) async throws(DeployError) -> Outcome? {
+        guard let first = requests.first else { return nil }
         let key = action.key
         let journal = self.journal
         if isCancelled() { return .interrupted }
         let started = StateJournal.timestamp()
         try await journal.update(key, delivered: [:]) {
-            $0 = ApplyMachine.begin(.deliver(requests[0]), record: $0, facts: facts, at: started, announcing: requests.dropFirst().first)
+            $0 = ApplyMachine.begin(.deliver(first), record: $0, facts: facts, at: started, announcing: requests.dropFirst().first)
         }
         Failpoint.hit(.afterIntent)
         // What the provider is given: the record without its delivered lists (a million recipients are not copied per
         // batch), kept in step with what is written.
         var light = await journal.state.campaigns[key].map(Self.withoutDelivered)
-        // The previous batch's outcome (and the intent naming the batch after next), being written.
-        var writing: Task<Void, any Error>?
+        // The previous batch's outcome (and the intent naming the batch after next), being written; nil when written.
+        var writing: Task<DeployError?, Never>?
+        // Whether that batch took effect for all its members (not in part).
+        var previousWhole = true
         var delivered = 0
         for (index, request) in requests.enumerated() {
             let step = ApplyStep.deliver(request)
@@ -45,24 +48,6 @@ extension Applier {
             let (outcome, learned) = await runtime.perform(step, record: given).separatingInternalFacts()
             memory = memory.merging(learned)
             Failpoint.hit(.afterSend)
-            if let previous = writing {
-                writing = nil
-                do {
-                    try await previous.value
-                } catch {
-                    let failure = error as? DeployError ?? DeployError("S062", String(describing: error))
-                    // What this process knows, for the user to settle the two with once the state can be written.
-                    var answer = ""
-                    switch outcome {
-                    case .done: answer = "; once the state can be written, `campaign state resolve \(EngineState.shown(key)) --sent` records both"
-                    case .failed(_, neverSent: true): answer = "; once the state can be written, `campaign state resolve \(EngineState.shown(key)) --first-sent` records the first"
-                    default: break
-                    }
-                    return .stateFailed(
-                        "state \(failure.code): \(failure.description); batches \(index) and \(index + 1) of \(requests.count) are left of unknown outcome "
-                            + "in state (batch \(index) was sent; batch \(index + 1) \(Self.shown(outcome)))\(answer); nothing more was sent")
-                }
-            }
             var added: [String: [String]] = [:]
             switch outcome {
             case .done:
@@ -73,6 +58,12 @@ extension Applier {
             case .failed, .unknown:
                 break
             }
+            if let previous = writing {
+                writing = nil
+                if let failure = await previous.value {
+                    return .stateFailed(Self.unwritten(failure, key: key, batch: index, of: requests.count, previousWhole: previousWhole, outcome: outcome))
+                }
+            }
             let now = StateJournal.timestamp()
             // This batch's outcome, as the record takes it: whether the action goes on is ApplyMachine's word.
             let local = ApplyMachine.finish(step, outcome: outcome, record: light, before: nil, facts: facts, at: now)
@@ -80,14 +71,21 @@ extension Applier {
             if case .proceed = local.next, let following, !isCancelled() {
                 let after = requests.dropFirst(index + 2).first
                 light = ApplyMachine.begin(.deliver(following), record: local.record.map(Self.withoutDelivered), facts: facts, at: now, announcing: after)
-                writing = Task {
-                    try await journal.update(key, delivered: added) { current in
-                        let finished = ApplyMachine.finish(step, outcome: outcome, record: current.take(), before: nil, facts: facts, at: now)
-                        Failpoint.hit(.afterResponse)
-                        current = ApplyMachine.begin(.deliver(following), record: finished.record, facts: facts, at: now, announcing: after)
+                if case .partial = outcome { previousWhole = false } else { previousWhole = true }
+                let written = added
+                writing = Task { () async -> DeployError? in
+                    do throws(DeployError) {
+                        try await journal.update(key, delivered: written) { current in
+                            let finished = ApplyMachine.finish(step, outcome: outcome, record: current.take(), before: nil, facts: facts, at: now)
+                            Failpoint.hit(.afterResponse)
+                            current = ApplyMachine.begin(.deliver(following), record: finished.record, facts: facts, at: now, announcing: after)
+                        }
+                    } catch {
+                        return error
                     }
                     Failpoint.hit(.afterSave)
                     Failpoint.hit(.afterIntent)
+                    return nil
                 }
                 delivered += 1
                 events(.request(key: key, done: delivered, total: requests.count))
@@ -115,6 +113,30 @@ extension Applier {
             }
         }
         return nil
+    }
+
+    /// Why the run stopped when the write of batch `batch`'s outcome failed while batch `batch + 1` was out (answered
+    /// with `outcome`). A failed write may still have landed (a commit whose answer was lost; a file's journal folded
+    /// in at the end), so the state names either batches `batch` and `batch + 1` or `batch + 1` and `batch + 2`; the
+    /// user is told which answer fits which, and none when the batches did not take effect whole.
+    static func unwritten(_ failure: DeployError, key: String, batch: Int, of count: Int, previousWhole: Bool, outcome: StepOutcome) -> String {
+        let shown = EngineState.shown(key)
+        let next = batch + 1 < count ? "batches \(batch + 1) and \(batch + 2)" : "batch \(batch + 1) alone"
+        var text = "state \(failure.code): \(failure.description); batch \(batch) of \(count) was sent\(previousWhole ? "" : ", in part") and batch \(batch + 1) "
+            + "\(Self.shown(outcome)), but the state may not hold batch \(batch)'s outcome: it names batches \(batch) and \(batch + 1) (its intent at batch "
+            + "\(batch)) or \(next) (at batch \(batch + 1)) as of unknown outcome; nothing more was sent"
+        // The answer that fits each place the intent may be: the intent's first batch, then the one after.
+        let answers: (String, String)?
+        switch outcome {
+        case .done where previousWhole: answers = ("--sent", batch + 1 < count ? "--first-sent" : "--sent")
+        case .failed(_, neverSent: true) where previousWhole: answers = ("--first-sent", "--not-created")
+        default: answers = nil
+        }
+        if let (atBatch, atNext) = answers {
+            text += ". Once the state can be written, `campaign state show \(shown)` says where its intent is: at batch \(batch), settle it with "
+                + "`campaign state resolve \(shown) \(atBatch)`; at batch \(batch + 1), with `\(atNext)`"
+        }
+        return text
     }
 
     @Sendable static func withoutDelivered(_ record: StateRecord) -> StateRecord {

@@ -47,7 +47,8 @@ public enum Reconciler {
                 let open = (settled?.intent?.recipients ?? [:]).values.reduce(0) { $0 + $1.count }
                 outcome = done
                     ? "the \(found) members in flight were found done; settled"
-                    : "\(found) of the \(found + open) members in flight were found done; \(open) still unknown: \(why) (decide with `campaign state resolve \(key) --sent` or `--not-created`)"
+                    : "\(found) of the \(found + open) members in flight were found done; \(open) still unknown: \(why) (decide with `campaign state resolve \(key) --sent`"
+                        + ((settled?.intent?.batches ?? 1) > 1 ? ", `--first-sent`" : "") + " or `--not-created`)"
             }
             findings.append(Finding(key: key, outcome: outcome, settled: done))
         }

@@ -321,8 +321,7 @@ public enum ApplyMachine {
                 let left = ids.filter { !done.contains($0) }
                 if !left.isEmpty { open[kind] = left }
                 // The announced members left stay at the end of the list, counted.
-                let tail = ids.count - (intent.announced[kind] ?? 0)
-                let announcedLeft = ids[tail...].filter { !done.contains($0) }.count
+                let announcedLeft = ids.suffix(intent.announced[kind] ?? 0).filter { !done.contains($0) }.count
                 if announcedLeft > 0 { announced[kind] = announcedLeft }
             }
             record.updatedAt = time

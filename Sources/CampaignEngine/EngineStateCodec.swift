@@ -422,8 +422,11 @@ extension StateRecord {
             var announced: [String: Int] = [:]
             if let value = intent["announced"] {
                 // Counts of the members at the end of each kind's list: what a resolution splits by, so never guessed.
-                guard let members = value.objectValue else { throw StateFileError("campaign `\(named)`: the intent's `announced` must be an object of counts") }
+                guard let members = value.objectValue, action == .send else {
+                    throw StateFileError("campaign `\(named)`: the intent's `announced` must be an object of counts, in a send's intent")
+                }
                 for (kind, count) in members {
+                    guard announced[kind] == nil else { throw StateFileError("campaign `\(named)`: the intent's `announced` names `\(EngineState.shown(kind))` twice") }
                     guard let number = count.intValue, number >= 1, number <= (recipients[kind]?.count ?? 0) else {
                         throw StateFileError("campaign `\(named)`: the intent's `announced.\(EngineState.shown(kind))` must count some of its recipients of that kind")
                     }

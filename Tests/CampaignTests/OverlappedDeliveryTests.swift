@@ -33,27 +33,35 @@ struct WatchingRuntime: ToyWrapper {
     }
 }
 
-/// A writer that keeps the state in memory, counts its writes and fails the one numbered `failing` (1-based); what
-/// it "made durable" is the state after the last write that did not fail.
+/// A writer that keeps the state in memory, counts its writes and fails the one numbered `failing` (1-based): before
+/// it lands, or (`landing`) after, as a commit whose answer was lost. What it "made durable" is `durable`. Each write
+/// takes a moment (as a database round trip does), logged with the runtime's sends in `events`.
 actor CountingWriter: StateWriter {
     var state: EngineState
     var durable: EngineState
     var writes = 0
     let failing: Int
+    let landing: Bool
+    var events: [String] = []
     var shown: String { "memory" }
     var bytesWritten: Int { 0 }
 
-    init(state: EngineState, failing: Int) {
+    init(state: EngineState, failing: Int = 0, landing: Bool = false) {
         self.state = state
         self.durable = state
         self.failing = failing
+        self.landing = landing
     }
+
+    func note(_ event: String) { events.append(event) }
 
     func create() async throws(DeployError) { try commit() }
     func update(_ key: String, delivered added: [String: [String]]?, _ change: (inout StateRecord?) -> Void) async throws(DeployError) {
-        // Like a database round trip: the write takes a moment, so the next batch really leaves meanwhile.
-        try? await Task.sleep(for: .milliseconds(5))
+        let number = writes + 1
+        events.append("write \(number) begins")
         change(&state.campaigns[key])
+        try? await Task.sleep(for: .milliseconds(30))
+        events.append("write \(number) ends")
         try commit()
     }
     func updateAll(_ change: (inout EngineState) -> Void) async throws(DeployError) {
@@ -64,8 +72,21 @@ actor CountingWriter: StateWriter {
 
     private func commit() throws(DeployError) {
         writes += 1
-        if writes == failing { throw DeployError("S062", "the connection was closed") }
+        if writes == failing {
+            if landing { durable = state }
+            throw DeployError("S062", "the connection was closed")
+        }
         durable = state
+    }
+}
+
+/// A toy runtime that logs each delivery in the writer's event log, so the order of sends and writes shows.
+struct LoggingRuntime: ToyWrapper {
+    let inner: ToyRuntime
+    let writer: CountingWriter
+    func perform(_ step: ApplyStep, record: StateRecord?) async -> StepOutcome {
+        if case .deliver(let request) = step { await writer.note("send \(request.batch ?? 0)") }
+        return await inner.perform(step, record: record)
     }
 }
 
@@ -142,7 +163,7 @@ struct OverlappedDeliveryTests {
 
     /// Applies a blast of `kind`; the report, the record on disk, what was on disk as each batch left, and how many
     /// deliveries were asked of the service (the failing one included).
-    func apply(_ kind: String, members: Int, failCall: (Int, StepOutcome)? = nil) async throws -> (ApplyReport, StateRecord?, [DurableWatch.Seen], Int) {
+    func apply(_ kind: String, members: Int, failCall: (Int, StepOutcome)? = nil) async throws -> (ApplyReport, StateRecord?, [DurableWatch.Seen], Int, ToyService) {
         let service = ToyService()
         if let failCall { await service.fail(call: failCall.0, failCall.1) }
         let store = try engine.store()
@@ -154,12 +175,14 @@ struct OverlappedDeliveryTests {
         try store.save(&state)
         let plan = Planner(now: Date(), rules: RuleBook([ToyRules()])).plan(desired: [engine.blast(members, kind: kind)], state: state, live: [:])
         let report = await Applier(providers: providers, journal: StateJournal(state: state, store: store)).apply(plan)
-        return (report, try store.load().campaigns["blast"], await watch.seen, await service.callCount)
+        return (report, try store.load().campaigns["blast"], await watch.seen, await service.callCount, service)
     }
 
     @Test(arguments: ["stream", "blast"]) func everyBatchLeavesOnlyOnceADurableIntentNamesIt(kind: String) async throws {
-        let (report, record, seen, calls) = try await apply(kind, members: 4_500)
+        let (report, record, seen, calls, service) = try await apply(kind, members: 4_500)
         #expect(report.succeeded && calls == 5)
+        // The record given to the provider carries what earlier batches taught: one audience made, then added to.
+        #expect(await service.audiences.keys.sorted() == ["aud-1"] && record?.id == "aud-1" && record?.facts == [Fact("size", "4500")])
         #expect(record?.deliveredCount == 4_500 && Set(record?.delivered["member"] ?? []).count == 4_500 && record?.intent == nil && record?.batchesSent == 5)
         #expect(seen.map(\.batch) == [1, 2, 3, 4, 5])
         for entry in seen {
@@ -180,33 +203,75 @@ struct OverlappedDeliveryTests {
     }
 
     @Test func aRefusedBatchStopsTheActionBeforeTheNextOneLeaves() async throws {
-        let (report, record, _, calls) = try await apply("stream", members: 4_500, failCall: (2, .failed(failure, neverSent: true)))
+        let (report, record, _, calls, _) = try await apply("stream", members: 4_500, failCall: (2, .failed(failure, neverSent: true)))
         #expect(calls == 3, "\(calls) calls")
         #expect(report.failed.first?.message.contains("(batch 3 of 5; 2 sent)") == true, "\(report.failed)")
         #expect(record?.deliveredCount == 2_000 && record?.intent == nil && record?.status == .sent)
     }
 
     @Test func anUnknownBatchStopsTheActionAndOnlyItStaysInDoubt() async throws {
-        let (report, record, _, calls) = try await apply("stream", members: 4_500, failCall: (2, .unknown(failure)))
+        let (report, record, _, calls, _) = try await apply("stream", members: 4_500, failCall: (2, .unknown(failure)))
         #expect(calls == 3)
         #expect(report.unknown.count == 1)
         #expect(record?.deliveredCount == 2_000 && record?.status == .unknown)
         #expect(record?.intent?.recipients["member"] == (2_000..<3_000).map { "member-\($0)" } && record?.intent?.announced == [:])
     }
 
-    @Test func aStateWriteFailingWhileTheNextBatchIsOutStopsAndLeavesBothInDoubt() async throws {
+    /// Applies a stream of 4,500 members (5 batches) with a writer that fails write `failing`; the report, the writer,
+    /// and the members the service received.
+    func applyWriting(_ kind: String = "stream", failing: Int = 0, landing: Bool = false) async -> (ApplyReport, CountingWriter, Set<String>) {
         let service = ToyService()
-        let providers = ProviderSet(["toy": { () throws(ProviderFailure) -> any ProviderRuntime in ToyRuntime(service: service) }])
-        // Writes: 1 the account, 2 the intent {1, 2}, 3 batch 1 done with the intent {2, 3}, 4 batch 2 done with {3, 4}.
-        let writer = CountingWriter(state: EngineState(), failing: 4)
-        let plan = Planner(now: Date(), rules: RuleBook([ToyRules()])).plan(desired: [engine.blast(4_500, kind: "stream")], state: EngineState(), live: [:])
+        let writer = CountingWriter(state: EngineState(), failing: failing, landing: landing)
+        let providers = ProviderSet(["toy": { () throws(ProviderFailure) -> any ProviderRuntime in LoggingRuntime(inner: ToyRuntime(service: service), writer: writer) }])
+        let plan = Planner(now: Date(), rules: RuleBook([ToyRules()])).plan(desired: [engine.blast(4_500, kind: kind)], state: EngineState(), live: [:])
         let report = await Applier(providers: providers, journal: writer).apply(plan)
+        return (report, writer, await service.audiences["aud-1"] ?? [])
+    }
+
+    @Test(arguments: ["stream", "blast"]) func theNextBatchLeavesWhileTheWriteIsOutOnlyWhenTheKindOverlaps(kind: String) async throws {
+        let (report, writer, received) = await applyWriting(kind)
+        #expect(report.succeeded && received.count == 4_500)
+        // Without overlap, batch j leaves after j writes ended (the first intent, then each earlier batch's outcome);
+        // with it, the write of batch j - 1's outcome is still out. Each write takes 30 ms and a toy send none, so
+        // that shows for at least one batch even on a loaded machine.
+        let events = await writer.events
+        var ended = 0
+        var overlapped = 0
+        for event in events {
+            if event.hasSuffix("ends") { ended += 1 }
+            if event.hasPrefix("send "), let batch = Int(event.dropFirst(5)), batch >= 2, ended < batch { overlapped += 1 }
+        }
+        if kind == "stream" { #expect(overlapped >= 1, "\(events)") } else { #expect(overlapped == 0, "\(events)") }
+    }
+
+    @Test(arguments: [false, true]) func aStateWriteFailingWhileTheNextBatchIsOutStopsAndSaysHowToSettleEitherWay(landing: Bool) async throws {
+        // Writes: 1 the account, 2 the intent {1, 2}, 3 batch 1 done with the intent {2, 3}, 4 batch 2 done with {3, 4}.
+        let (report, writer, received) = await applyWriting(failing: 4, landing: landing)
         #expect(report.stopped && !report.succeeded)
         let message = report.failed.first?.message ?? ""
-        #expect(message.contains("S062") && message.contains("batches 2 and 3 of 5 are left of unknown outcome") && message.contains("batch 3 was sent") && message.contains("`campaign state resolve blast --sent` records both"), "\(message)")
-        // Batch 3 was out when the write failed; nothing after it left.
-        #expect(await service.calls.count == 3)
+        #expect(message.contains("S062") && message.contains("batch 2 of 5 was sent and batch 3 was sent"), "\(message)")
+        #expect(message.contains("at batch 2, settle it with `campaign state resolve blast --sent`; at batch 3, with `--first-sent`"), "\(message)")
+        // Batch 3 was out when the write failed; nothing after it left, and nothing more was written.
+        #expect(received.count == 3_000)
+        #expect(await writer.writes == 4)
+        // Whether or not the failed write landed, the answer the message gives for where the intent is records
+        // exactly what the service received.
         let durable = try #require(await writer.durable.campaigns["blast"])
-        #expect(durable.deliveredCount == 1_000 && durable.intent?.recipients["member"]?.count == 2_000 && durable.intent?.announced == ["member": 1_000])
+        #expect(durable.intent?.batch == (landing ? 3 : 2) && durable.intent?.announced == ["member": 1_000])
+        let settled = try ApplyMachine.resolve(durable, landing ? .firstSent : .sent, key: "blast", at: "t")
+        #expect(Set(settled.record?.delivered["member"] ?? []) == received && settled.record?.deliveredCount == 3_000)
+    }
+
+    @Test func aProvidersMemoryIsHandedOnAcrossOverlappedBatchesAndWrittenOnce() async throws {
+        let service = ToyService()
+        let providers = ProviderSet(["toy": { () throws(ProviderFailure) -> any ProviderRuntime in RememberingRuntime(inner: ToyRuntime(service: service)) }])
+        let store = try engine.store()
+        var state = EngineState()
+        try store.save(&state)
+        let journal = StateJournal(state: state, store: store)
+        let plan = Planner(now: Date(), rules: RuleBook([ToyRules()])).plan(desired: [engine.blast(4_500, kind: "stream")], state: state, live: [:])
+        #expect(await Applier(providers: providers, journal: journal).apply(plan).succeeded)
+        // Each batch saw what the batches before it learned, and the whole memory is recorded.
+        #expect(try store.load().campaigns["blast"]?.facts[fact: RememberingRuntime.fact]?.split(separator: ",").count == 4_500)
     }
 }
