@@ -70,8 +70,11 @@ public struct Intent: Sendable, Hashable {
         self.requestHash = requestHash
     }
 
-    /// How many delivery batches the intent covers: two when it announced the next one.
-    public var batches: Int { announced.isEmpty ? 1 : 2 }
+    /// How many delivery batches the intent covers: two when it announced the next one and members of both are left
+    /// (reconcile may have found one of them done).
+    public var batches: Int {
+        announced.isEmpty || recipients.allSatisfy({ $0.value.count == (announced[$0.key] ?? 0) }) ? 1 : 2
+    }
 
     /// The members of the first batch the intent covers (``recipients`` without the announced ones).
     public var firstBatch: [String: [String]] {

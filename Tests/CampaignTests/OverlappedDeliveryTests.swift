@@ -132,6 +132,10 @@ struct OverlappedDeliveryTests {
         // Reconcile finding part of it done keeps the announced ones that are left counted at the end.
         let partly = ApplyMachine.settle(begun, found: .delivered(["identity": ["u1"]], unsettled: "?"), at: "t")
         #expect(!partly.settled && partly.record?.intent?.recipients == ["identity": ["u2", "u3"]] && partly.record?.intent?.announced == ["identity": 1])
+        // With the whole first batch found done, one batch is left in doubt.
+        let firstFound = try #require(ApplyMachine.settle(begun, found: .delivered(["identity": ["u1", "u2"]], unsettled: "?"), at: "t").record)
+        #expect(firstFound.intent?.recipients == ["identity": ["u3"]] && firstFound.intent?.batches == 1)
+        #expect(try ApplyMachine.resolve(firstFound, .notCreated, key: "s", at: "t").message.contains("the unknown batch counts as not sent"))
         let all = ApplyMachine.settle(begun, found: .delivered(["identity": ["u1", "u2", "u3"]], unsettled: ""), at: "t")
         #expect(all.settled && all.record?.batchesSent == 2)
     }
