@@ -146,13 +146,8 @@ public final class CleverPushClient: Sendable {
 
     // MARK: the request loop
 
-    enum Outcome {
-        case answer(status: Int, json: JSONValue?, retryAfter: Double?)
-        case neverSent(String)
-        case maybeSent(String)
-    }
-
-    /// One call with its retries. `idempotent`: repeating it is harmless, so network errors and 5xx are retried.
+    /// One call with its retries (``CallAttempts``: the rules every client shares). `idempotent`: repeating it is
+    /// harmless, so network errors and 5xx are retried.
     public func call(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: JSONValue?, idempotent: Bool) async throws(CleverPushError) -> JSONValue {
         if var problem {
             problem.path = path
@@ -165,65 +160,30 @@ public final class CleverPushClient: Sendable {
             url += "?" + (components.percentEncodedQuery ?? "")
         }
         let payload = body.map { JSONWriter(indent: nil).bytes($0) }
-        var retries = 0
-        var waits = 0
+        var attempts = CallAttempts(configuration.limits, idempotent: idempotent, service: "CleverPush", displayURL: configuration.displayURL)
         while true {
-            let outcome: Outcome
-            do { outcome = try await once(method, url: url, path: path, payload: payload) } catch {
+            let exchanged: (exchange: CallAttempts.Exchange, json: JSONValue?)
+            do { exchanged = try await once(method, url: url, path: path, payload: payload) } catch {
                 throw CleverPushError(.unreachable, "cancelled", path: path)
             }
-            switch outcome {
-            case .answer(let status, let json, let retryAfter):
-                if status == 429 {
-                    await metrics.limited()
-                    waits += 1
-                    guard waits <= configuration.maxRateLimitWaits else {
-                        throw CleverPushError(.rateLimited, "CleverPush kept answering 429 Too Many Requests", httpStatus: 429, path: path)
-                    }
-                    try await sleep(retryAfter ?? configuration.defaultRetryAfter, path: path)
-                    continue
-                }
+            if case .answer(status: 429, _) = exchanged.exchange { await metrics.limited() }
+            switch attempts.next(after: exchanged.exchange) {
+            case .retry(let wait, let rateLimited):
+                if !rateLimited { await metrics.retried() }
+                try await sleep(wait, path: path)
+            case .answered(let status):
                 if status == 401 || status == 403 {
                     throw CleverPushError(.unauthorized, "CleverPush refused the private key: check the variable the settings name", httpStatus: status, path: path)
                 }
-                if status >= 500 {
-                    guard idempotent else {
-                        throw CleverPushError(.outcomeUnknown, "the server failed after receiving the request; it may or may not have acted", httpStatus: status, path: path)
-                    }
-                    if retries < configuration.maxRetries {
-                        retries += 1
-                        await metrics.retried()
-                        try await backoff(retries, path: path)
-                        continue
-                    }
-                    throw CleverPushError(.serverError, "the server kept failing", httpStatus: status, path: path)
-                }
                 if status >= 400 {
-                    throw CleverPushError(.apiFailure, safe(json?["error"]?.stringValue ?? "CleverPush refused the request"), httpStatus: status, path: path)
+                    throw CleverPushError(.apiFailure, safe(exchanged.json?["error"]?.stringValue ?? "CleverPush refused the request"), httpStatus: status, path: path)
                 }
-                guard let json else {
+                guard let json = exchanged.json else {
                     throw CleverPushError(idempotent ? .invalidResponse : .outcomeUnknown, "the answer was not JSON", httpStatus: status, path: path)
                 }
                 return json
-            case .neverSent(let reason):
-                if retries < configuration.maxRetries {
-                    retries += 1
-                    await metrics.retried()
-                    try await backoff(retries, path: path)
-                    continue
-                }
-                throw CleverPushError(.unreachable, "could not reach \(configuration.displayURL): \(reason)", path: path)
-            case .maybeSent(let reason):
-                guard idempotent else {
-                    throw CleverPushError(.outcomeUnknown, "no answer (\(reason)); the request may or may not have acted", path: path)
-                }
-                if retries < configuration.maxRetries {
-                    retries += 1
-                    await metrics.retried()
-                    try await backoff(retries, path: path)
-                    continue
-                }
-                throw CleverPushError(.unreachable, "no answer from \(configuration.displayURL): \(reason)", path: path)
+            case .failed(let failure):
+                throw CleverPushError(failure, path: path)
             }
         }
     }
@@ -235,7 +195,8 @@ public final class CleverPushClient: Sendable {
         return String(String.UnicodeScalarView(message.unicodeScalars.prefix(300).map { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) ? "?" : $0 }))
     }
 
-    private func once(_ method: HTTPMethod, url: String, path: String, payload: [UInt8]?) async throws -> Outcome {
+    /// One exchange, inside the concurrency and rate limits: how it ended, and the answer's JSON if there was one.
+    private func once(_ method: HTTPMethod, url: String, path: String, payload: [UInt8]?) async throws -> (exchange: CallAttempts.Exchange, json: JSONValue?) {
         await gate.acquire()
         defer { Task { await gate.release() } }
         if let pace { try await pace.wait() }
@@ -253,28 +214,15 @@ public final class CleverPushClient: Sendable {
             let status = Int(response.status.code)
             let received: ByteBuffer
             do { received = try await response.body.collect(upTo: 16 << 20) } catch {
-                return .maybeSent("the connection closed before the answer was complete")
+                return (.failed(.maybeSent("the connection closed before the answer was complete")), nil)
             }
             let retryAfter = response.headers.first(name: "Retry-After").flatMap(Double.init)
             logger.debug("response", metadata: ["url": "\(configuration.displayURL + path)", "status": "\(status)"])
-            return .answer(status: status, json: try? JSONParser(maxDepth: 64).parse(Array(buffer: received)), retryAfter: retryAfter)
+            return (.answer(status: status, retryAfter: retryAfter), try? JSONParser(maxDepth: 64).parse(Array(buffer: received)))
         } catch {
             if Task.isCancelled { throw CancellationError() }
-            return Self.classify(error)
+            return (.failed(ExchangeFailure.classify(error)), nil)
         }
-    }
-
-    /// What became of a request an error interrupted (``ExchangeFailure/classify(_:)``, shared by every client); a
-    /// request the HTTP library refused to send was never sent.
-    static func classify(_ error: any Error) -> Outcome {
-        switch ExchangeFailure.classify(error) {
-        case .neverSent(let reason), .refusedLocally(let reason): .neverSent(reason)
-        case .maybeSent(let reason): .maybeSent(reason)
-        }
-    }
-
-    private func backoff(_ retry: Int, path: String) async throws(CleverPushError) {
-        try await sleep(ExchangeFailure.backoff(first: configuration.backoff, retry: retry), path: path)
     }
 
     private func sleep(_ seconds: Double, path: String) async throws(CleverPushError) {

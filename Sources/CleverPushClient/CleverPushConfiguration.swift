@@ -1,4 +1,5 @@
 import Foundation
+import HTTPExchange
 
 /// Where the CleverPush API is, the channel, the private key and the client's limits.
 public struct CleverPushConfiguration: Sendable {
@@ -22,6 +23,10 @@ public struct CleverPushConfiguration: Sendable {
     public var maxRateLimitWaits = 20
     /// The wait after a 429 without `Retry-After`.
     public var defaultRetryAfter: Double = 1
+    /// The retry limits of one call.
+    public var limits: CallAttempts.Limits {
+        CallAttempts.Limits(retries: maxRetries, backoff: backoff, rateLimitWaits: maxRateLimitWaits, retryAfter: defaultRetryAfter)
+    }
     /// Seconds to connect, and to wait for an answer.
     public var connectTimeout: Double = 10
     public var readTimeout: Double = 30

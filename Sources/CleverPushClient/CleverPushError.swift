@@ -1,3 +1,5 @@
+import HTTPExchange
+
 /// Why a CleverPush call failed, with a stable code. Never carries the private key.
 public struct CleverPushError: Error, Sendable, Hashable, CustomStringConvertible {
     public enum Kind: String, Sendable, Hashable {
@@ -34,6 +36,11 @@ public struct CleverPushError: Error, Sendable, Hashable, CustomStringConvertibl
         self.path = path
     }
 
+    /// A call that ended without an answer to read (``CallFailure``, the same words for every client).
+    public init(_ failure: CallFailure, path: String) {
+        self.init(failure.kind.as(Kind.self), failure.message, httpStatus: failure.httpStatus, path: path)
+    }
+
     /// `CP401`, `CP-API`…
     public var code: String {
         switch kind {
@@ -55,3 +62,5 @@ public struct CleverPushError: Error, Sendable, Hashable, CustomStringConvertibl
         return text
     }
 }
+
+extension CleverPushError.Kind: CallFailureKinds {}

@@ -154,42 +154,24 @@ public final class CleverTapClient: Sendable {
         let paced = path == "/1/targets/create.json"
         // Serialized on the first attempt, once the request holds its concurrency permit (see `once`).
         var payload: [UInt8]?
-        var attempt = 0
-        var rateLimitWaits = 0
+        // A mutation (a create, send or stop) is not idempotent: without an answer it may have acted.
+        var attempts = CallAttempts(configuration.limits, idempotent: !mutation, service: "CleverTap", displayURL: configuration.displayURL)
         while true {
-            attempt += 1
-            let outcome: Outcome
+            let exchanged: (exchange: CallAttempts.Exchange, json: JSONValue?)
             do {
-                outcome = try await once(path, body, payload: &payload, isTargets: isTargets, paced: paced)
+                exchanged = try await once(path, body, payload: &payload, isTargets: isTargets, paced: paced)
             } catch {
                 throw CleverTapError(.unreachable, "cancelled", endpoint: path)
             }
-            switch outcome {
-            case .answer(let status, let json, let retryAfter):
-                if status == 429 {
-                    await metrics.recordRateLimited()
-                    rateLimitWaits += 1
-                    guard rateLimitWaits <= configuration.maxRateLimitWaits else {
-                        throw CleverTapError(.rateLimited, "CleverTap kept answering 429 Too Many Requests", httpStatus: 429, endpoint: path)
-                    }
-                    let wait = retryAfter ?? configuration.lockoutWait
-                    logger.warning("rate limited; waiting before retrying", metadata: ["endpoint": "\(path)", "seconds": "\(wait)"])
-                    try await sleep(seconds: wait, path: path)
-                    attempt -= 1  // a rejected request did nothing; this is not a failed attempt
-                    continue
-                }
+            if case .answer(status: 429, _) = exchanged.exchange { await metrics.recordRateLimited() }
+            switch attempts.next(after: exchanged.exchange) {
+            case .retry(let wait, let rateLimited):
+                if rateLimited { logger.warning("rate limited; waiting before retrying", metadata: ["endpoint": "\(path)", "seconds": "\(wait)"]) }
+                try await sleep(seconds: wait, path: path)
+            case .answered(let status):
+                let json = exchanged.json
                 if status == 401 {
                     throw CleverTapError(.unauthorized, "CleverTap refused the credentials: check the account id and passcode", httpStatus: 401, apiCode: json?["code"]?.intValue, endpoint: path)
-                }
-                if status >= 500 {
-                    if mutation {
-                        throw CleverTapError(.outcomeUnknown, "the server failed after receiving the request; it may or may not have acted", httpStatus: status, endpoint: path)
-                    }
-                    if attempt < configuration.maxAttempts {
-                        try await backoff(attempt, path: path)
-                        continue
-                    }
-                    throw CleverTapError(.serverError, "the server kept failing", httpStatus: status, endpoint: path)
                 }
                 guard let json else {
                     if mutation {
@@ -200,50 +182,8 @@ public final class CleverTapClient: Sendable {
                 if json["status"]?.stringValue == "success", status < 300 { return json }
                 let message = apiFailureMessage(json["error"]?.stringValue ?? "CleverTap answered status \(json["status"]?.stringValue ?? "missing")")
                 throw CleverTapError(.apiFailure, message, httpStatus: status, apiCode: json["code"]?.intValue, endpoint: path)
-            case .neverSent(let reason):
-                if attempt < configuration.maxAttempts {
-                    try await backoff(attempt, path: path)
-                    continue
-                }
-                throw CleverTapError(.unreachable, "could not reach \(configuration.displayURL): \(reason)", endpoint: path)
-            case .maybeSent(let reason):
-                if mutation {
-                    throw CleverTapError(.outcomeUnknown, "no answer (\(reason)); the request may or may not have acted", endpoint: path)
-                }
-                if attempt < configuration.maxAttempts {
-                    try await backoff(attempt, path: path)
-                    continue
-                }
-                throw CleverTapError(.unreachable, "no answer from \(configuration.displayURL): \(reason)", endpoint: path)
-            case .refusedLocally(let reason):
-                // Nothing was sent, and sending again would be refused the same way.
-                throw CleverTapError(.configuration, reason, endpoint: path)
-            }
-        }
-    }
-
-    /// How one exchange ended. Every reason is a fixed text of this client's: never a library's error description,
-    /// which may quote a header value (the passcode) or a URL.
-    enum Outcome {
-        case answer(status: Int, json: JSONValue?, retryAfter: Double?)
-        case neverSent(String)
-        case maybeSent(String)
-        /// The HTTP library refused the request before sending it (an invalid header or URL).
-        case refusedLocally(String)
-
-        /// The reason given, if the exchange failed.
-        var reason: String {
-            switch self {
-            case .answer(let status, _, _): "HTTP \(status)"
-            case .neverSent(let reason), .maybeSent(let reason), .refusedLocally(let reason): reason
-            }
-        }
-
-        /// True if the request certainly did not reach the server.
-        var provablyNotSent: Bool {
-            switch self {
-            case .neverSent, .refusedLocally: true
-            case .answer, .maybeSent: false
+            case .failed(let failure):
+                throw CleverTapError(failure, endpoint: path)
             }
         }
     }
@@ -264,7 +204,7 @@ public final class CleverTapClient: Sendable {
 
     /// One HTTP exchange, inside the concurrency and pacing limits. `payload` is `body` serialized; nil until the
     /// first attempt makes it.
-    private func once(_ path: String, _ body: JSONValue, payload: inout [UInt8]?, isTargets: Bool, paced: Bool) async throws -> Outcome {
+    private func once(_ path: String, _ body: JSONValue, payload: inout [UInt8]?, isTargets: Bool, paced: Bool) async throws -> (exchange: CallAttempts.Exchange, json: JSONValue?) {
         let gate = isTargets ? targetsGate : sendsGate
         await gate.acquire()
         defer { Task { await gate.release() } }
@@ -307,29 +247,16 @@ public final class CleverTapClient: Sendable {
             do {
                 received = try await response.body.collect(upTo: 16 << 20)
             } catch {
-                return .maybeSent("the connection closed before the answer was complete")
+                return (.failed(.maybeSent("the connection closed before the answer was complete")), nil)
             }
             let retryAfter = response.headers.first(name: "Retry-After").flatMap(Double.init)
             let json = try? JSONParser(maxDepth: 64).parse(Array(buffer: received))
             logger.debug("response", metadata: ["url": "\(configuration.displayURL + path)", "status": "\(status)"])
-            return .answer(status: status, json: json, retryAfter: retryAfter)
+            return (.answer(status: status, retryAfter: retryAfter), json)
         } catch {
             if Task.isCancelled { throw CancellationError() }
-            return Self.classify(error)
+            return (.failed(ExchangeFailure.classify(error)), nil)
         }
-    }
-
-    /// What became of a request an error interrupted (``ExchangeFailure/classify(_:)``, shared by every client).
-    static func classify(_ error: any Error) -> Outcome {
-        switch ExchangeFailure.classify(error) {
-        case .neverSent(let reason): .neverSent(reason)
-        case .refusedLocally(let reason): .refusedLocally(reason)
-        case .maybeSent(let reason): .maybeSent(reason)
-        }
-    }
-
-    private func backoff(_ attempt: Int, path: String) async throws(CleverTapError) {
-        try await sleep(seconds: ExchangeFailure.backoff(first: configuration.backoff, retry: attempt), path: path)
     }
 
     private func sleep(seconds: Double, path: String) async throws(CleverTapError) {

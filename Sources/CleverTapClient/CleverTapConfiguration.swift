@@ -1,3 +1,5 @@
+import HTTPExchange
+
 /// The account's credentials. The passcode never appears in descriptions, logs or errors.
 public struct CleverTapCredentials: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
     public var accountID: String
@@ -107,6 +109,11 @@ public struct CleverTapConfiguration: Sendable {
         self.backoff = backoff
         self.lockoutWait = lockoutWait
         self.maxRateLimitWaits = maxRateLimitWaits
+    }
+
+    /// The retry limits of one call: attempts after the first, the backoff, and the 429 waits.
+    public var limits: CallAttempts.Limits {
+        CallAttempts.Limits(retries: max(0, maxAttempts - 1), backoff: backoff, rateLimitWaits: maxRateLimitWaits, retryAfter: lockoutWait)
     }
 
     /// CleverTap's regions and their API hosts.

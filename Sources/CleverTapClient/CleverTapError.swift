@@ -1,3 +1,5 @@
+import HTTPExchange
+
 /// Everything that can go wrong talking to CleverTap, in a form a user can act on. Never carries the passcode.
 public struct CleverTapError: Error, Sendable, Hashable, CustomStringConvertible {
     public enum Kind: String, Sendable, Hashable {
@@ -37,6 +39,11 @@ public struct CleverTapError: Error, Sendable, Hashable, CustomStringConvertible
         self.endpoint = endpoint
     }
 
+    /// A call that ended without an answer to read (``CallFailure``, the same words for every client).
+    public init(_ failure: CallFailure, endpoint: String) {
+        self.init(failure.kind.as(Kind.self), failure.message, httpStatus: failure.httpStatus, endpoint: endpoint)
+    }
+
     /// A stable code for diagnostics, e.g. `CT401`, `CT-UNKNOWN`.
     public var code: String {
         switch kind {
@@ -57,3 +64,5 @@ public struct CleverTapError: Error, Sendable, Hashable, CustomStringConvertible
         return text
     }
 }
+
+extension CleverTapError.Kind: CallFailureKinds {}

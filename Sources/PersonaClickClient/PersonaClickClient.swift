@@ -134,13 +134,7 @@ public final class PersonaClickClient: Sendable {
 
     // MARK: the request loop
 
-    enum Outcome {
-        case answer(status: Int, body: [UInt8], retryAfter: Double?)
-        case neverSent(String)
-        case maybeSent(String)
-    }
-
-    /// One call with its retries. A POST's `body` gets `shop_id` and `shop_secret` first; a GET's `query` gets
+    /// One call with its retries (``CallAttempts``: the rules every client shares). A POST's `body` gets `shop_id` and `shop_secret` first; a GET's `query` gets
     /// `shop_id`, and the secret goes in `X-Shop-Secret`. `idempotent`: repeating it is harmless, so network errors and
     /// 5xx are retried.
     public func call(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: [(String, JSONValue)]?, idempotent: Bool) async throws(PersonaClickError) -> JSONValue {
@@ -164,38 +158,21 @@ public final class PersonaClickClient: Sendable {
             let fields: [(String, JSONValue)] = [("shop_id", .string(configuration.shopID)), ("shop_secret", .string(configuration.shopSecret))] + (body ?? [])
             payload = JSONWriter(indent: nil).bytes(.object(fields))
         }
-        var retries = 0
-        var waits = 0
+        var attempts = CallAttempts(configuration.limits, idempotent: idempotent, service: "PersonaClick", displayURL: configuration.displayURL)
         while true {
-            let outcome: Outcome
-            do { outcome = try await once(method, url: url, path: path, payload: payload) } catch {
+            let exchanged: (exchange: CallAttempts.Exchange, bytes: [UInt8])
+            do { exchanged = try await once(method, url: url, path: path, payload: payload) } catch {
                 throw PersonaClickError(.unreachable, "cancelled", path: path)
             }
-            switch outcome {
-            case .answer(let status, let bytes, let retryAfter):
+            if case .answer(status: 429, _) = exchanged.exchange { await metrics.limited() }
+            switch attempts.next(after: exchanged.exchange) {
+            case .retry(let wait, let rateLimited):
+                if !rateLimited { await metrics.retried() }
+                try await sleep(wait, path: path)
+            case .answered(let status):
+                let bytes = exchanged.bytes
                 if raw, (200..<300).contains(status) { return (nil, bytes) }
                 let json = try? JSONParser(maxDepth: 64).parse(bytes)
-                if status == 429 {
-                    await metrics.limited()
-                    waits += 1
-                    guard waits <= configuration.maxRateLimitWaits else {
-                        throw PersonaClickError(.rateLimited, "PersonaClick kept answering 429 Too Many Requests", httpStatus: 429, path: path)
-                    }
-                    try await sleep(retryAfter ?? configuration.defaultRetryAfter, path: path)
-                    continue
-                }
-                if status >= 500 {
-                    guard idempotent else {
-                        throw PersonaClickError(.outcomeUnknown, "the server failed after receiving the request; it may or may not have acted", httpStatus: status, path: path)
-                    }
-                    if retries < configuration.maxRetries {
-                        retries += 1
-                        await metrics.retried()
-                        try await backoff(retries, path: path)
-                        continue
-                    }
-                    throw PersonaClickError(.serverError, "the server kept failing", httpStatus: status, path: path)
-                }
                 let message = json.flatMap(Self.errorMessage).map(safe)
                 if status >= 400 {
                     switch status {
@@ -212,25 +189,8 @@ public final class PersonaClickClient: Sendable {
                     throw PersonaClickError(.apiFailure, message ?? "PersonaClick answered an error", httpStatus: status, path: path)
                 }
                 return (json, bytes)
-            case .neverSent(let reason):
-                if retries < configuration.maxRetries {
-                    retries += 1
-                    await metrics.retried()
-                    try await backoff(retries, path: path)
-                    continue
-                }
-                throw PersonaClickError(.unreachable, "could not reach \(configuration.displayURL): \(reason)", path: path)
-            case .maybeSent(let reason):
-                guard idempotent else {
-                    throw PersonaClickError(.outcomeUnknown, "no answer (\(reason)); the request may or may not have acted", path: path)
-                }
-                if retries < configuration.maxRetries {
-                    retries += 1
-                    await metrics.retried()
-                    try await backoff(retries, path: path)
-                    continue
-                }
-                throw PersonaClickError(.unreachable, "no answer from \(configuration.displayURL): \(reason)", path: path)
+            case .failed(let failure):
+                throw PersonaClickError(failure, path: path)
             }
         }
     }
@@ -257,7 +217,8 @@ public final class PersonaClickClient: Sendable {
         return String(String.UnicodeScalarView(message.unicodeScalars.prefix(300).map { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) ? "?" : $0 }))
     }
 
-    private func once(_ method: HTTPMethod, url: String, path: String, payload: [UInt8]?) async throws -> Outcome {
+    /// One exchange, inside the concurrency and rate limits: how it ended, and the answer's bytes.
+    private func once(_ method: HTTPMethod, url: String, path: String, payload: [UInt8]?) async throws -> (exchange: CallAttempts.Exchange, bytes: [UInt8]) {
         await gate.acquire()
         defer { Task { await gate.release() } }
         if let pace { try await pace.wait() }
@@ -276,28 +237,15 @@ public final class PersonaClickClient: Sendable {
             let status = Int(response.status.code)
             let received: ByteBuffer
             do { received = try await response.body.collect(upTo: 64 << 20) } catch {
-                return .maybeSent("the connection closed before the answer was complete")
+                return (.failed(.maybeSent("the connection closed before the answer was complete")), [])
             }
             let retryAfter = response.headers.first(name: "Retry-After").flatMap(Double.init)
             logger.debug("response", metadata: ["url": "\(configuration.displayURL + path)", "status": "\(status)"])
-            return .answer(status: status, body: Array(buffer: received), retryAfter: retryAfter)
+            return (.answer(status: status, retryAfter: retryAfter), Array(buffer: received))
         } catch {
             if Task.isCancelled { throw CancellationError() }
-            return Self.classify(error)
+            return (.failed(ExchangeFailure.classify(error)), [])
         }
-    }
-
-    /// What became of a request an error interrupted (``ExchangeFailure/classify(_:)``, shared by every client); a
-    /// request the HTTP library refused to send was never sent.
-    static func classify(_ error: any Error) -> Outcome {
-        switch ExchangeFailure.classify(error) {
-        case .neverSent(let reason), .refusedLocally(let reason): .neverSent(reason)
-        case .maybeSent(let reason): .maybeSent(reason)
-        }
-    }
-
-    private func backoff(_ retry: Int, path: String) async throws(PersonaClickError) {
-        try await sleep(ExchangeFailure.backoff(first: configuration.backoff, retry: retry), path: path)
     }
 
     private func sleep(_ seconds: Double, path: String) async throws(PersonaClickError) {

@@ -1,3 +1,5 @@
+import HTTPExchange
+
 /// Why a PersonaClick call failed, with a stable code. Never carries the shop secret.
 public struct PersonaClickError: Error, Sendable, Hashable, CustomStringConvertible {
     public enum Kind: String, Sendable, Hashable {
@@ -39,6 +41,11 @@ public struct PersonaClickError: Error, Sendable, Hashable, CustomStringConverti
         self.path = path
     }
 
+    /// A call that ended without an answer to read (``CallFailure``, the same words for every client).
+    public init(_ failure: CallFailure, path: String) {
+        self.init(failure.kind.as(Kind.self), failure.message, httpStatus: failure.httpStatus, path: path)
+    }
+
     /// `PC400`, `PC-NET`…
     public var code: String {
         switch kind {
@@ -62,3 +69,5 @@ public struct PersonaClickError: Error, Sendable, Hashable, CustomStringConverti
         return text
     }
 }
+
+extension PersonaClickError.Kind: CallFailureKinds {}

@@ -203,12 +203,12 @@ struct ClientSecretLeakTests {
             CustomError(text: secret),
         ]
         for error in errors {
-            let outcome = CleverTapClient.classify(error)
-            #expect(!outcome.reason.contains(marker), "\(outcome.reason)")
-            #expect(!outcome.reason.isEmpty)
+            let failure = ExchangeFailure.classify(error)
+            #expect(!failure.reason.contains(marker), "\(failure.reason)")
+            #expect(!failure.reason.isEmpty)
         }
-        // A header the library refused was never sent.
-        #expect(CleverTapClient.classify(HTTPClientError.invalidHeaderFieldValues([secret])).provablyNotSent)
+        // A header the library refused was never sent, and would be refused again: the call ends at once.
+        #expect(ExchangeFailure.classify(HTTPClientError.invalidHeaderFieldValues([secret])) == .refusedLocally("the HTTP library refused a header (a credential it cannot send); nothing was sent"))
         // One meaning for every client: what certainly never left, and what may have acted.
         let never: [any Error] = [HTTPClientError.connectTimeout, HTTPClientError.tlsHandshakeTimeout, HTTPClientError.getConnectionFromPoolTimeout, HTTPClientError.invalidHeaderFieldValues([secret])]
         for error in never {
