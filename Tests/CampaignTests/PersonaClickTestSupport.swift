@@ -55,7 +55,7 @@ struct ClickHarness {
     func members(_ key: String) throws -> [String] { try record(key)?.delivered["contact"] ?? [] }
 
     /// The sandbox's ledger lines.
-    func ledger() async -> [JSONValue] { await sandbox.state.ledgerJSON()["entries"]?.arrayValue ?? [] }
+    func ledger() async -> [JSONValue] { sandbox.state.ledgerJSON()["entries"]?.arrayValue ?? [] }
 
     /// Accepted requests to `endpoint` (status 200), optionally about `contact`.
     func accepted(_ endpoint: String, contact: String? = nil) async -> [JSONValue] {
