@@ -18,7 +18,7 @@ public struct CleverTapRules: ProviderRules {
         case Self.send:
             // One request per batch of up to 1,000 identities: with the state write between two batches (a commit,
             // with a PostgreSQL state) the send phase was 1.27× the client alone's time in `make bench`; overlapped,
-            // 1.03× (medians of 5 runs; a file state: 1.11× and 1.01×).
+            // 1.02–1.05× (medians of three sets of runs; a file state: 1.11× and 1.01×).
             var send = KindRules(change: .refusedOnceCreated, members: .appendOnly, deliverAction: .send)
             send.overlapsBatches = true
             return send
