@@ -187,6 +187,8 @@ public enum ApplyMachine {
             let done = finish(narrowed, outcome: .done(id: nil, facts: learned), record: record, before: before, facts: facts, at: time)
             // The members of unknown outcome stay in flight: the intent, narrowed to them.
             guard let unknown, !unknown.members.isEmpty, case .deliver(let request) = step, var open = done.record else { return done }
+            // The batch is counted once, when its members in doubt are settled (reconcile or resolve count it then).
+            open.batchesSent -= 1
             open.intent = Intent(action: .send, startedAt: time, batch: request.batch, recipients: unknown.members)
             open.status = .unknown
             return (open, .unknown(unknown.failure))

@@ -254,14 +254,16 @@ public final class CleverTapClient: Sendable {
             logger.debug("response", metadata: ["url": "\(configuration.displayURL + path)", "status": "\(status)"])
             return (.answer(status: status, retryAfter: retryAfter), json)
         } catch {
-            if Task.isCancelled { throw CancellationError() }
+            // Cancelled once the request was handed to the library: it may have left, so it counts as maybe sent.
+            if Task.isCancelled { return (.failed(.maybeSent("cancelled while waiting for the answer")), nil) }
             return (.failed(ExchangeFailure.classify(error)), nil)
         }
     }
 
     private func sleep(seconds: Double, path: String) async throws(CleverTapError) {
         do {
-            try await Task.sleep(for: .milliseconds(Int64(max(0, seconds) * 1000)))
+            // Bounded whatever it is given (a non-finite or huge value would trap in the conversion).
+            try await Task.sleep(for: .milliseconds(Int64((seconds.isFinite ? min(max(0, seconds), 86_400) : 0) * 1000)))
         } catch {
             throw CleverTapError(.unreachable, "cancelled while waiting to retry", endpoint: path)
         }

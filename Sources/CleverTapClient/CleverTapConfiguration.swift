@@ -113,7 +113,7 @@ public struct CleverTapConfiguration: Sendable {
 
     /// The retry limits of one call: attempts after the first, the backoff, and the 429 waits.
     public var limits: CallAttempts.Limits {
-        CallAttempts.Limits(retries: max(0, maxAttempts - 1), backoff: backoff, rateLimitWaits: maxRateLimitWaits, retryAfter: lockoutWait)
+        CallAttempts.Limits(retries: max(0, maxAttempts - 1), backoff: backoff, rateLimitWaits: maxRateLimitWaits, retryAfter: lockoutWait, maxWait: max(lockoutWait, 600))
     }
 
     /// CleverTap's regions and their API hosts.

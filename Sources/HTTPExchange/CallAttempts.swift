@@ -18,12 +18,16 @@ public struct CallAttempts: Sendable {
         public var rateLimitWaits: Int
         /// The wait after a 429 without `Retry-After`, in seconds.
         public var retryAfter: Double
+        /// The longest wait a server's `Retry-After` may ask for, in seconds (a header is a server's text: `inf`,
+        /// `1e20` or `-5` must not make a client sleep forever or trap).
+        public var maxWait: Double
 
-        public init(retries: Int, backoff: Double, rateLimitWaits: Int, retryAfter: Double) {
+        public init(retries: Int, backoff: Double, rateLimitWaits: Int, retryAfter: Double, maxWait: Double = 600) {
             self.retries = retries
             self.backoff = backoff
             self.rateLimitWaits = rateLimitWaits
             self.retryAfter = retryAfter
+            self.maxWait = maxWait
         }
     }
 
@@ -71,7 +75,8 @@ public struct CallAttempts: Sendable {
             guard rateLimitWaits <= limits.rateLimitWaits else {
                 return .failed(CallFailure(.rateLimited, "\(service) kept answering 429 Too Many Requests", httpStatus: 429))
             }
-            return .retry(after: retryAfter ?? limits.retryAfter, rateLimited: true)
+            let asked = retryAfter.flatMap { $0.isFinite ? $0 : nil } ?? limits.retryAfter
+            return .retry(after: min(max(asked, 0), limits.maxWait), rateLimited: true)
         case .answer(let status, _) where status >= 500:
             guard idempotent else {
                 return .failed(CallFailure(.outcomeUnknown, "the server failed after receiving the request; it may or may not have acted", httpStatus: status))

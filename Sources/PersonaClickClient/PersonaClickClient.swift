@@ -243,13 +243,14 @@ public final class PersonaClickClient: Sendable {
             logger.debug("response", metadata: ["url": "\(configuration.displayURL + path)", "status": "\(status)"])
             return (.answer(status: status, retryAfter: retryAfter), Array(buffer: received))
         } catch {
-            if Task.isCancelled { throw CancellationError() }
+            // Cancelled once the request was handed to the library: it may have left, so it counts as maybe sent.
+            if Task.isCancelled { return (.failed(.maybeSent("cancelled while waiting for the answer")), []) }
             return (.failed(ExchangeFailure.classify(error)), [])
         }
     }
 
     private func sleep(_ seconds: Double, path: String) async throws(PersonaClickError) {
-        do { try await Task.sleep(for: .milliseconds(Int64(max(0, min(seconds, 300)) * 1000))) } catch {
+        do { try await Task.sleep(for: .milliseconds(Int64((seconds.isFinite ? max(0, min(seconds, 300)) : 0) * 1000))) } catch {
             throw PersonaClickError(.unreachable, "cancelled while waiting to retry", path: path)
         }
     }

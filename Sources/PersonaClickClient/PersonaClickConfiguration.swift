@@ -25,7 +25,7 @@ public struct PersonaClickConfiguration: Sendable {
     public var defaultRetryAfter: Double = 1
     /// The retry limits of one call.
     public var limits: CallAttempts.Limits {
-        CallAttempts.Limits(retries: maxRetries, backoff: backoff, rateLimitWaits: maxRateLimitWaits, retryAfter: defaultRetryAfter)
+        CallAttempts.Limits(retries: maxRetries, backoff: backoff, rateLimitWaits: maxRateLimitWaits, retryAfter: defaultRetryAfter, maxWait: 300)
     }
     /// Seconds to connect, and to wait for an answer.
     public var connectTimeout: Double = 10

@@ -126,6 +126,11 @@ public actor PersonaClickSandboxState {
         }
         arrivals.append(now)
         counts[route, default: 0] += 1
+        // A contact set to be refused is answered so here, where the ledger records the request's status (and before
+        // any fault: a refused call acts on nothing).
+        if method == "POST", route == "/subscriptions/manage" || route == "/subscriptions/callback", let contact, let refused = refusal(contact) {
+            return reject(refused.status, refused.body)
+        }
         if let index = faults.firstIndex(where: { $0.path == route && $0.remaining > 0 }) {
             faults[index].remaining -= 1
             let fault = faults[index]
@@ -196,7 +201,6 @@ public actor PersonaClickSandboxState {
 
     func manage(_ body: JSONValue) -> Answer {
         guard let (identity, value) = Self.identity({ body[$0]?.stringValue }) else { return (404, Self.error("mandatory parameter missing: email, phone, external_id, loyalty_id or telegram_id", payload: true)) }
-        if let refused = refusal(value) { return refused }
         var given: [(String, Bool)] = []
         for name in Self.flagNames {
             guard let raw = body[name] else { continue }
@@ -226,7 +230,6 @@ public actor PersonaClickSandboxState {
         guard let event = body["event"]?.stringValue, ["hard_bounced", "complained", "blacklisted", "unsubscribed"].contains(event) else {
             return (400, Self.error("missing or wrong event"))
         }
-        if let refused = refusal(email) { return refused }
         let key = "email:" + email
         var contact = contacts[key] ?? Contact()
         switch event {

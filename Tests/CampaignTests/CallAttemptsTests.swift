@@ -1,4 +1,7 @@
+import CleverPushClient
+import CleverTapClient
 import HTTPExchange
+import PersonaClickClient
 import Testing
 
 /// The retry rules every API client shares, checked once, without a network.
@@ -33,6 +36,32 @@ struct CallAttemptsTests {
         #expect(next[5] == .failed(CallFailure(.rateLimited, "Toy kept answering 429 Too Many Requests", httpStatus: 429)))
     }
 
+    @Test func aServersRetryAfterIsBoundedWhateverItSays() {
+        // `Retry-After` is a server's text: infinite, huge or negative values wait within [0, maxWait].
+        let bounded = CallAttempts.Limits(retries: 0, backoff: 0.2, rateLimitWaits: 9, retryAfter: 7, maxWait: 300)
+        var attempts = CallAttempts(bounded, idempotent: false, service: "Toy", displayURL: "https://toy.example")
+        let asked: [Double] = [.infinity, .nan, 1e20, -5, 42]
+        let waits = asked.map { attempts.next(after: .answer(status: 429, retryAfter: $0)) }
+        #expect(waits == [.retry(after: 7, rateLimited: true), .retry(after: 7, rateLimited: true), .retry(after: 300, rateLimited: true),
+                          .retry(after: 0, rateLimited: true), .retry(after: 42, rateLimited: true)])
+    }
+
+    @Test func eachClientThrowsAFailureAsItsOwnKind() {
+        let failures: [(CallFailure.Kind, String, String, String)] = [
+            (.rateLimited, "CT429", "CP429", "PC429"), (.serverError, "CT5XX", "CP5XX", "PC5XX"), (.outcomeUnknown, "CT-UNKNOWN", "CP-UNKNOWN", "PC-UNKNOWN"),
+            (.unreachable, "CT-UNREACHABLE", "CP-NET", "PC-NET"), (.configuration, "CT-CONFIG", "CP-CONFIG", "PC-CONFIG"),
+        ]
+        for (kind, clevertap, cleverpush, personaclick) in failures {
+            let failure = CallFailure(kind, "m", httpStatus: 500)
+            #expect(CleverTapError(failure, endpoint: "/p").code == clevertap)
+            #expect(CleverPushError(failure, path: "/p").code == cleverpush)
+            #expect(PersonaClickError(failure, path: "/p").code == personaclick)
+        }
+        // The limits CleverTap's settings give: attempts after the first.
+        let settings = CleverTapConfiguration(baseURL: "https://eu1.api.clevertap.com", credentials: CleverTapCredentials(accountID: "A", passcode: "P"), maxAttempts: 3)
+        #expect(settings.limits.retries == 2)
+    }
+
     @Test func neverSentIsRetriedThenUnreachableWhateverTheCall() {
         for idempotent in [false, true] {
             let next = run([.failed(.neverSent("refused")), .failed(.neverSent("refused")), .failed(.neverSent("refused"))], idempotent: idempotent)
@@ -48,8 +77,10 @@ struct CallAttemptsTests {
             == [.failed(CallFailure(.outcomeUnknown, "the server failed after receiving the request; it may or may not have acted", httpStatus: 502))])
         // Idempotent: retried, then given up on.
         let silent = run([.failed(.maybeSent("timed out")), .failed(.maybeSent("timed out")), .failed(.maybeSent("timed out"))], idempotent: true)
+        #expect(silent.prefix(2).allSatisfy { if case .retry(_, rateLimited: false) = $0 { true } else { false } }, "\(silent)")
         #expect(silent[2] == .failed(CallFailure(.unreachable, "no answer from https://toy.example: timed out")), "\(silent)")
         let failing = run([.answer(status: 500, retryAfter: nil), .answer(status: 503, retryAfter: nil), .answer(status: 503, retryAfter: nil)], idempotent: true)
+        #expect(failing.prefix(2).allSatisfy { if case .retry(_, rateLimited: false) = $0 { true } else { false } }, "\(failing)")
         #expect(failing[2] == .failed(CallFailure(.serverError, "the server kept failing", httpStatus: 503)), "\(failing)")
         // A retry cures it.
         #expect(run([.answer(status: 500, retryAfter: nil), .answer(status: 200, retryAfter: nil)], idempotent: true).last == .answered(status: 200))

@@ -206,26 +206,41 @@ struct PersonaClickApplyTests {
     }
 
     /// One lost answer in a batch leaves that member alone in doubt: the others that took effect are recorded (and
-    /// never sent again), and only the one is checked at the source.
+    /// never sent again), a refused one is reported and planned again, and only the one in doubt is checked at the
+    /// source.
     @Test func aLostAnswerLeavesOnlyThatMemberInDoubt() async throws {
         let h = try await ClickHarness.start()
+        // One call at a time, in the file's order: the dropped answer is Bo's, the refusal Cy's.
+        try "timezone: UTC\npersonaclick: {shop_id: \(ClickHarness.shop), shop_secret_env: PERSONACLICK_TEST_SECRET, concurrency: 1}\n"
+            .write(toFile: h.root + "/campaigns/project.yaml", atomically: true, encoding: .utf8)
         try h.write("s.yaml", ClickHarness.suppressions())
-        let emails = ["bo@example.com", "cy@example.com", "dee@example.com"]
+        let emails = ["bo@example.com", "cy@example.com", "dee@example.com", "eve@example.com"]
         try h.write("suppressions.csv", "email,event,permanent\n" + emails.map { "\($0),hard_bounced,true\n" }.joined())
         await h.sandbox.state.addFault(.init(path: "/subscriptions/callback", mode: "commit-then-drop", remaining: 1))
+        await h.sandbox.state.refuse(["cy@example.com"], status: 400, shape: "message")
         let applied = try await h.apply()
-        #expect(applied.status == 1 && applied.stderr.contains("1 irreversible call may or may not have acted"), "\(applied.stderr)")
-        let dropped = try #require(await h.ledger().first { $0["dropped"]?.boolValue == true }?["contact"]?.stringValue)
+        #expect(applied.status == 1 && applied.stderr.contains("1 irreversible call may or may not have acted (bo@example.com"), "\(applied.stderr)")
+        #expect(applied.stderr.contains("cy@example.com"), "the refusal is reported: \(applied.stderr)")
+        #expect(await h.ledger().first { $0["dropped"]?.boolValue == true }?["contact"]?.stringValue == "bo@example.com")
         let record = try #require(try h.record("s"))
         let delivered = record.delivered[PersonaClickBinding.permanent] ?? []
         let doubt = record.intent?.recipients[PersonaClickBinding.permanent] ?? []
-        #expect(delivered.count == 2 && !delivered.contains { $0.contains(dropped) }, "\(delivered)")
-        #expect(doubt.count == 1 && doubt.first?.contains(dropped) == true, "\(doubt)")
-        // Reconcile checks only that one at the source, finds it bounced, and settles the key.
+        #expect(delivered.count == 2 && delivered.allSatisfy { $0.contains("dee@") || $0.contains("eve@") }, "\(delivered)")
+        #expect(doubt.count == 1 && doubt.first?.contains("bo@") == true, "\(doubt)")
+        // Not counted as a request until the member in doubt is settled.
+        #expect(record.batchesSent == 0)
+        // Reconcile checks only Bo at the source, finds the email bounced, and settles the batch.
+        let checks = await h.ledger().filter { $0["endpoint"]?.stringValue == "/subscriptions/check" }.count
         let reconciled = try await h.campaign(["reconcile", "campaigns"])
         #expect(reconciled.status == 0 && reconciled.stdout.contains("the 1 members in flight were found done"), "\(reconciled.stdout)\(reconciled.stderr)")
-        #expect(try await h.plan(["--detailed-exitcode"]).status == 0)
+        #expect(await h.ledger().filter { $0["endpoint"]?.stringValue == "/subscriptions/check" }.count == checks + 1)
+        #expect(try h.record("s")?.batchesSent == 1)
+        // Cy, refused, is planned again; once the source takes it, everyone's callback went out once.
+        #expect(try await h.plan().line("s")?.contains("+1") == true)
+        await h.sandbox.state.clearFaults()
+        #expect(try await h.apply().status == 0)
         for email in emails { #expect(await h.accepted("/subscriptions/callback", contact: email).count == 1, "\(email)") }
+        #expect(try await h.plan(["--detailed-exitcode"]).status == 0)
         await h.stop()
     }
 
