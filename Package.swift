@@ -128,8 +128,8 @@ let package = Package(
         ),
         // Pacing shared by the API clients: evenly spaced request starts and a bounded number in flight.
         .target(name: "RequestPacing"),
-        // What a failed HTTP exchange means for its request (never sent, refused locally, maybe sent), and the retry
-        // backoff: one meaning for every API client.
+        // What a failed HTTP exchange means for its request (never sent, refused locally, maybe sent), the retry rules
+        // of a call, and the HTTP client itself: one meaning for every API client.
         .target(
             name: "HTTPExchange",
             dependencies: [

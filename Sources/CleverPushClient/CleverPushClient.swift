@@ -37,12 +37,7 @@ public final class CleverPushClient: Sendable {
         } catch {
             problem = error
         }
-        var settings = HTTPClient.Configuration(
-            timeout: .init(connect: .milliseconds(Int64(configuration.connectTimeout * 1000)), read: .milliseconds(Int64(configuration.readTimeout * 1000))))
-        settings.connectionPool.retryConnectionEstablishment = false
-        settings.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, configuration.concurrency)
-        settings.httpVersion = .http1Only
-        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: settings)
+        http = APIHTTPClient.make(connectTimeout: configuration.connectTimeout, readTimeout: configuration.readTimeout, connections: configuration.concurrency)
         gate = AsyncSemaphore(permits: max(1, configuration.concurrency))
         pace = configuration.rate.map { RateGate(perSecond: $0) }
     }

@@ -41,12 +41,8 @@ public final class CleverTapClient: Sendable {
         } catch {
             configurationProblem = error
         }
-        var httpConfiguration = HTTPClient.Configuration(
-            timeout: .init(connect: .milliseconds(Int64(configuration.connectTimeout * 1000)), read: .milliseconds(Int64(configuration.readTimeout * 1000))))
-        httpConfiguration.connectionPool.retryConnectionEstablishment = false
-        httpConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, configuration.sendConcurrency + configuration.maxTargetsInFlight)
-        httpConfiguration.httpVersion = .http1Only
-        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
+        http = APIHTTPClient.make(
+            connectTimeout: configuration.connectTimeout, readTimeout: configuration.readTimeout, connections: configuration.sendConcurrency + configuration.maxTargetsInFlight)
         targetsGate = AsyncSemaphore(permits: configuration.maxTargetsInFlight)
         sendsGate = AsyncSemaphore(permits: configuration.sendConcurrency)
         createPace = RateGate(perSecond: configuration.createRate, safety: 1.02)
