@@ -61,7 +61,9 @@ extension Applier {
             if let previous = writing {
                 writing = nil
                 if let failure = await previous.value {
-                    return .stateFailed(Self.unwritten(failure, key: key, batch: index, of: requests.count, previousWhole: previousWhole, outcome: outcome))
+                    // Numbered as the state's intent numbers them.
+                    let numbers = (requests[index - 1].batch ?? index, request.batch ?? index + 1, requests.dropFirst(index + 1).first.map { $0.batch ?? index + 2 })
+                    return .stateFailed(Self.unwritten(failure, key: key, batches: numbers, of: requests.count, previousWhole: previousWhole, outcome: outcome))
                 }
             }
             let now = StateJournal.timestamp()
@@ -115,26 +117,30 @@ extension Applier {
         return nil
     }
 
-    /// Why the run stopped when the write of batch `batch`'s outcome failed while batch `batch + 1` was out (answered
-    /// with `outcome`). A failed write may still have landed (a commit whose answer was lost; a file's journal folded
-    /// in at the end), so the state names either batches `batch` and `batch + 1` or `batch + 1` and `batch + 2`; the
-    /// user is told which answer fits which, and none when the batches did not take effect whole.
-    static func unwritten(_ failure: DeployError, key: String, batch: Int, of count: Int, previousWhole: Bool, outcome: StepOutcome) -> String {
+    /// Why the run stopped when the write of batch `batches.previous`'s outcome failed while batch `batches.current`
+    /// was out (answered with `outcome`; `batches.after` is the one after it, if any). A failed write may still have
+    /// landed (a commit whose answer was lost; a file's journal folded in at the end), so the state names either the
+    /// previous and current batches or the current one and the one after; the user is told which answer fits which,
+    /// and none when the batches did not take effect whole.
+    static func unwritten(
+        _ failure: DeployError, key: String, batches: (previous: Int, current: Int, after: Int?), of count: Int, previousWhole: Bool, outcome: StepOutcome
+    ) -> String {
         let shown = EngineState.shown(key)
-        let next = batch + 1 < count ? "batches \(batch + 1) and \(batch + 2)" : "batch \(batch + 1) alone"
-        var text = "state \(failure.code): \(failure.description); batch \(batch) of \(count) was sent\(previousWhole ? "" : ", in part") and batch \(batch + 1) "
-            + "\(Self.shown(outcome)), but the state may not hold batch \(batch)'s outcome: it names batches \(batch) and \(batch + 1) (its intent at batch "
-            + "\(batch)) or \(next) (at batch \(batch + 1)) as of unknown outcome; nothing more was sent"
-        // The answer that fits each place the intent may be: the intent's first batch, then the one after.
+        let (previous, current) = (batches.previous, batches.current)
+        let later = batches.after.map { "batches \(current) and \($0)" } ?? "batch \(current) alone"
+        var text = "state \(failure.code): \(failure.description); batch \(previous) of \(count) was sent\(previousWhole ? "" : ", in part") and batch \(current) "
+            + "\(Self.shown(outcome)), but the state may not hold batch \(previous)'s outcome: it names batches \(previous) and \(current) (its intent at "
+            + "batch \(previous)) or \(later) (at batch \(current)) as of unknown outcome; nothing more was sent"
+        // The answer that fits each place the intent may be: at the previous batch, then at the current one.
         let answers: (String, String)?
         switch outcome {
-        case .done where previousWhole: answers = ("--sent", batch + 1 < count ? "--first-sent" : "--sent")
+        case .done where previousWhole: answers = ("--sent", batches.after == nil ? "--sent" : "--first-sent")
         case .failed(_, neverSent: true) where previousWhole: answers = ("--first-sent", "--not-created")
         default: answers = nil
         }
-        if let (atBatch, atNext) = answers {
-            text += ". Once the state can be written, `campaign state show \(shown)` says where its intent is: at batch \(batch), settle it with "
-                + "`campaign state resolve \(shown) \(atBatch)`; at batch \(batch + 1), with `\(atNext)`"
+        if let (atPrevious, atCurrent) = answers {
+            text += ". Once the state can be written, `campaign state show \(shown)` says where its intent is: at batch \(previous), settle it with "
+                + "`campaign state resolve \(shown) \(atPrevious)`; at batch \(current), with `\(atCurrent)`"
         }
         return text
     }
