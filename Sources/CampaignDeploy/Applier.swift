@@ -215,8 +215,7 @@ public struct Applier: Sendable {
             // The provider needs the record's id and facts (with its memory so far), not its delivered lists.
             let known = memory
             let record = await journal.state.campaigns[action.key].map { record -> StateRecord in
-                var light = record
-                light.delivered = [:]
+                var light = Self.withoutDelivered(record)
                 if !known.isEmpty { light.facts = light.facts.merging(known) }
                 return light
             }

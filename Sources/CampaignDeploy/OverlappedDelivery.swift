@@ -145,6 +145,7 @@ extension Applier {
         return text
     }
 
+    /// `record` without its delivered lists: what a provider is given for a step (it needs the id and facts).
     @Sendable static func withoutDelivered(_ record: StateRecord) -> StateRecord {
         var light = record
         light.delivered = [:]
