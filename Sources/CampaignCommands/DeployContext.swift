@@ -225,10 +225,10 @@ public struct DeployContext: Sendable {
             url = written
         }
         var configuration = CleverPushConfiguration(baseURL: url, channelID: channel, privateKey: key)
-        if let text = settings["concurrency"], let value = Int(text) { configuration.concurrency = value }
-        if let text = settings["rate"], let value = Double(text) { configuration.rate = value }
-        if let text = environment["CAMPAIGN_CLEVERPUSH_RATE"], let value = Double(text), value > 0, value <= 10_000 { configuration.rate = value }
-        if let text = environment["CAMPAIGN_CLEVERPUSH_BACKOFF"], let value = Double(text), value >= 0, value <= 10 { configuration.backoff = value }
+        if let text = settings["concurrency"], let value = Int(text) { configuration.call.concurrency = value }
+        if let text = settings["rate"], let value = Double(text) { configuration.call.rate = value }
+        if let text = environment["CAMPAIGN_CLEVERPUSH_RATE"], let value = Double(text), value > 0, value <= 10_000 { configuration.call.rate = value }
+        if let text = environment["CAMPAIGN_CLEVERPUSH_BACKOFF"], let value = Double(text), value >= 0, value <= 10 { configuration.call.backoff = value }
         return CleverPushClient(configuration: configuration, logger: logger)
     }
 
@@ -255,11 +255,11 @@ public struct DeployContext: Sendable {
             url = written
         }
         var configuration = PersonaClickConfiguration(baseURL: url, shopID: shop, shopSecret: secret)
-        if let text = settings["concurrency"], let value = Int(text) { configuration.concurrency = value }
-        if let text = settings["rate"], let value = Double(text) { configuration.rate = value }
-        if let text = environment["CAMPAIGN_PERSONACLICK_RATE"], let value = Double(text), value > 0, value <= 10_000 { configuration.rate = value }
-        if let text = environment["CAMPAIGN_PERSONACLICK_CONCURRENCY"], let value = Int(text), value >= 1, value <= 64 { configuration.concurrency = value }
-        if let text = environment["CAMPAIGN_PERSONACLICK_BACKOFF"], let value = Double(text), value >= 0, value <= 10 { configuration.backoff = value }
+        if let text = settings["concurrency"], let value = Int(text) { configuration.call.concurrency = value }
+        if let text = settings["rate"], let value = Double(text) { configuration.call.rate = value }
+        if let text = environment["CAMPAIGN_PERSONACLICK_RATE"], let value = Double(text), value > 0, value <= 10_000 { configuration.call.rate = value }
+        if let text = environment["CAMPAIGN_PERSONACLICK_CONCURRENCY"], let value = Int(text), value >= 1, value <= 64 { configuration.call.concurrency = value }
+        if let text = environment["CAMPAIGN_PERSONACLICK_BACKOFF"], let value = Double(text), value >= 0, value <= 10 { configuration.call.backoff = value }
         return PersonaClickClient(configuration: configuration, logger: logger)
     }
 

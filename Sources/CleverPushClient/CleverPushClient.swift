@@ -37,9 +37,9 @@ public final class CleverPushClient: Sendable {
         } catch {
             problem = error
         }
-        http = APIHTTPClient.make(connectTimeout: configuration.connectTimeout, readTimeout: configuration.readTimeout, connections: configuration.concurrency)
-        gate = AsyncSemaphore(permits: max(1, configuration.concurrency))
-        pace = configuration.rate.map { RateGate(perSecond: $0) }
+        http = APIHTTPClient.make(connectTimeout: configuration.call.connectTimeout, readTimeout: configuration.call.readTimeout, connections: configuration.call.concurrency)
+        gate = AsyncSemaphore(permits: max(1, configuration.call.concurrency))
+        pace = configuration.call.rate.map { RateGate(perSecond: $0) }
     }
 
     /// Closes connections. Call once when done.
@@ -155,7 +155,7 @@ public final class CleverPushClient: Sendable {
             url += "?" + (components.percentEncodedQuery ?? "")
         }
         let payload = body.map { JSONWriter(indent: nil).bytes($0) }
-        var attempts = CallAttempts(configuration.limits, idempotent: idempotent, service: "CleverPush", displayURL: configuration.displayURL)
+        var attempts = CallAttempts(configuration.call.limits, idempotent: idempotent, service: "CleverPush", displayURL: configuration.displayURL)
         while true {
             let exchanged: (exchange: CallAttempts.Exchange, json: JSONValue?)
             do { exchanged = try await once(method, url: url, path: path, payload: payload) } catch {
@@ -205,7 +205,7 @@ public final class CleverPushClient: Sendable {
         logger.debug("request", metadata: ["method": "\(method.rawValue)", "url": "\(configuration.displayURL + path)", "headers": "Authorization: <redacted>"])
         await metrics.sent()
         do {
-            let response = try await http.execute(request, timeout: .milliseconds(Int64(configuration.readTimeout * 1000)))
+            let response = try await http.execute(request, timeout: .milliseconds(Int64(configuration.call.readTimeout * 1000)))
             let status = Int(response.status.code)
             let received: ByteBuffer
             do { received = try await response.body.collect(upTo: 16 << 20) } catch {

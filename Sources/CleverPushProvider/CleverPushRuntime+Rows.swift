@@ -32,7 +32,7 @@ extension CleverPushRuntime {
             do { topics = try await client.topics() } catch { return .failed(Self.failure(error), neverSent: true) }
         }
         let listedTopics = topics
-        let results = await Self.concurrently(members.count, workers: client.configuration.concurrency) { index -> RowResult in
+        let results = await Self.concurrently(members.count, workers: client.configuration.call.concurrency) { index -> RowResult in
             let member = members[index]
             do {
                 switch path {

@@ -44,9 +44,9 @@ public final class PersonaClickClient: Sendable {
         } catch {
             problem = error
         }
-        http = APIHTTPClient.make(connectTimeout: configuration.connectTimeout, readTimeout: configuration.readTimeout, connections: configuration.concurrency)
-        gate = AsyncSemaphore(permits: max(1, configuration.concurrency))
-        pace = configuration.rate.map { RateGate(perSecond: $0) }
+        http = APIHTTPClient.make(connectTimeout: configuration.call.connectTimeout, readTimeout: configuration.call.readTimeout, connections: configuration.call.concurrency)
+        gate = AsyncSemaphore(permits: max(1, configuration.call.concurrency))
+        pace = configuration.call.rate.map { RateGate(perSecond: $0) }
     }
 
     /// Closes connections. Call once when done.
@@ -153,7 +153,7 @@ public final class PersonaClickClient: Sendable {
             let fields: [(String, JSONValue)] = [("shop_id", .string(configuration.shopID)), ("shop_secret", .string(configuration.shopSecret))] + (body ?? [])
             payload = JSONWriter(indent: nil).bytes(.object(fields))
         }
-        var attempts = CallAttempts(configuration.limits, idempotent: idempotent, service: "PersonaClick", displayURL: configuration.displayURL)
+        var attempts = CallAttempts(configuration.call.limits, idempotent: idempotent, service: "PersonaClick", displayURL: configuration.displayURL)
         while true {
             let exchanged: (exchange: CallAttempts.Exchange, bytes: [UInt8])
             do { exchanged = try await once(method, url: url, path: path, payload: payload) } catch {
@@ -228,7 +228,7 @@ public final class PersonaClickClient: Sendable {
         logger.debug("request", metadata: ["method": "\(method.rawValue)", "url": "\(configuration.displayURL + path)"])
         await metrics.sent()
         do {
-            let response = try await http.execute(request, timeout: .milliseconds(Int64(configuration.readTimeout * 1000)))
+            let response = try await http.execute(request, timeout: .milliseconds(Int64(configuration.call.readTimeout * 1000)))
             let status = Int(response.status.code)
             let received: ByteBuffer
             do { received = try await response.body.collect(upTo: 64 << 20) } catch {

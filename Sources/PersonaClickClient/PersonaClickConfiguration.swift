@@ -11,25 +11,8 @@ public struct PersonaClickConfiguration: Sendable {
     public var shopID: String
     /// The shop secret: in the JSON body of a POST, in `X-Shop-Secret` of a GET; never in a URL, never printed.
     public var shopSecret: String
-    /// Requests in flight at most.
-    public var concurrency: Int = 8
-    /// Requests started per second at most (nil: no cap).
-    public var rate: Double?
-    /// Retries of an idempotent call after a network error or a 5xx.
-    public var maxRetries = 3
-    /// The first backoff, doubled per retry, with jitter (×0.5…1.5).
-    public var backoff: Double = 0.2
-    /// 429 answers waited out per call before giving up.
-    public var maxRateLimitWaits = 20
-    /// The wait after a 429 without `Retry-After`.
-    public var defaultRetryAfter: Double = 1
-    /// The retry limits of one call.
-    public var limits: CallAttempts.Limits {
-        CallAttempts.Limits(retries: maxRetries, backoff: backoff, rateLimitWaits: maxRateLimitWaits, retryAfter: defaultRetryAfter, maxWait: 300)
-    }
-    /// Seconds to connect, and to wait for an answer.
-    public var connectTimeout: Double = 10
-    public var readTimeout: Double = 30
+    /// Limits and timeouts.
+    public var call = CallSettings()
 
     public init(baseURL: String = PersonaClickConfiguration.defaultURL, shopID: String, shopSecret: String) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
@@ -38,10 +21,7 @@ public struct PersonaClickConfiguration: Sendable {
     }
 
     /// The URL as shown: scheme, host and port only.
-    public var displayURL: String {
-        guard let url = URLComponents(string: baseURL), let scheme = url.scheme, let host = url.host else { return "the PersonaClick API" }
-        return "\(scheme)://\(host)\(url.port.map { ":\($0)" } ?? "")"
-    }
+    public var displayURL: String { CallSettings.displayURL(baseURL, service: "PersonaClick") }
 
     /// Refuses a secret that could not travel in a header, a URL with credentials or a query, and a malformed shop id.
     public func validate() throws(PersonaClickError) {
@@ -54,6 +34,6 @@ public struct PersonaClickConfiguration: Sendable {
         guard !shopID.isEmpty, shopID.count <= 128, shopID.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) else {
             throw PersonaClickError(.configuration, "the PersonaClick shop id is missing or not an id")
         }
-        guard concurrency >= 1, concurrency <= 64 else { throw PersonaClickError(.configuration, "the PersonaClick concurrency must be 1 to 64") }
+        if let problem = call.problem(service: "PersonaClick") { throw PersonaClickError(.configuration, problem) }
     }
 }

@@ -19,7 +19,7 @@ extension PersonaClickRuntime {
         guard let (kind, members) = request.recipients.first(where: { !$0.value.isEmpty }) else { return .done(id: nil, facts: []) }
         let checkFirst = Set(request.body[PersonaClickBinding.checkFirst]?.arrayValue?.compactMap(\.stringValue) ?? [])
         let client = self.client
-        let workers = max(1, min(client.configuration.concurrency, members.count))
+        let workers = max(1, min(client.configuration.call.concurrency, members.count))
         let results = await withTaskGroup(of: [(Int, MemberResult)].self) { group in
             let next = Counter()
             for _ in 0..<workers {

@@ -134,7 +134,7 @@ extension PersonaClickRuntime {
     /// `check` of each of `members`, concurrently (the client's limits apply).
     func check(_ members: [PersonaClickMember]) async throws(ProviderFailure) -> [String: PersonaClickCheck] {
         let client = self.client
-        let workers = max(1, min(client.configuration.concurrency, members.count))
+        let workers = max(1, min(client.configuration.call.concurrency, members.count))
         let results = await withTaskGroup(of: [(String, Result<PersonaClickCheck, PersonaClickError>)].self) { group in
             let next = Counter()
             for _ in 0..<workers {
