@@ -163,6 +163,8 @@ final class PostgresTestServer: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // The server daemonizes: whatever it inherited it keeps for the rest of the run.
+        TestSupport.closeInheritedDescriptors(&actions)
         let env = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0.key)=\($0.value)" }
         let argv = command.map { strdup($0) } + [nil]
         let envp = env.map { strdup($0) } + [nil]

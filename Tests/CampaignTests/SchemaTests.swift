@@ -27,17 +27,10 @@ struct SchemaTests {
         let request = JSONValue.object([("schema", .string(Self.schemas + "/" + schema)), ("documents", .array(documents))])
         let input = try TestSupport.temporaryFolder() + "/request.json"
         try JSONWriter().string(request).write(toFile: input, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", TestSupport.fixture("schema_check.py")]
-        process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: input))
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "python3 with jsonschema is needed: run `make setup`")
-        return try JSONDecoder().decode([String: [String]].self, from: data)
+        // Output to a file, not a pipe: a pipe read to its end waits for every process that inherited its write end.
+        let run = try TestSupport.run(["python3", TestSupport.fixture("schema_check.py"), input], product: "/usr/bin/env")
+        try #require(run.status == 0, "python3 with jsonschema is needed: run `make setup` (\(run.stderr))")
+        return try JSONDecoder().decode([String: [String]].self, from: Data(run.stdout.utf8))
     }
 
     func yamlFiles(_ folder: String) -> [String] { SourceDiscovery.yamlFiles(under: folder) }

@@ -74,14 +74,7 @@ enum TestSupport {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, base + ".out", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, base + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        // Nothing else of this process reaches the child: a file another test has open for writing at this moment
-        // (a script it is about to run) would otherwise stay open in the child, and running it fails with "Text
-        // file busy" (seen on a loaded run of installersUseTheAssetsMakeDistProduces).
-        // (glibc 2.34+; not in Swift's Glibc module, so found at run time.)
-        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-        if let closeFrom = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") {
-            _ = unsafeBitCast(closeFrom, to: CloseFrom.self)(&actions, 3)
-        }
+        closeInheritedDescriptors(&actions)
         let argv = command.map { strdup($0) } + [nil]
         let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (argv + envp).forEach { free($0) } }
@@ -110,6 +103,18 @@ enum TestSupport {
             status: reaped ? code : -1,
             stdout: String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: base + ".out"))) ?? Data(), as: UTF8.self),
             stderr: String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: base + ".err"))) ?? Data(), as: UTF8.self))
+    }
+
+    /// Makes a child spawned with `actions` get nothing of this process but its standard input, output and error.
+    /// Otherwise whatever another test has open at that moment stays open in the child: a script it is about to run
+    /// ("Text file busy", seen on a loaded run of installersUseTheAssetsMakeDistProduces), or the write end of a pipe
+    /// it reads to the end — a daemon (a PostgreSQL server) holding it made that read wait forever (seen in
+    /// SchemaTests). (glibc 2.34+; not in Swift's Glibc module, so found at run time.)
+    static func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) {
+        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        if let closeFrom = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") {
+            _ = unsafeBitCast(closeFrom, to: CloseFrom.self)(&actions, 3)
+        }
     }
 
     /// `run` on a Dispatch thread, for async tests: blocking the (small) cooperative pool would starve an in-process

@@ -1,12 +1,16 @@
 """Validates JSON documents against a JSON Schema (2020-12) for the Swift tests.
-stdin: {"schema": PATH, "documents": [{"name": ..., "value": ...}, ...]}
+The request (a file named as the first argument, else stdin): {"schema": PATH, "documents": [{"name": ..., "value": ...}, ...]}
 stdout: {NAME: [error messages...], ...} (an empty list for a valid document)."""
 import json
 import sys
 
 import jsonschema
 
-request = json.load(sys.stdin)
+if len(sys.argv) > 1:
+    with open(sys.argv[1]) as f:
+        request = json.load(f)
+else:
+    request = json.load(sys.stdin)
 with open(request["schema"]) as f:
     schema = json.load(f)
 jsonschema.Draft202012Validator.check_schema(schema)
